@@ -1,0 +1,196 @@
+"""Settings: one validated object built from a YAML file and the environment.
+
+Configuration mistakes must stop the bot at start-up with a message that names
+the key, never surface later as a confusing runtime error while someone is
+waiting for help. So every model forbids unknown keys, and every failure is
+turned into a ``ConfigError`` listing ``section.key: problem`` lines.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, Extra, ValidationError, validator
+
+DEFAULT_CONFIG_PATH = Path("config/settings.yaml")
+
+# Conventional environment variables that map onto settings keys.
+ENV_ALIASES: dict[str, tuple[str, str]] = {
+    "DATABASE_URL": ("database", "url"),
+    "TELEGRAM_BOT_TOKEN": ("telegram", "token"),
+    "TELEGRAM_BASE_URL": ("telegram", "base_url"),
+    "PEERBOT_WEBHOOK_URL": ("telegram", "webhook_url"),
+    "RASA_URL": ("dialogue", "rasa_url"),
+}
+ENV_PREFIX = "PEERBOT_"
+ENV_SEPARATOR = "__"
+
+
+class ConfigError(Exception):
+    """A setting is missing, unknown or invalid; the message names the key."""
+
+
+class _Section(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        validate_assignment = True
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/London")
+    return value
+
+
+class ServiceSettings(_Section):
+    """Who runs this bot and where, used in notices and crisis replies."""
+
+    name: str = "Peer Support Service"
+    default_region: str = "uk"
+    default_timezone: str = "Europe/London"
+
+    _tz = validator("default_timezone", allow_reuse=True)(_check_timezone)
+
+
+class TelegramSettings(_Section):
+    """How the bot reaches Telegram (or the sandbox standing in for it)."""
+
+    token: Optional[str] = None
+    base_url: Optional[str] = None
+    webhook_url: Optional[str] = None
+    webhook_secret: Optional[str] = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+    @validator("base_url", "webhook_url")
+    def _http_url(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @validator("webhook_port")
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("must be a TCP port between 1 and 65535")
+        return value
+
+
+class DatabaseSettings(_Section):
+    """Where the application's tables live: a SQLite file by default, PostgreSQL to scale out."""
+
+    url: str = "sqlite:///var/peerbot.db"
+
+    @validator("url")
+    def _supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg2://")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+
+class DialogueSettings(_Section):
+    """The Rasa project and model, and an optional remote Rasa server."""
+
+    project_dir: Path = Path("rasa_project")
+    model_dir: Path = Path("rasa_project/models")
+    rasa_url: Optional[str] = None
+
+
+class RoleSettings(_Section):
+    """Staff roles are never self-declared: the first coordinator comes from here."""
+
+    bootstrap_coordinators: list[int] = []
+
+
+class LoggingSettings(_Section):
+    level: str = "INFO"
+
+    @validator("level")
+    def _level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return upper
+
+
+class Settings(_Section):
+    service: ServiceSettings = ServiceSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    dialogue: DialogueSettings = DialogueSettings()
+    roles: RoleSettings = RoleSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+
+def config_path(environ: Mapping[str, str]) -> Optional[Path]:
+    """The YAML file to read: ``PEERBOT_CONFIG``, else config/settings.yaml if present."""
+    explicit = environ.get("PEERBOT_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"PEERBOT_CONFIG: no such file {explicit!r}")
+        return path
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    return data
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[tuple[str, str], tuple[str, Any]]:
+    """Settings set by environment variables, keyed by (section, key), with the variable name.
+
+    ``PEERBOT_<SECTION>__<KEY>`` sets any key; values are parsed as YAML scalars so
+    that numbers, booleans and lists work (``PEERBOT_ROLES__BOOTSTRAP_COORDINATORS=[42]``).
+    """
+    found: dict[tuple[str, str], tuple[str, Any]] = {}
+    for name, value in environ.items():
+        if name in ENV_ALIASES:
+            found[ENV_ALIASES[name]] = (name, value)
+        elif name.startswith(ENV_PREFIX) and ENV_SEPARATOR in name:
+            section, _, key = name[len(ENV_PREFIX):].lower().partition(ENV_SEPARATOR)
+            found[(section, key)] = (name, yaml.safe_load(value) if value else None)
+    return found
+
+
+def _format_errors(exc: ValidationError, sources: Mapping[str, str]) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"] if part != "__root__")
+        message = error["msg"]
+        if error["type"] == "value_error.extra":
+            message = "unknown setting (check the spelling against config/settings.example.yaml)"
+        origin = f" (from {sources[key]})" if key in sources else ""
+        lines.append(f"  {key}: {message}{origin}")
+    return "invalid configuration:\n" + "\n".join(lines)
+
+
+def load_settings(path: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """Build the settings from the YAML file and the environment, or raise ConfigError."""
+    environ = os.environ if environ is None else environ
+    path = path if path is not None else config_path(environ)
+    data = _read_yaml(path) if path is not None else {}
+    origin = str(path) if path is not None else "built-in defaults"
+    sources = {f"{section}.{key}": origin for section, keys in data.items() if isinstance(keys, dict) for key in keys}
+    for (section, key), (variable, value) in _env_overrides(environ).items():
+        target = data.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise ConfigError(f"{section}: must be a mapping of settings (from {origin})")
+        target[key] = value
+        sources[f"{section}.{key}"] = f"environment variable {variable}"
+    try:
+        return Settings.parse_obj(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, sources)) from exc
