@@ -5,17 +5,25 @@ BIN := $(VENV)/bin
 DEPS_HASH := $(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.deps-$(DEPS_HASH)
 
-.PHONY: setup run test help
+# Rasa and TensorFlow are chatty; keep the set-up output readable.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup model run test help
 
 help:
 	@echo "make run    set up, upgrade the database and start peerbot"
 	@echo "make test   set up, then run every test"
-	@echo "make setup  only create/update .venv (Python 3.10)"
+	@echo "make setup  only create/update .venv (Python 3.10) and the Rasa model"
 
-setup: $(STAMP)
+setup: $(STAMP) model
 
 $(STAMP): pyproject.toml constraints.txt
 	@scripts/setup-venv.sh $(VENV) $(STAMP)
+
+# Trains only when rasa_project/ changed (the model is named after its hash).
+model: $(STAMP)
+	@$(BIN)/peerbot train
 
 run: setup
 	$(BIN)/peerbot config check

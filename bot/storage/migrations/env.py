@@ -8,6 +8,14 @@ from bot.storage.models import Base
 
 config = context.config
 
+# Rasa's tracker store keeps its own `events` table in the same database; it is
+# Rasa's to manage, so autogenerate must never propose dropping it.
+FOREIGN_TABLES = {"events"}
+
+
+def include_name(name, type_, parent_names) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
 
 def run_migrations() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
@@ -18,6 +26,7 @@ def run_migrations() -> None:
                 target_metadata=Base.metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                include_name=include_name,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -1,0 +1,2 @@
+"""The dialogue engine: Rasa decides what to say and what should happen; the
+application does it. See docs/dialogue-contract.md."""

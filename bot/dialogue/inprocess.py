@@ -1,0 +1,119 @@
+"""The default engine: the Rasa Agent loaded in this process.
+
+Conversation state lives in Rasa's SQL tracker store on the application's own
+database (table ``events``), so it survives restarts and is found by /mydata
+and /forgetme.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.dialogue.contract import BotTurn, turn_from_outputs
+from bot.dialogue.engine import DialogueEngine, ParseResult
+from bot.dialogue.model import ModelError
+from bot.storage.db import make_engine
+
+log = logging.getLogger(__name__)
+
+
+def quiet_rasa_logs() -> None:
+    """Rasa prints structlog debug lines and TensorFlow notices unless told not to."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    for name in ("rasa", "tensorflow", "absl", "apscheduler", "sanic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def tracker_store_for(database_url: str):  # -> rasa.core.tracker_store.SQLTrackerStore
+    """Rasa's SQL tracker store on the application's database.
+
+    Rasa retries forever when the database is down at construction, so the
+    database is checked first and a clear error raised instead.
+    """
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    probe = make_engine(database_url)
+    try:
+        with probe.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        probe.dispose()
+    url = make_url(database_url)
+    return SQLTrackerStore(
+        dialect=url.drivername,
+        host=url.host,
+        port=url.port,
+        db=url.database,
+        username=url.username,
+        password=url.password,
+        query=dict(url.query) or None,
+    )
+
+
+class InProcessEngine(DialogueEngine):
+    def __init__(self, agent, store, strict: bool) -> None:  # rasa Agent, SQLTrackerStore
+        self.agent = agent
+        self.store = store
+        self.strict = strict
+
+    @classmethod
+    def load(cls, model: Path, project_dir: Path, database_url: str, strict: bool = False) -> "InProcessEngine":
+        quiet_rasa_logs()
+        from rasa.core.agent import Agent
+        from rasa.core.lock_store import InMemoryLockStore
+
+        from bot.dialogue.actions_bridge import InProcessActionEndpoint, load_executor
+
+        if not model.is_file():
+            raise ModelError(f"model file {model} does not exist; run `peerbot train`")
+        store = tracker_store_for(database_url)
+        try:
+            agent = Agent.load(
+                str(model),
+                tracker_store=store,
+                lock_store=InMemoryLockStore(),
+                action_endpoint=InProcessActionEndpoint(load_executor(project_dir)),
+            )
+        except Exception as exc:  # Rasa raises many types for a bad archive
+            raise ModelError(f"could not load the dialogue model {model}: {exc}; run `peerbot train --force`") from exc
+        if not agent.is_ready():
+            raise ModelError(f"the dialogue model {model} loaded but is not usable; run `peerbot train --force`")
+        return cls(agent, store, strict)
+
+    async def handle(self, conversation: str, text: str) -> BotTurn:
+        outputs = await self.agent.handle_text(text, sender_id=conversation)
+        return turn_from_outputs(outputs or [], strict=self.strict)
+
+    async def parse(self, text: str) -> ParseResult:
+        return ParseResult.from_rasa(text, await self.agent.parse_message(text))
+
+    async def _append(self, conversation: str, event) -> None:
+        async with self.agent.lock_store.lock(conversation):
+            store = self.agent.tracker_store
+            tracker = await store.get_or_create_tracker(conversation)
+            tracker.update(event)
+            await store.save(tracker)
+
+    async def pause(self, conversation: str) -> None:
+        from rasa.shared.core.events import ConversationPaused
+
+        await self._append(conversation, ConversationPaused())
+
+    async def resume(self, conversation: str) -> None:
+        from rasa.shared.core.events import ConversationResumed
+
+        await self._append(conversation, ConversationResumed())
+
+    async def is_paused(self, conversation: str) -> bool:
+        tracker = await self.agent.tracker_store.get_or_create_tracker(conversation)
+        return tracker.is_paused()
+
+    async def close(self) -> None:
+        self.store.engine.dispose()

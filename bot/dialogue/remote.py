@@ -1,0 +1,50 @@
+"""The scale-out engine: a `rasa run --enable-api` server reached over HTTP.
+
+Several bot workers can share Rasa servers this way (with a Redis lock store
+and SQL tracker store configured on the Rasa side). Messages go through Rasa's
+REST channel; pausing uses the tracker events API.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+
+from bot.dialogue.contract import BotTurn, turn_from_outputs
+from bot.dialogue.engine import DialogueEngine, ParseResult
+
+
+class RemoteEngine(DialogueEngine):
+    def __init__(self, base_url: str, strict: bool = False, timeout: float = 30.0) -> None:
+        self.client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
+        self.strict = strict
+
+    async def _post(self, path: str, payload: dict) -> object:
+        response = await self.client.post(path, json=payload)
+        response.raise_for_status()
+        return response.json()
+
+    @staticmethod
+    def _tracker_path(conversation: str) -> str:
+        return f"/conversations/{quote(conversation, safe='')}/tracker"
+
+    async def handle(self, conversation: str, text: str) -> BotTurn:
+        outputs = await self._post("/webhooks/rest/webhook", {"sender": conversation, "message": text})
+        return turn_from_outputs(outputs or [], strict=self.strict)
+
+    async def parse(self, text: str) -> ParseResult:
+        return ParseResult.from_rasa(text, await self._post("/model/parse", {"text": text}))
+
+    async def pause(self, conversation: str) -> None:
+        await self._post(f"{self._tracker_path(conversation)}/events", {"event": "pause"})
+
+    async def resume(self, conversation: str) -> None:
+        await self._post(f"{self._tracker_path(conversation)}/events", {"event": "resume"})
+
+    async def is_paused(self, conversation: str) -> bool:
+        response = await self.client.get(self._tracker_path(conversation))
+        response.raise_for_status()
+        return bool(response.json().get("paused"))
+
+    async def close(self) -> None:
+        await self.client.aclose()

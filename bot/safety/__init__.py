@@ -1,0 +1,1 @@
+"""Risk screening of every incoming message."""
