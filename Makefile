@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 .PHONY: setup model run test help
 
 help:
-	@echo "make run    set up, upgrade the database and start peerbot"
+	@echo "make run    set up and start peerbot (the sandbox with demo data when TELEGRAM_BOT_TOKEN is unset)"
 	@echo "make test   set up, then run every test"
 	@echo "make setup  only create/update .venv (Python 3.10) and the Rasa model"
 
@@ -27,7 +27,8 @@ model: $(STAMP)
 
 run: setup
 	$(BIN)/peerbot config check
-	$(BIN)/peerbot db upgrade
+	$(BIN)/peerbot run
 
 test: setup
+	@scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest

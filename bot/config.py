@@ -73,6 +73,13 @@ class TelegramSettings(_Section):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @validator("webhook_secret", always=True)
+    def _secret_with_webhook(cls, value: Optional[str], values: dict) -> Optional[str]:
+        # Without the secret anyone who finds the URL could inject updates.
+        if values.get("webhook_url") and not value:
+            raise ValueError("is required when webhook_url is set (Telegram sends it with every update)")
+        return value
+
     @validator("webhook_port")
     def _port(cls, value: int) -> int:
         if not 1 <= value <= 65535:
@@ -104,6 +111,35 @@ class RoleSettings(_Section):
     """Staff roles are never self-declared: the first coordinator comes from here."""
 
     bootstrap_coordinators: list[int] = []
+    invite_expiry_hours: int = 72
+
+    @validator("invite_expiry_hours")
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1 hour")
+        return value
+
+
+class ContentSettings(_Section):
+    """Service content kept as files so coordinators can edit it without code."""
+
+    crisis_resources: Path = Path("config/crisis_resources.yaml")
+    coping_strategies: Path = Path("config/coping_strategies.yaml")
+    ground_rules: Path = Path("config/ground_rules.md")
+
+    @validator("crisis_resources", "coping_strategies", "ground_rules")
+    def _exists(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"file {value} does not exist")
+        return value
+
+
+class SandboxSettings(_Section):
+    """The local stand-in for Telegram that `make run` starts when no token is set."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    demo_data: bool = True
 
 
 class LoggingSettings(_Section):
@@ -123,6 +159,8 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     dialogue: DialogueSettings = DialogueSettings()
     roles: RoleSettings = RoleSettings()
+    content: ContentSettings = ContentSettings()
+    sandbox: SandboxSettings = SandboxSettings()
     logging: LoggingSettings = LoggingSettings()
 
 

@@ -176,3 +176,113 @@ async def engine(request: pytest.FixtureRequest) -> AsyncIterator[DialogueEngine
 def conversation() -> str:
     """A fresh conversation id, so tests never share dialogue state."""
     return str(uuid.uuid4().int % 10**12)
+
+
+# --- The bot end to end: real PTB over HTTP against the sandbox -----------------------
+
+BOT_WAIT = 20.0
+
+
+class World:
+    """The sandbox, the running bot and its database, with helpers to act as people."""
+
+    def __init__(self, sandbox, application, context, db) -> None:
+        self.sandbox = sandbox
+        self.application = application
+        self.context = context
+        self.db = db
+
+    def person(self, first_name: str, roles: tuple[str, ...] = (), consented: bool = True) -> dict:
+        """A sandbox user who has (or has not) joined, with staff roles set directly."""
+        from bot.storage.models import Person, PersonRole
+        from bot.storage.types import utcnow
+
+        user = self.sandbox.add_user(first_name)
+        if consented:
+            with self.db.session() as session, session.begin():
+                person = Person(telegram_user_id=user["id"], display_name=first_name, consented_at=utcnow(),
+                                region="uk", timezone="Europe/London")
+                session.add(person)
+                session.flush()
+                session.add_all(PersonRole(person_id=person.id, role=role, source="invite") for role in roles)
+        return user
+
+    def last_id(self, chat_id: int) -> int:
+        messages = self.sandbox.messages(chat_id)
+        return messages[-1]["message_id"] if messages else 0
+
+    async def say(self, user: dict, text: str, chat_id: int | None = None, **options) -> dict:
+        """Send as ``user`` and wait for the bot's next message in that chat."""
+        chat_id = user["id"] if chat_id is None else chat_id
+        after = self.last_id(chat_id)
+        self.sandbox.send(chat_id, user["id"], text, **options)
+        return await self.sandbox.wait_for_bot_message(chat_id, timeout=BOT_WAIT, after_message_id=after)
+
+    async def press(self, user: dict, message: dict, title: str, chat_id: int | None = None) -> dict:
+        """Press the inline button titled ``title`` and wait for the bot's next message."""
+        chat_id = user["id"] if chat_id is None else chat_id
+        data = button_data(message, title)
+        after = self.last_id(chat_id)
+        self.sandbox.press(chat_id, message["message_id"], user["id"], data)
+        return await self.sandbox.wait_for_bot_message(chat_id, timeout=BOT_WAIT, after_message_id=after)
+
+    async def eventually(self, condition, timeout: float = BOT_WAIT) -> None:
+        """Wait until ``condition()`` holds (for effects that send no message)."""
+        import asyncio
+
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not met in time")
+            await asyncio.sleep(0.05)
+
+    async def bot_says_nothing(self, chat_id: int, after: int, seconds: float = 2.0) -> bool:
+        try:
+            await self.sandbox.wait_for_bot_message(chat_id, timeout=seconds, after_message_id=after)
+        except TimeoutError:
+            return True
+        return False
+
+
+def button_data(message: dict, title: str) -> str:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    for row in rows:
+        for button in row:
+            if button["text"] == title:
+                return button["callback_data"]
+    raise AssertionError(f"no button {title!r} in {rows}")
+
+
+def titles(message: dict) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [button["text"] for row in rows for button in row]
+
+
+@pytest_asyncio.fixture
+async def world(inprocess_engine, tmp_path) -> AsyncIterator[World]:
+    """A running bot (polling the sandbox) on a fresh SQLite database."""
+    from telegram import Update
+
+    from bot.config import load_settings
+    from bot.runtime import build_context
+    from bot.sandbox.server import Sandbox
+    from bot.telegram.application import build_application
+
+    url = f"sqlite:///{tmp_path / 'peerbot.db'}"
+    settings = load_settings(environ={"DATABASE_URL": url})
+    migrate.upgrade(url)
+    database = Database(url)
+    context = build_context(settings, database, inprocess_engine)
+    sandbox = Sandbox()
+    await sandbox.start()
+    application = build_application(context, sandbox.token, sandbox.api_base_url, sandbox.file_base_url)
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    yield World(sandbox, application, context, database)
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+    await sandbox.stop()
+    database.dispose()

@@ -96,6 +96,7 @@ def test_conventional_environment_variables_override_the_file(tmp_path):
             "TELEGRAM_BOT_TOKEN": "123:abc",
             "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
             "PEERBOT_WEBHOOK_URL": "https://bot.example/hook",
+            "PEERBOT_TELEGRAM__WEBHOOK_SECRET": "s3cret",
             "RASA_URL": "http://127.0.0.1:5005",
         },
     )
@@ -119,6 +120,11 @@ def test_a_typo_in_an_environment_override_names_the_variable():
         load_settings(environ={"PEERBOT_SERVICE__DEFAULT_REGON": "ie"})
     assert "service.default_regon: unknown setting" in str(error.value)
     assert "environment variable PEERBOT_SERVICE__DEFAULT_REGON" in str(error.value)
+
+
+def test_a_webhook_without_its_secret_token_is_refused_naming_the_key():
+    with pytest.raises(ConfigError, match="telegram.webhook_secret: is required when webhook_url is set"):
+        load_settings(environ={"PEERBOT_WEBHOOK_URL": "https://bot.example/hook"})
 
 
 def test_a_bad_value_from_the_environment_names_the_variable():

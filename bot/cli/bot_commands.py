@@ -1,0 +1,68 @@
+"""``peerbot run``, ``peerbot sandbox`` and ``peerbot invite``: running the bot and its staff set-up."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import click
+
+from bot.cli.app import cli, current_settings
+from bot.dialogue.model import ModelError
+from bot.logging_setup import configure_logging
+from bot.services.people import InviteError, PeopleService
+from bot.services.roles import STAFF
+from bot.storage import migrate
+from bot.storage.db import Database
+
+
+@cli.command("run")
+def run() -> None:
+    """Migrate the database and run the bot (the sandbox when no Telegram token is set)."""
+    from bot.runtime import serve
+
+    settings = current_settings()
+    configure_logging(settings.logging.level)
+    try:
+        asyncio.run(serve(settings))
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command("sandbox")
+@click.option("--port", type=int, default=None, help="Port (default: sandbox.port from the settings).")
+def sandbox(port: int | None) -> None:
+    """Run only the sandbox (a local Telegram stand-in) to point any bot at via TELEGRAM_BASE_URL."""
+    from bot.sandbox.server import Sandbox
+
+    settings = current_settings()
+    configure_logging(settings.logging.level)
+
+    async def main() -> None:
+        box = Sandbox()
+        url = await box.start(settings.sandbox.host, port or settings.sandbox.port)
+        click.echo(f"sandbox at {url}/  token {box.token}  TELEGRAM_BASE_URL={box.api_base_url}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await box.stop()
+
+    asyncio.run(main())
+
+
+@cli.command("invite")
+@click.argument("role", type=click.Choice(STAFF))
+def invite(role: str) -> None:
+    """Create a single-use, expiring invite code for a PSW or coordinator."""
+    settings = current_settings()
+    migrate.upgrade(settings.database.url)
+    db = Database(settings.database.url)
+    try:
+        hours = settings.roles.invite_expiry_hours
+        people = PeopleService(db, settings.roles.bootstrap_coordinators, timedelta(hours=hours))
+        code = people.create_role_invite(role, created_by_id=None).code
+    except InviteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    click.echo(f"Invite for a {role}, single use, valid {hours} h.")
+    click.echo(f"They open https://t.me/<your bot>?start=role_{code}  (or send the bot: /start role_{code})")

@@ -1,0 +1,172 @@
+"""The conversation layer: runs a message through the dialogue engine and carries
+out the directives it returns, producing replies that any chat adapter can send.
+
+Directives that change state (check-ins, escalations, feedback, RSVPs) run
+first, so nothing is lost if sending fails afterwards; then the replies are
+built in the order the dialogue model gave them.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable, Optional
+from zoneinfo import ZoneInfo
+
+from bot.dialogue.contract import BotMessage, BotTurn, Directive
+from bot.dialogue.engine import DialogueEngine, conversation_id
+from bot.services.checkins import CheckInService
+from bot.services.coping import CopingService
+from bot.services.crisis import CrisisDirectory
+from bot.services.escalations import EscalationService
+from bot.services.sessions import SessionService, UpcomingSession
+from bot.storage.models import Person
+from bot.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+RASA_BUTTON_PREFIX = "r:"
+RSVP_PREFIX = "rsvp:"
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
+RECENT_MOOD = timedelta(hours=6)
+STATE_CHANGING = ("record_checkin", "escalate", "coping_feedback")
+
+Button = tuple[str, str]  # (title, callback data)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send: text, rows of buttons, optionally a picture."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photo: Optional[bytes] = None
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    chat_id: int
+    private: bool
+    group_id: Optional[int] = None
+
+
+@dataclass
+class TurnResult:
+    replies: list[Reply] = field(default_factory=list)
+    directives: list[str] = field(default_factory=list)
+
+
+def fits_callback(data: str) -> bool:
+    return len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT
+
+
+def button_rows(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
+    """Short choices (the mood scale) side by side, longer ones one per row."""
+    usable = []
+    for button in buttons:
+        if fits_callback(button[1]):
+            usable.append(button)
+        else:
+            log.error("dropped a button whose callback data is over 64 bytes: %r", button[1])
+    if usable and len(usable) <= 5 and all(len(title) <= 6 for title, _ in usable):
+        return (tuple(usable),)
+    return tuple((b,) for b in usable)
+
+
+def reply_from_message(message: BotMessage) -> Reply:
+    return Reply(message.text, button_rows([(b.title, RASA_BUTTON_PREFIX + b.payload) for b in message.buttons]))
+
+
+def format_session(session: UpcomingSession, with_rsvp: bool = True) -> str:
+    local = session.starts_at.astimezone(ZoneInfo(session.timezone))
+    where = session.location or session.online_link or "place to be confirmed"
+    going = f" (you said: {session.rsvp})" if with_rsvp and session.rsvp else ""
+    return f"{session.name} ({session.group}): {local:%a %d %b, %H:%M}, {where}{going}"
+
+
+class ConversationService:
+    def __init__(self, engine: DialogueEngine, checkins: CheckInService, coping: CopingService,
+                 escalations: EscalationService, sessions: SessionService, crisis: CrisisDirectory) -> None:
+        self.engine = engine
+        self.checkins = checkins
+        self.coping = coping
+        self.escalations = escalations
+        self.sessions = sessions
+        self.crisis = crisis
+
+    @staticmethod
+    def conversation_for(person: Person, chat: ChatContext) -> str:
+        return conversation_id(chat.chat_id, person.telegram_user_id, chat.private)
+
+    async def respond(self, person: Person, chat: ChatContext, text: str) -> TurnResult:
+        turn = await self.engine.handle(self.conversation_for(person, chat), text)
+        return self.execute(person, chat, turn, text)
+
+    def execute(self, person: Person, chat: ChatContext, turn: BotTurn, text: str) -> TurnResult:
+        for directive in turn.directives:
+            if directive.name in STATE_CHANGING:
+                self._change_state(person, chat, directive, text)
+        result = TurnResult(directives=[d.name for d in turn.directives])
+        for item in turn.items:
+            if isinstance(item, BotMessage):
+                result.replies.append(reply_from_message(item))
+            elif item.name not in STATE_CHANGING:
+                result.replies.extend(self._replies_for(person, item))
+        return result
+
+    def _change_state(self, person: Person, chat: ChatContext, directive: Directive, text: str) -> None:
+        params = directive.params
+        if directive.name == "record_checkin":
+            self.checkins.record(person.id, params["mood"], params.get("note"), group_id=chat.group_id)
+        elif directive.name == "escalate":
+            self.escalations.create(person.id, params["priority"], params["reason"], group_id=chat.group_id,
+                                    conversation_id=self.conversation_for(person, chat), trigger_text=text)
+        elif directive.name == "coping_feedback":
+            self.coping.rate_latest(person.id, params["helpful"])
+
+    def _replies_for(self, person: Person, directive: Directive) -> list[Reply]:
+        handlers: dict[str, Callable[[Person, Directive], list[Reply]]] = {
+            "suggest_coping": self._suggest_coping,
+            "crisis_contacts": lambda p, d: [Reply(self.crisis.message_for(p.region))],
+            "show_sessions": lambda p, d: self.upcoming_sessions(p),
+            "rsvp": self._rsvp,
+        }
+        return handlers[directive.name](person, directive)
+
+    def _recent_mood(self, person: Person) -> Optional[int]:
+        latest = self.checkins.history(person.id, limit=1)
+        if latest and utcnow() - latest[0].created_at < RECENT_MOOD:
+            return latest[0].mood
+        return None
+
+    def _suggest_coping(self, person: Person, directive: Directive) -> list[Reply]:
+        suggestion = self.coping.suggest(person.id, self._recent_mood(person))
+        if suggestion is None:
+            return [Reply("I don't have a coping idea to hand right now. A peer supporter can help: just ask for a person.")]
+        buttons = (("That helped", RASA_BUTTON_PREFIX + "/coping_helped"),
+                   ("Didn't help", RASA_BUTTON_PREFIX + "/coping_not_helped"))
+        return [Reply(f"{suggestion.title}\n\n{suggestion.steps}\n\nDid that help?", (buttons,))]
+
+    def upcoming_sessions(self, person: Person) -> list[Reply]:
+        upcoming = self.sessions.upcoming_for(person.id)
+        if not upcoming:
+            return [Reply("I can't see any upcoming sessions in your groups yet.")]
+        replies = [Reply("Coming up:")]
+        for session in upcoming:
+            choices = (("Going", "yes"), ("Can't make it", "no"), ("Maybe", "maybe"))
+            row = tuple((title, f"{RSVP_PREFIX}{session.occurrence_id}:{answer}") for title, answer in choices)
+            replies.append(Reply(format_session(session), (row,)))
+        return replies
+
+    def _rsvp(self, person: Person, directive: Directive) -> list[Reply]:
+        upcoming = self.sessions.upcoming_for(person.id, limit=1)
+        if not upcoming:
+            return [Reply("I can't see an upcoming session in your groups to reply to.")]
+        return [self.record_rsvp(person, upcoming[0].occurrence_id, directive.params["answer"])]
+
+    def record_rsvp(self, person: Person, occurrence_id: int, answer: str) -> Reply:
+        self.sessions.rsvp(person.id, occurrence_id, answer)
+        session = next((s for s in self.sessions.upcoming_for(person.id, limit=20) if s.occurrence_id == occurrence_id), None)
+        label = {"yes": "you're going", "no": "you can't make it", "maybe": "maybe"}[answer]
+        what = format_session(session, with_rsvp=False) if session else "that session"
+        return Reply(f"Thanks, noted: {label}. {what}")

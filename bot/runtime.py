@@ -1,0 +1,119 @@
+"""Start-up: wire settings, database, dialogue engine, services and the Telegram
+adapter together, then run until stopped (SIGINT/SIGTERM).
+
+With no Telegram token the bot runs against the sandbox, a local stand-in for
+Telegram, seeded with demo data; with a token, against Telegram itself (long
+polling, or a webhook when ``telegram.webhook_url`` is set).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Optional
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.conversation import ConversationService
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.factory import open_engine
+from bot.services.checkins import CheckInService
+from bot.services.coping import CopingService
+from bot.services.crisis import CrisisDirectory
+from bot.services.escalations import EscalationService
+from bot.services.groups import GroupService
+from bot.services.people import PeopleService
+from bot.services.sessions import SessionService
+from bot.services.updates import UpdateLedger
+from bot.storage import migrate
+from bot.storage.db import Database
+from bot.telegram.application import build_application, webhook_app
+from bot.telegram.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> AppContext:
+    """Every service, built once; also seeds the coping library."""
+    content = settings.content
+    coping = CopingService(db)
+    coping.seed(content.coping_strategies)
+    checkins = CheckInService(db)
+    conversation = ConversationService(
+        engine, checkins, coping, EscalationService(db), SessionService(db), CrisisDirectory.load(content.crisis_resources)
+    )
+    people = PeopleService(db, settings.roles.bootstrap_coordinators, timedelta(hours=settings.roles.invite_expiry_hours))
+    return AppContext(settings, people, GroupService(db, content.ground_rules), checkins, conversation, UpdateLedger(db))
+
+
+@dataclass
+class Connection:
+    """Where the bot's Telegram traffic goes."""
+
+    token: str
+    base_url: Optional[str]
+    base_file_url: Optional[str] = None
+
+
+async def start_sandbox(settings: Settings, context: AppContext):
+    from bot.sandbox.demo import seed_demo
+    from bot.sandbox.server import Sandbox
+
+    sandbox = Sandbox()
+    url = await sandbox.start(settings.sandbox.host, settings.sandbox.port)
+    if settings.sandbox.demo_data:
+        seed_demo(sandbox, context)
+    print(f"\n  peerbot sandbox: open {url}/ in your browser\n", flush=True)
+    return sandbox, Connection(sandbox.token, sandbox.api_base_url, sandbox.file_base_url)
+
+
+async def run_until_stopped(application: Application, settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    telegram = settings.telegram
+    runner: Optional[web.AppRunner] = None
+    async with application:
+        await application.start()
+        if telegram.webhook_url:
+            runner = web.AppRunner(webhook_app(application, telegram.webhook_secret))
+            await runner.setup()
+            await web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port).start()
+            await application.bot.set_webhook(telegram.webhook_url, secret_token=telegram.webhook_secret,
+                                              allowed_updates=Update.ALL_TYPES)
+            log.info("webhook mode: listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
+        else:
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            log.info("polling for updates")
+        await stop.wait()
+        if application.updater.running:
+            await application.updater.stop()
+        await application.stop()
+    if runner is not None:
+        await runner.cleanup()
+
+
+async def serve(settings: Settings) -> None:
+    migrate.upgrade(settings.database.url)
+    db = Database(settings.database.url)
+    engine = await asyncio.to_thread(open_engine, settings)
+    context = build_context(settings, db, engine)
+    sandbox = None
+    if settings.telegram.token:
+        connection = Connection(settings.telegram.token, settings.telegram.base_url)
+    else:
+        sandbox, connection = await start_sandbox(settings, context)
+    try:
+        application = build_application(context, connection.token, connection.base_url, connection.base_file_url)
+        await run_until_stopped(application, settings)
+    finally:
+        await engine.close()
+        if sandbox is not None:
+            await sandbox.stop()
+        db.dispose()

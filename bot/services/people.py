@@ -1,0 +1,148 @@
+"""People: consent, display names, roles and role invites, joining groups."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from typing import Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.services.roles import COORDINATOR, PARTICIPANT, STAFF
+from bot.storage.db import Database
+from bot.storage.models import AuditEntry, Group, Membership, Person, PersonRole, RoleInvite
+from bot.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 32
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class InviteError(ValueError):
+    """A role or group invite code cannot be used; the message is safe to show."""
+
+
+def clean_display_name(raw: str) -> Optional[str]:
+    """A usable display name, or None: trimmed, no control characters, short."""
+    name = _CONTROL.sub("", raw or "").strip()
+    if not name or len(name) > MAX_NAME_LENGTH or name.startswith("/"):
+        return None
+    return name
+
+
+class PeopleService:
+    def __init__(self, db: Database, bootstrap_coordinators: list[int], invite_expiry: timedelta) -> None:
+        self.db = db
+        self.bootstrap_coordinators = set(bootstrap_coordinators)
+        self.invite_expiry = invite_expiry
+
+    def find(self, telegram_user_id: int) -> Optional[Person]:
+        with self.db.session() as session:
+            return session.execute(
+                select(Person).where(Person.telegram_user_id == telegram_user_id)
+            ).scalar_one_or_none()
+
+    def get(self, person_id: int) -> Person:
+        with self.db.session() as session:
+            return session.get(Person, person_id)
+
+    def roles_of(self, person: Optional[Person]) -> set[str]:
+        """Everything this person may do; nobody has a role before consenting."""
+        if person is None or person.consented_at is None:
+            return set()
+        with self.db.session() as session:
+            staff = session.execute(select(PersonRole.role).where(PersonRole.person_id == person.id)).scalars()
+            return {PARTICIPANT, *staff}
+
+    def consent(self, telegram_user_id: int, region: str, timezone: str) -> Person:
+        """Record consent (creating the person on first consent); grants bootstrap roles."""
+        with self.db.session() as session, session.begin():
+            person = session.execute(
+                select(Person).where(Person.telegram_user_id == telegram_user_id)
+            ).scalar_one_or_none()
+            if person is None:
+                person = Person(telegram_user_id=telegram_user_id, region=region, timezone=timezone)
+                session.add(person)
+            if person.consented_at is None:
+                person.consented_at = utcnow()
+                session.flush()
+                session.add(AuditEntry(actor_id=person.id, action="consent.given", subject_type="person", subject_id=str(person.id)))
+            if telegram_user_id in self.bootstrap_coordinators:
+                self._grant(session, person.id, COORDINATOR, source="config", granted_by=None)
+            return person
+
+    def set_display_name(self, person_id: int, name: str) -> None:
+        with self.db.session() as session, session.begin():
+            session.get(Person, person_id).display_name = name
+
+    def _grant(self, session, person_id: int, role: str, source: str, granted_by: Optional[int]) -> bool:
+        exists = session.get(PersonRole, (person_id, role))
+        if exists is not None:
+            return False
+        session.add(PersonRole(person_id=person_id, role=role, source=source, granted_by_id=granted_by))
+        session.add(
+            AuditEntry(actor_id=granted_by, action="role.granted", subject_type="person",
+                       subject_id=str(person_id), detail={"role": role, "source": source})
+        )
+        return True
+
+    def create_role_invite(self, role: str, created_by_id: Optional[int]) -> RoleInvite:
+        if role not in STAFF:
+            raise InviteError(f"invites are for {' or '.join(STAFF)}, not {role!r}")
+        with self.db.session() as session, session.begin():
+            invite = RoleInvite(role=role, created_by_id=created_by_id, expires_at=utcnow() + self.invite_expiry)
+            session.add(invite)
+            session.flush()
+            session.add(AuditEntry(actor_id=created_by_id, action="role_invite.created", subject_type="role_invite",
+                                   subject_id=str(invite.id), detail={"role": role}))
+            return invite
+
+    def redeem_role_invite(self, person_id: int, code: str) -> str:
+        """Use a single-use, unexpired role code; returns the role granted."""
+        with self.db.session() as session, session.begin():
+            now = utcnow()
+            claimed = session.execute(
+                update(RoleInvite)
+                .where(RoleInvite.code == code, RoleInvite.used_at.is_(None), RoleInvite.expires_at > now)
+                .values(used_at=now, used_by_id=person_id)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                invite = session.execute(select(RoleInvite).where(RoleInvite.code == code)).scalar_one_or_none()
+                if invite is None:
+                    raise InviteError("That invite code isn't one I know.")
+                if invite.used_at is not None:
+                    raise InviteError("That invite code has already been used.")
+                raise InviteError("That invite code has expired. Please ask a coordinator for a new one.")
+            role = session.execute(select(RoleInvite.role).where(RoleInvite.code == code)).scalar_one()
+            self._grant(session, person_id, role, source="invite", granted_by=None)
+            return role
+
+    def join_group(self, person_id: int, invite_code: str) -> Group:
+        """Membership of the group with that invite code (joining twice is fine)."""
+        with self.db.session() as session, session.begin():
+            group = session.execute(select(Group).where(Group.invite_code == invite_code)).scalar_one_or_none()
+            if group is None:
+                raise InviteError("That group link isn't one I know. Please ask your peer supporter for a new one.")
+            self._ensure_member(session, person_id, group.id)
+            return group
+
+    @staticmethod
+    def _ensure_member(session, person_id: int, group_id: int) -> None:
+        membership = session.execute(
+            select(Membership).where(Membership.person_id == person_id, Membership.group_id == group_id)
+        ).scalar_one_or_none()
+        if membership is None:
+            try:
+                with session.begin_nested():
+                    session.add(Membership(person_id=person_id, group_id=group_id))
+            except IntegrityError:
+                log.debug("membership created concurrently")
+        elif membership.left_at is not None:
+            membership.left_at = None
+
+    def ensure_member(self, person_id: int, group_id: int) -> None:
+        with self.db.session() as session, session.begin():
+            self._ensure_member(session, person_id, group_id)

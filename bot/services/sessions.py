@@ -1,0 +1,57 @@
+"""Upcoming sessions of a person's groups, and their RSVPs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import select
+
+from bot.storage.db import Database
+from bot.storage.models import Group, Membership, Occurrence, Rsvp, SessionSeries
+from bot.storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class UpcomingSession:
+    occurrence_id: int
+    name: str
+    group: str
+    starts_at: datetime
+    timezone: str
+    location: Optional[str]
+    online_link: Optional[str]
+    rsvp: Optional[str]
+
+
+class SessionService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def upcoming_for(self, person_id: int, limit: int = 5) -> list[UpcomingSession]:
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Occurrence, SessionSeries, Group, Rsvp.status)
+                .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
+                .join(Group, SessionSeries.group_id == Group.id)
+                .join(Membership, (Membership.group_id == Group.id) & (Membership.person_id == person_id))
+                .outerjoin(Rsvp, (Rsvp.occurrence_id == Occurrence.id) & (Rsvp.person_id == person_id))
+                .where(Occurrence.starts_at > utcnow(), Occurrence.status == "scheduled",
+                       Membership.left_at.is_(None), SessionSeries.cancelled_at.is_(None))
+                .order_by(Occurrence.starts_at).limit(limit)
+            ).all()
+        return [
+            UpcomingSession(o.id, s.name, g.title, o.starts_at, s.timezone, s.location, s.online_link, status)
+            for o, s, g, status in rows
+        ]
+
+    def rsvp(self, person_id: int, occurrence_id: int, answer: str) -> None:
+        with self.db.session() as session, session.begin():
+            existing = session.execute(
+                select(Rsvp).where(Rsvp.person_id == person_id, Rsvp.occurrence_id == occurrence_id)
+            ).scalar_one_or_none()
+            if existing is None:
+                session.add(Rsvp(person_id=person_id, occurrence_id=occurrence_id, status=answer))
+            else:
+                existing.status = answer
+                existing.responded_at = utcnow()

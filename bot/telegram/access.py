@@ -1,0 +1,77 @@
+"""Role checks for every command and button, in one place.
+
+Each command or callback is registered with the roles allowed to use it; the
+wrapper looks the caller up, refuses kindly (changing nothing) when they lack
+the role, and otherwise passes the caller to the handler. The same table
+builds each person's command menu, and the role-matrix test walks it.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Optional
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.services.roles import COORDINATOR, PARTICIPANT, PSW
+from bot.storage.models import Person
+from bot.telegram.context import app_of
+
+log = logging.getLogger(__name__)
+
+ANYONE: frozenset[str] = frozenset()
+PARTICIPANTS = frozenset({PARTICIPANT})
+STAFF = frozenset({PSW, COORDINATOR})
+COORDINATORS = frozenset({COORDINATOR})
+ROLE_NAMES = {PARTICIPANT: "people who have joined", PSW: "peer support workers", COORDINATOR: "coordinators"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    person: Optional[Person]
+    roles: frozenset[str]
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Caller], Awaitable[None]]
+
+
+def refusal(allowed: frozenset[str], roles: frozenset[str]) -> str:
+    if not roles:
+        return ("I'd like to help with that, but first please open a private chat with me and press Start, "
+                "so I can explain what I store and ask for your OK.")
+    who = " or ".join(ROLE_NAMES[role] for role in sorted(allowed))
+    return f"Sorry, that's only for {who}. Nothing has been changed."
+
+
+def guarded(allowed: frozenset[str]) -> Callable[[Handler], Callable]:
+    """Wrap a handler so it runs only for callers holding one of ``allowed`` (empty: anyone)."""
+
+    def decorate(handler: Handler) -> Callable:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            user = update.effective_user
+            if user is None:
+                return
+            app = app_of(context)
+            person = app.people.find(user.id)
+            caller = Caller(person, frozenset(app.people.roles_of(person)))
+            if allowed and not allowed & caller.roles:
+                log.info("refused %s for user with roles %s", handler.__name__, sorted(caller.roles))
+                await tell(update, refusal(allowed, caller.roles))
+                return
+            await handler(update, context, caller)
+
+        wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+async def tell(update: Update, text: str) -> None:
+    """Answer in the same place the caller used: a button press or a message."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200], show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)

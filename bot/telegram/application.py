@@ -1,0 +1,144 @@
+"""Builds the python-telegram-bot Application: handlers, rate limiting,
+once-only update processing, error handling, command menus, webhook or polling."""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Optional
+
+from aiohttp import web
+from sqlalchemy import select
+from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.conversation import Reply
+from bot.services.roles import PARTICIPANT
+from bot.storage.models import Person, PersonRole
+from bot.telegram import handlers
+from bot.telegram.context import APP_KEY, AppContext, app_of
+from bot.telegram.sending import send_replies
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+RATE_LIMIT_RETRIES = 5
+SORRY = ("Sorry, something went wrong on my side and I couldn't deal with your last message. "
+         "Please try again in a minute. If you need someone now, ask for a person or use the contacts in /help.")
+
+
+class PeerbotApplication(Application):
+    """Processes each update id once (recorded in the database); a failure is marked."""
+
+    async def process_update(self, update: object) -> None:
+        if isinstance(update, Update):
+            ledger = self.bot_data[APP_KEY].ledger
+            if not ledger.claim(update.update_id):
+                log.info("update %s was processed before; skipped", update.update_id)
+                return
+            await super().process_update(update)
+            ledger.finish(update.update_id)
+            return
+        await super().process_update(update)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with the update id (never the message text), mark it failed, tell the person."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error)
+    if update_id is None:
+        return
+    app_of(context).ledger.fail(update_id, repr(context.error))
+    chat = update.effective_chat
+    if chat is not None and chat.type == "private":
+        try:
+            await send_replies(context.bot, chat.id, [Reply(SORRY)])
+        except Exception:  # the person is told when possible; the failure is already recorded
+            log.exception("could not apologise for update %s", update_id)
+
+
+def register_handlers(application: Application) -> None:
+    for spec in handlers.COMMANDS:
+        application.add_handler(CommandHandler(spec.name, spec.callback))
+    for pattern, callback in handlers.CALLBACKS:
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, handlers.on_new_members))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.on_edited))
+    application.add_handler(MessageHandler(filters.COMMAND, handlers.on_unknown_command))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, handlers.on_private_text))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT, handlers.on_group_text))
+    application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.on_not_text))
+    application.add_error_handler(on_error)
+
+
+async def publish_menus(application: Application) -> None:
+    """Everyone sees the participant menu; each staff member gets their own in their chat."""
+    app: AppContext = application.bot_data[APP_KEY]
+    bot = application.bot
+    await bot.set_my_commands(handlers.bot_commands(frozenset({PARTICIPANT})), scope=BotCommandScopeDefault())
+    with app.people.db.session() as session:
+        staff = session.execute(select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+                                .where(Person.telegram_user_id.is_not(None)).distinct()).scalars().all()
+    for person in staff:
+        roles = frozenset(app.people.roles_of(person))
+        await bot.set_my_commands(handlers.bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
+
+
+async def check_privacy_mode(application: Application) -> None:
+    me = await application.bot.get_me()
+    if not me.can_read_all_group_messages:
+        log.warning(
+            "PRIVACY MODE IS ON for @%s: in groups the bot only sees commands, mentions and replies, so it "
+            "CANNOT screen group messages for risk. Fix: in @BotFather send /setprivacy, choose @%s, then "
+            "Disable (or make the bot an admin of each group), and remove and re-add the bot to existing groups.",
+            me.username, me.username)
+
+
+async def post_init(application: Application) -> None:
+    await check_privacy_mode(application)
+    await publish_menus(application)
+
+
+def build_application(app: AppContext, token: str, base_url: Optional[str] = None,
+                      base_file_url: Optional[str] = None) -> Application:
+    builder = (
+        ApplicationBuilder().application_class(PeerbotApplication).token(token)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .post_init(post_init)
+        .connect_timeout(10).read_timeout(20).write_timeout(20)
+    )
+    if base_url:
+        builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
+    application = builder.build()
+    application.bot_data[APP_KEY] = app
+    register_handlers(application)
+    return application
+
+
+def webhook_app(application: Application, secret: str, path: str = "/telegram") -> web.Application:
+    """An aiohttp app receiving Telegram's webhook calls; requests without the secret are refused."""
+
+    async def receive(request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            log.warning("webhook request without the right secret token refused")
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(json.loads(await request.text()), application.bot)
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400)
+        await application.update_queue.put(update)
+        return web.Response(status=200)
+
+    web_app = web.Application()
+    web_app.router.add_post(path, receive)
+    return web_app

@@ -1,0 +1,29 @@
+"""What every handler needs, built once at start-up and kept in ``bot_data``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from bot.conversation import ConversationService
+from bot.services.checkins import CheckInService
+from bot.services.groups import GroupService
+from bot.services.people import PeopleService
+from bot.services.updates import UpdateLedger
+
+APP_KEY = "peerbot"
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    people: PeopleService
+    groups: GroupService
+    checkins: CheckInService
+    conversation: ConversationService
+    ledger: UpdateLedger
+
+
+def app_of(context: ContextTypes.DEFAULT_TYPE) -> AppContext:
+    return context.application.bot_data[APP_KEY]

@@ -1,0 +1,414 @@
+"""Telegram handlers: each turns an update into service calls and replies.
+
+Every handler is registered through ``access.guarded`` with the roles allowed
+to use it (see ``COMMANDS`` and ``CALLBACKS`` at the bottom), so role checks
+live in one place.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Optional
+
+from telegram import BotCommand, ChatMemberUpdated, Message, Update
+from telegram.constants import ChatType, MessageEntityType, MessageLimit
+from telegram.ext import ContextTypes
+
+from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply
+from bot.services.checkins import mood_chart_png
+from bot.services.people import InviteError, clean_display_name
+from bot.services.roles import STAFF as STAFF_ROLES
+from bot.safety.screen import assess
+from bot.storage.models import Person
+from bot.telegram.access import ANYONE, COORDINATORS, PARTICIPANTS, Caller, guarded, tell
+from bot.telegram.context import AppContext, app_of
+from bot.telegram.sending import send_replies
+
+log = logging.getLogger(__name__)
+
+CONSENT_PREFIX = "consent:"
+NAME_FROM_TELEGRAM = "name:telegram"
+JOIN_PREFIX = "join_"
+ROLE_PREFIX = "role_"
+MAIN_MENU = (
+    (("Check in", RASA_BUTTON_PREFIX + "/checkin"),),
+    (("A coping idea", RASA_BUTTON_PREFIX + "/ask_coping"),),
+    (("Talk to a person", RASA_BUTTON_PREFIX + "/request_human"),),
+)
+PERSON_BUTTON = ((("Talk to a person", RASA_BUTTON_PREFIX + "/request_human"),),)
+ROLE_LABELS = {"psw": "a peer support worker", "coordinator": "a coordinator"}
+
+
+# --- helpers -----------------------------------------------------------------
+
+def chat_context(app: AppContext, message: Message) -> ChatContext:
+    private = message.chat.type == ChatType.PRIVATE
+    group = None if private else app.groups.for_chat(message.chat.id)
+    return ChatContext(message.chat.id, private, group.id if group else None)
+
+
+def start_link(context: ContextTypes.DEFAULT_TYPE, argument: str = "hello") -> str:
+    return f"https://t.me/{context.bot.username}?start={argument}"
+
+
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
+    await send_replies(context.bot, update.effective_chat.id, replies)
+
+
+async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, text: str) -> None:
+    """Run text through the dialogue and send the replies where the person wrote."""
+    app = app_of(context)
+    result = await app.conversation.respond(person, chat_context(app, update.effective_message), text)
+    await reply(update, context, result.replies)
+
+
+def consent_notice(app: AppContext, person_region: Optional[str]) -> str:
+    service = app.settings.service.name
+    crisis = app.conversation.crisis.message_for(person_region or app.settings.service.default_region)
+    return (
+        f"Hello! I'm the {service} bot.\n\n"
+        "Before we start, here is what you should know:\n"
+        "• I'm a bot, not a person. Peer support workers are real people, and you can ask for one at any time.\n"
+        "• What I keep: your Telegram id, the name you choose, your check-ins (your mood and any words you add), "
+        "your replies about sessions, and our conversation, so that peer supporters can help you.\n"
+        "• Who can see it: the service's peer support workers and coordinators. Reports only ever use totals.\n"
+        "• You can ask to see your data or have it deleted at any time.\n"
+        "• I'm not an emergency service, and nobody watches this chat around the clock.\n\n"
+        f"{crisis}\n\n"
+        "Are you happy to go ahead?"
+    )
+
+
+# --- onboarding ----------------------------------------------------------------
+
+@guarded(ANYONE)
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await tell(update, f"Let's talk privately: {start_link(context)}")
+        return
+    app = app_of(context)
+    argument = context.args[0] if context.args else ""
+    if caller.person is not None and caller.person.consented_at is not None:
+        await after_consent(update, context, caller.person, argument)
+        return
+    yes = f"{CONSENT_PREFIX}y:{argument}" if argument.startswith((JOIN_PREFIX, ROLE_PREFIX)) else f"{CONSENT_PREFIX}y"
+    buttons = ((("Yes, I agree", yes[:64]),), (("No thanks", f"{CONSENT_PREFIX}n"),))
+    await reply(update, context, [Reply(consent_notice(app, None), buttons)])
+
+
+@guarded(ANYONE)
+async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    _, answer, *rest = query.data.split(":", 2)
+    if answer != "y":
+        await reply(update, context, [Reply(
+            "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
+            "If you need help now, the contacts above are there for you.")])
+        return
+    app = app_of(context)
+    settings = app.settings.service
+    person = app.people.consent(update.effective_user.id, settings.default_region, settings.default_timezone)
+    await after_consent(update, context, person, rest[0] if rest else "")
+
+
+async def after_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, argument: str) -> None:
+    """Use an invite carried through consent, then ask for a name or show the menu."""
+    app = app_of(context)
+    lines = []
+    try:
+        if argument.startswith(JOIN_PREFIX):
+            group = app.people.join_group(person.id, argument[len(JOIN_PREFIX):])
+            lines.append(f"You've joined {group.title}.")
+        elif argument.startswith(ROLE_PREFIX):
+            role = app.people.redeem_role_invite(person.id, argument[len(ROLE_PREFIX):])
+            lines.append(f"You're now set up as {ROLE_LABELS[role]}. /help shows your commands.")
+            await set_menu(context, person)
+    except InviteError as exc:
+        lines.append(str(exc))
+    person = app.people.get(person.id)
+    if person.display_name is None:
+        first = update.effective_user.first_name or "my Telegram name"
+        lines.append("What would you like us to call you? A first name or a made-up name is fine. Just type it.")
+        buttons = (((f"Use {first}"[:40], NAME_FROM_TELEGRAM),),)
+        await reply(update, context, [Reply("\n\n".join(lines), buttons)])
+        return
+    lines.append(f"Welcome back, {person.display_name}. What would help right now?")
+    await reply(update, context, [Reply("\n\n".join(lines), MAIN_MENU)])
+
+
+@guarded(PARTICIPANTS)
+async def on_name_from_telegram(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    name = clean_display_name(update.effective_user.first_name or "") or "Friend"
+    await save_name(update, context, caller.person, name)
+
+
+async def save_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, name: str) -> None:
+    app_of(context).people.set_display_name(person.id, name)
+    await reply(update, context, [Reply(
+        f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
+        "or get a peer supporter for you.", MAIN_MENU)])
+
+
+# --- free text -------------------------------------------------------------------
+
+def addressed_text(message: Message, bot_username: str, bot_id: int) -> Optional[str]:
+    """In a group: the text meant for the bot (mention removed), or None if not addressed."""
+    text = message.text or ""
+    mention = f"@{bot_username}".lower()
+    mentioned = any(
+        e.type == MessageEntityType.MENTION and text[e.offset:e.offset + e.length].lower() == mention
+        for e in message.entities or ()
+    )
+    replied = message.reply_to_message is not None and message.reply_to_message.from_user is not None \
+        and message.reply_to_message.from_user.id == bot_id
+    if not (mentioned or replied):
+        return None
+    return text.replace(f"@{bot_username}", "").strip() or "hello"
+
+
+def bounded(text: str) -> tuple[str, bool]:
+    """Text for the dialogue, cut to Telegram's own limit; True if it was cut."""
+    return text[:MessageLimit.MAX_TEXT_LENGTH], len(text) > MessageLimit.MAX_TEXT_LENGTH
+
+
+@guarded(ANYONE)
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    message = update.effective_message
+    if message.forward_origin is not None:
+        await reply(update, context, [Reply(
+            "That looks like a forwarded message. I can only respond to your own words, but if it worries you, "
+            "a peer supporter can help.", PERSON_BUTTON)])
+        return
+    text, cut = bounded(message.text or "")
+    if not text.strip():
+        await reply(update, context, [Reply("I didn't catch any words there. You can type to me, or ask for a person.")])
+        return
+    person = caller.person
+    if person is None or person.consented_at is None:
+        await reply(update, context, [Reply("Before we chat, please press /start so I can explain what I keep "
+                                             "and ask for your OK.")])
+        return
+    if cut:
+        await reply(update, context, [Reply("That's a long message, so I've read the first part. "
+                                             "A peer supporter can read all of it if you ask for a person.")])
+    if person.display_name is None and await looks_like_a_name(context, text):
+        await save_name(update, context, person, clean_display_name(text))
+        return
+    await converse(update, context, person, text)
+
+
+async def looks_like_a_name(context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+    """A short answer to "what should we call you?", and nothing the person needs help with.
+
+    A "concern" is not enough to refuse a name: names trip the model too ("Birdie" contains "die").
+    """
+    if clean_display_name(text) is None or len(text.split()) > 4:
+        return False
+    parse = await app_of(context).conversation.engine.parse(text)
+    return assess(parse).level != "crisis" and parse.intent not in ("request_human", "crisis", "checkin", "ask_coping")
+
+
+@guarded(ANYONE)
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    message = update.effective_message
+    text = addressed_text(message, context.bot.username, context.bot.id)
+    if text is None:
+        return
+    if caller.person is None or caller.person.consented_at is None:
+        await message.reply_text(f"Hi! To talk with me, please open a private chat first: {start_link(context)}")
+        return
+    app = app_of(context)
+    group = app.groups.for_chat(message.chat.id)
+    if group is not None:
+        app.people.ensure_member(caller.person.id, group.id)
+    await converse(update, context, caller.person, bounded(text)[0])
+
+
+@guarded(ANYONE)
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await reply(update, context, [Reply(
+            "I noticed you edited a message. I read each message once, so if you meant something different, "
+            "please send it again.")])
+
+
+@guarded(ANYONE)
+async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return
+    await reply(update, context, [Reply(
+        "I can only read text at the moment, so I couldn't take that in. You can type to me, "
+        "or ask for a person at any time.", PERSON_BUTTON)])
+
+
+@guarded(ANYONE)
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await tell(update, "I don't know that command. /help shows what I can do.")
+
+
+# --- buttons -----------------------------------------------------------------------
+
+@guarded(PARTICIPANTS)
+async def on_dialogue_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A button from the dialogue model: acknowledge it, retire the keyboard, answer."""
+    query = update.callback_query
+    await query.answer()
+    if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
+        await query.edit_message_reply_markup(None)
+    await converse(update, context, caller.person, query.data[len(RASA_BUTTON_PREFIX):])
+
+
+@guarded(PARTICIPANTS)
+async def on_rsvp_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    _, occurrence, answer = query.data.split(":")
+    if answer not in ("yes", "no", "maybe") or not occurrence.isdigit():
+        await query.answer("Sorry, that button is out of date.", show_alert=True)
+        return
+    result = app_of(context).conversation.record_rsvp(caller.person, int(occurrence), answer)
+    await query.answer("Noted")
+    await reply(update, context, [result])
+
+
+# --- commands -----------------------------------------------------------------------
+
+@guarded(ANYONE)
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    commands = "\n".join(f"/{c.name}: {c.description}" for c in menu_for(caller.roles))
+    region = caller.person.region if caller.person else None
+    text = (f"I'm the {app.settings.service.name} bot. I can take mood check-ins, share coping ideas, tell you "
+            "about sessions and take your replies. A peer supporter, a real person, is there whenever you ask: "
+            "just say you'd like to talk to someone.\n\n"
+            f"{commands}\n\nI'm not an emergency service.\n{app.conversation.crisis.message_for(region)}")
+    await reply(update, context, [Reply(text)])
+
+
+@guarded(PARTICIPANTS)
+async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    person = caller.person
+    history = app.checkins.history(person.id, limit=30)
+    if not history:
+        await reply(update, context, [Reply("You haven't checked in yet. Would you like to now?",
+                                             ((("Check in", RASA_BUTTON_PREFIX + "/checkin"),),))])
+        return
+    recent = "\n".join(f"{c.created_at:%d %b}: {c.mood}/5" + (f" ({c.note})" if c.note else "") for c in history[-7:])
+    replies = [Reply(f"Your recent check-ins:\n{recent}")]
+    if len(history) >= 2:
+        chart = mood_chart_png(history, person.timezone or app.settings.service.default_timezone)
+        replies.append(Reply("Your moods over time (only you can see this).", photo=chart))
+    await send_replies(context.bot, update.effective_chat.id, replies)
+
+
+@guarded(ANYONE)
+async def on_rules(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await reply(update, context, [Reply(app.groups.rules(app.groups.for_chat(update.effective_chat.id)))])
+        return
+    groups = app.groups.groups_of(caller.person.id) if caller.person else []
+    texts = [f"{g.title}\n{app.groups.rules(g)}" for g in groups] or [app.groups.rules(None)]
+    await reply(update, context, [Reply(text) for text in texts])
+
+
+@guarded(PARTICIPANTS)
+async def on_next(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await reply(update, context, app_of(context).conversation.upcoming_sessions(caller.person))
+
+
+@guarded(COORDINATORS)
+async def on_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    role = (context.args[0].lower() if context.args else "")
+    if role not in STAFF_ROLES:
+        await tell(update, "Usage: /invite psw or /invite coordinator")
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await tell(update, "Role invites are only given in a private chat with me.")
+        return
+    app = app_of(context)
+    invite = app.people.create_role_invite(role, caller.person.id)
+    hours = app.settings.roles.invite_expiry_hours
+    await tell(update, f"Here is a single-use link that makes someone {ROLE_LABELS[role]}. It works once, for "
+                       f"{hours} hours. Send it to them privately:\n{start_link(context, ROLE_PREFIX + invite.code)}")
+
+
+# --- membership and the bot's own status ---------------------------------------------
+
+@guarded(ANYONE)
+async def on_new_members(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    message = update.effective_message
+    names = [m.first_name for m in message.new_chat_members if not m.is_bot]
+    if not names:
+        return
+    group = app.groups.for_chat(message.chat.id)
+    text = (f"Welcome, {', '.join(names)}! I'm this group's bot (not a person).\n\n{app.groups.rules(group)}\n\n"
+            f"To check in or get session reminders, start a private chat with me: {start_link(context)}")
+    await reply(update, context, [Reply(text)])
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was added, promoted or removed: keep the group's record right."""
+    change: ChatMemberUpdated = update.my_chat_member
+    if change.chat.type == ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    app = app_of(context)
+    app.groups.bot_status_changed(change.chat.id, change.chat.title or "", status)
+    log.info("bot status in chat %s is now %s", change.chat.id, status)
+    if status in ("member", "administrator") and change.old_chat_member.status in ("left", "kicked"):
+        await send_replies(context.bot, change.chat.id, [Reply(
+            "Hello everyone! I'm the group's bot, not a person. I help with session reminders and check-ins, "
+            "and I can always get a peer supporter. /rules shows the group's ground rules.")])
+
+
+# --- registry ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description: str
+    callback: object  # a guarded handler
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return self.callback.allowed_roles
+
+
+COMMANDS = (
+    CommandSpec("start", "start here, or join a group with an invite link", on_start),
+    CommandSpec("help", "what I can do", on_help),
+    CommandSpec("mood", "your check-ins and a chart of your mood", on_mood),
+    CommandSpec("next", "upcoming sessions of your groups", on_next),
+    CommandSpec("rules", "the group's ground rules", on_rules),
+    CommandSpec("invite", "a single-use link for a new PSW or coordinator", on_invite),
+)
+CALLBACKS = (
+    (f"^{CONSENT_PREFIX}", on_consent),
+    (f"^{NAME_FROM_TELEGRAM}$", on_name_from_telegram),
+    (f"^{RASA_BUTTON_PREFIX}", on_dialogue_button),
+    (f"^{RSVP_PREFIX}", on_rsvp_button),
+)
+
+
+def menu_for(roles: frozenset[str]) -> list[CommandSpec]:
+    """The commands a person with these roles may use."""
+    return [c for c in COMMANDS if not c.allowed or c.allowed & roles]
+
+
+def bot_commands(roles: frozenset[str]) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description) for c in menu_for(roles)]
+
+
+async def set_menu(context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
+    """Give a staff member their own command menu in their private chat."""
+    from telegram import BotCommandScopeChat
+
+    roles = frozenset(app_of(context).people.roles_of(app_of(context).people.get(person.id)))
+    await context.bot.set_my_commands(bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))

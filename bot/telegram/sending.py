@@ -1,0 +1,81 @@
+"""Sending replies to Telegram, surviving what Telegram does to bots.
+
+Rate limits (429) are handled by PTB's AIORateLimiter, which waits out
+``retry_after``. Here: long texts are split, network timeouts are retried
+once, and a chat the bot may not write to (403: the person never pressed
+Start, or the bot was removed) is reported to the caller instead of crashing
+the handler.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable, Optional, TypeVar
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden, NetworkError
+
+from bot.conversation import Reply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRY_DELAY = 1.0
+
+
+def keyboard(reply: Reply) -> Optional[InlineKeyboardMarkup]:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(title, callback_data=data) for title, data in row] for row in reply.buttons]
+    )
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Pieces of at most ``limit`` characters, broken at line ends where possible."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces
+
+
+async def with_retry(call: Callable[[], Awaitable[T]]) -> T:
+    """One retry after a timeout or network blip; anything else is for the caller."""
+    try:
+        return await call()
+    except NetworkError as exc:  # includes TimedOut; BadRequest is a NetworkError too in PTB
+        if isinstance(exc, BadRequest):
+            raise
+        log.warning("Telegram call failed (%s); retrying once", type(exc).__name__)
+        await asyncio.sleep(RETRY_DELAY)
+        return await call()
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Optional[Message]:
+    """Send one reply; returns the last message sent, or None if the chat is closed to the bot."""
+    try:
+        if reply.photo is not None:
+            return await with_retry(lambda: bot.send_photo(
+                chat_id, InputFile(reply.photo, filename="chart.png"), caption=reply.text[:1024] or None,
+                reply_markup=keyboard(reply)))
+        pieces = split_text(reply.text)
+        sent = None
+        for index, piece in enumerate(pieces):
+            markup = keyboard(reply) if index == len(pieces) - 1 else None
+            sent = await with_retry(lambda: bot.send_message(chat_id, piece, reply_markup=markup))
+        return sent
+    except Forbidden as exc:
+        log.info("cannot write to chat %s: %s", chat_id, exc.message)
+        return None
+
+
+async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> bool:
+    """Send in order; False if the chat is closed to the bot."""
+    for reply in replies:
+        if await send_reply(bot, chat_id, reply) is None:
+            return False
+    return True

@@ -1,0 +1,254 @@
+"""The bot end to end: the real python-telegram-bot application over HTTP against
+the sandbox, with the real Rasa model and a real database."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+
+from bot.storage.models import CheckIn, CopingOffer, Group, Person, PersonRole, ProcessedUpdate
+from conftest import titles
+
+
+def count(world, model, *where) -> int:
+    with world.db.session() as session:
+        return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+async def onboard(world, name: str = "Sam") -> dict:
+    user = world.sandbox.add_user(name)
+    notice = await world.say(user, "/start")
+    await world.press(user, notice, "Yes, I agree")
+    await world.say(user, name)
+    return user
+
+
+async def test_start_explains_what_is_stored_and_stores_nothing_before_consent(world):
+    user = world.sandbox.add_user("Robin")
+    notice = await world.say(user, "/start")
+    assert "I'm a bot, not a person" in notice["text"]
+    assert "not an emergency service" in notice["text"]
+    assert "Samaritans" in notice["text"] and "116 123" in notice["text"]
+    assert titles(notice) == ["Yes, I agree", "No thanks"]
+    assert count(world, Person) == 0
+
+
+async def test_declining_consent_stores_nothing_and_says_how_to_come_back(world):
+    user = world.sandbox.add_user("Robin")
+    notice = await world.say(user, "/start")
+    answer = await world.press(user, notice, "No thanks")
+    assert "haven't stored anything" in answer["text"]
+    assert count(world, Person) == 0
+
+
+async def test_consent_then_a_chosen_name_completes_onboarding(world):
+    user = world.sandbox.add_user("Robin")
+    notice = await world.say(user, "/start")
+    question = await world.press(user, notice, "Yes, I agree")
+    assert "What would you like us to call you?" in question["text"]
+    welcome = await world.say(user, "Birdie")
+    assert "Thanks, Birdie" in welcome["text"]
+    assert {"Check in", "A coping idea", "Talk to a person"} <= set(titles(welcome))
+    with world.db.session() as session:
+        person = session.execute(select(Person)).scalar_one()
+    assert person.display_name == "Birdie" and person.consented_at is not None
+
+
+async def test_a_group_invite_link_joins_the_group_after_consent(world):
+    with world.db.session() as session, session.begin():
+        session.add(Group(title="Riverside Walkers", invite_code="walk123"))
+    user = world.sandbox.add_user("Robin")
+    notice = await world.say(user, "/start join_walk123")
+    joined = await world.press(user, notice, "Yes, I agree")
+    assert "You've joined Riverside Walkers" in joined["text"]
+
+
+async def test_a_check_in_with_the_mood_buttons_is_stored(world):
+    user = await onboard(world)
+    welcome = world.sandbox.bot_messages(user["id"])[-1]
+    scale = await world.press(user, welcome, "Check in")
+    assert titles(scale) == ["1 😞", "2 🙁", "3 😐", "4 🙂", "5 😄"]
+    note_question = await world.press(user, scale, "3 😐")
+    done = await world.press(user, note_question, "No thanks")
+    assert done["text"]
+    with world.db.session() as session:
+        checkin = session.execute(select(CheckIn)).scalar_one()
+    assert (checkin.mood, checkin.note) == (3, None)
+    assert world.sandbox.messages(user["id"])[-4].get("reply_markup") in (None, {}, {"inline_keyboard": []}), \
+        "a pressed keyboard is retired so it cannot be pressed twice"
+
+
+async def test_a_check_in_typed_in_words_keeps_the_mood_and_the_note(world):
+    user = await onboard(world)
+    await world.say(user, "feeling pretty rubbish today")
+    reply = await world.say(user, "didn't sleep much")
+    assert {"A coping idea", "Talk to a person"} <= set(titles(reply)), "a low mood is offered help"
+    with world.db.session() as session:
+        checkin = session.execute(select(CheckIn)).scalar_one()
+    assert (checkin.mood, checkin.note) == (2, "didn't sleep much")
+
+
+async def test_a_coping_idea_comes_from_the_library_and_asks_if_it_helped(world):
+    user = await onboard(world)
+    welcome = world.sandbox.bot_messages(user["id"])[-1]
+    await world.press(user, welcome, "A coping idea")
+    idea = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "Did that help?" in (m.get("text") or ""))
+    assert titles(idea) == ["That helped", "Didn't help"]
+    await world.press(user, idea, "That helped")
+    with world.db.session() as session:
+        offer = session.execute(select(CopingOffer)).scalar_one()
+    assert offer.helpful is True
+
+
+async def test_in_a_group_the_bot_stays_quiet_until_addressed(world):
+    user = await onboard(world, "Kim")
+    group = world.sandbox.add_group("Crafts Circle")
+    world.sandbox.add_member(group["id"], user["id"])
+    await world.sandbox.wait_for_bot_message(group["id"], lambda m: "Welcome, Kim" in m["text"])
+    after = world.last_id(group["id"])
+    world.sandbox.send(group["id"], user["id"], "anyone bringing biscuits on tuesday?")
+    assert await world.bot_says_nothing(group["id"], after)
+    mention = await world.say(user, f"@{world.sandbox.bot_user['username']} are you a bot?", chat_id=group["id"])
+    assert "bot" in mention["text"].lower()
+    replied = await world.say(user, "hello", chat_id=group["id"], reply_to_message_id=mention["message_id"])
+    assert replied["text"]
+
+
+async def test_new_group_members_are_welcomed_with_the_ground_rules(world):
+    group = world.sandbox.add_group("Walkers")
+    user = world.sandbox.add_user("Lee")
+    world.sandbox.add_member(group["id"], user["id"])
+    welcome = await world.sandbox.wait_for_bot_message(group["id"], lambda m: "Welcome, Lee" in m["text"])
+    assert "ground rules" in welcome["text"] and "not a person" in welcome["text"]
+
+
+async def test_the_bot_records_being_removed_from_and_added_to_a_group(world):
+    group = world.sandbox.add_group("Gardening")
+    world.sandbox.set_bot_status(group["id"], "kicked")
+    await world.eventually(lambda: count(world, Group, Group.bot_status == "kicked") == 1)
+    world.sandbox.set_bot_status(group["id"], "administrator")
+    await world.sandbox.wait_for_bot_message(group["id"], lambda m: "I'm the group's bot" in m["text"])
+
+
+async def test_someone_who_never_pressed_start_is_pointed_to_a_private_chat(world):
+    stranger = world.sandbox.add_user("Nic")
+    group = world.sandbox.add_group("Walkers")
+    world.sandbox.add_member(group["id"], stranger["id"])
+    await world.sandbox.wait_for_bot_message(group["id"], lambda m: "Welcome, Nic" in m["text"])
+    answer = await world.say(stranger, f"@{world.sandbox.bot_user['username']} hi", chat_id=group["id"])
+    assert "open a private chat first" in answer["text"] and "?start=" in answer["text"]
+    private = await world.say(stranger, "hello?")
+    assert "press /start" in private["text"]
+
+
+async def test_edits_stickers_and_oversized_messages_get_a_clear_answer(world):
+    user = await onboard(world)
+    sent = world.sandbox.send(user["id"], user["id"], "hello")
+    await world.sandbox.wait_for_bot_message(user["id"], after_message_id=sent["message_id"])
+    after = world.last_id(user["id"])
+    world.sandbox.edit(user["id"], sent["message_id"], "hello again")
+    edited = await world.sandbox.wait_for_bot_message(user["id"], after_message_id=after)
+    assert "edited a message" in edited["text"]
+    sticker = await world.say(user, None, kind="sticker")
+    assert "only read text" in sticker["text"] and titles(sticker) == ["Talk to a person"]
+    long = await world.say(user, "I need to talk. " * 400)
+    assert "long message" in long["text"]
+
+
+async def test_an_unknown_command_is_answered(world):
+    user = await onboard(world)
+    answer = await world.say(user, "/frobnicate")
+    assert "don't know that command" in answer["text"]
+
+
+async def test_a_429_from_telegram_is_waited_out_and_the_message_still_arrives(world):
+    user = await onboard(world)
+    world.sandbox.add_fault("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, count=1)
+    answer = await world.say(user, "/help")
+    assert "not an emergency service" in answer["text"]
+    assert world.sandbox.stats["injected_faults"] == 1
+
+
+async def test_a_failed_update_is_marked_and_the_person_told(world):
+    user = await onboard(world)
+    world.sandbox.add_fault("sendMessage", 400, "Bad Request: something unexpected", count=1)
+    apology = await world.say(user, "/help")
+    assert "something went wrong on my side" in apology["text"]
+    with world.db.session() as session:
+        failed = session.execute(select(ProcessedUpdate).where(ProcessedUpdate.status == "failed")).scalars().all()
+    assert len(failed) == 1 and "something unexpected" in failed[0].error.lower()
+
+
+async def test_each_update_is_processed_once(world):
+    from telegram import Update
+
+    user = await onboard(world)
+    sent = world.sandbox.send(user["id"], user["id"], "/help")
+    reply = await world.sandbox.wait_for_bot_message(user["id"], after_message_id=sent["message_id"])
+    with world.db.session() as session:
+        seen = session.execute(select(func.max(ProcessedUpdate.update_id))).scalar_one()
+    replay = Update.de_json({"update_id": seen, "message": {**sent, "chat": {"id": user["id"], "type": "private"}}},
+                            world.application.bot)
+    await world.application.process_update(replay)
+    assert await world.bot_says_nothing(user["id"], reply["message_id"], seconds=1)
+
+
+async def test_a_role_invite_is_single_use(world):
+    coordinator = world.person("Priya", roles=("coordinator",))
+    link = await world.say(coordinator, "/invite psw")
+    code = link["text"].split("start=")[1].split()[0]
+    newcomer = world.sandbox.add_user("Jo")
+    notice = await world.say(newcomer, f"/start {code}")
+    granted = await world.press(newcomer, notice, "Yes, I agree")
+    assert "peer support worker" in granted["text"]
+    assert count(world, PersonRole, PersonRole.role == "psw") == 1
+    assert "invite" not in [c["command"] for c in world.sandbox.commands[f"chat:{newcomer['id']}"]]
+    again = world.sandbox.add_user("Max")
+    notice = await world.say(again, f"/start {code}")
+    refused = await world.press(again, notice, "Yes, I agree")
+    assert "already been used" in refused["text"]
+    assert count(world, PersonRole, PersonRole.role == "psw") == 1
+
+
+async def test_command_menus_are_set_per_role(world):
+    coordinator = world.person("Priya", roles=("coordinator",))
+    await world.application.post_init(world.application)
+    default = [c["command"] for c in world.sandbox.commands["default"]]
+    assert "invite" not in default and {"start", "help", "mood"} <= set(default)
+    assert "invite" in [c["command"] for c in world.sandbox.commands[f"chat:{coordinator['id']}"]]
+
+
+async def test_privacy_mode_on_is_warned_about_loudly_at_start_up(world, caplog):
+    from bot.telegram.application import check_privacy_mode
+
+    world.sandbox.bot_user["can_read_all_group_messages"] = False
+    with caplog.at_level(logging.WARNING):
+        await check_privacy_mode(world.application)
+    assert "PRIVACY MODE IS ON" in caplog.text and "/setprivacy" in caplog.text
+
+
+async def test_in_webhook_mode_updates_need_telegrams_secret_token(world):
+    import httpx
+    from aiohttp import web
+
+    from bot.telegram.application import webhook_app
+    from conftest import free_port
+
+    await world.application.updater.stop()
+    port = free_port()
+    runner = web.AppRunner(webhook_app(world.application, "s3cret"))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with httpx.AsyncClient() as client:
+            forged = await client.post(url, json={"update_id": 999, "message": {}})
+            assert forged.status_code == 403
+        await world.application.bot.set_webhook(url, secret_token="s3cret")
+        user = await onboard(world)
+        answer = await world.say(user, "/help")
+        assert "not an emergency service" in answer["text"]
+    finally:
+        await world.application.bot.delete_webhook()
+        await runner.cleanup()
+        await world.application.updater.start_polling(poll_interval=0.0, timeout=1)
