@@ -124,10 +124,11 @@ class ContentSettings(_Section):
     """Service content kept as files so coordinators can edit it without code."""
 
     crisis_resources: Path = Path("config/crisis_resources.yaml")
+    risk_lexicon: Path = Path("config/risk_lexicon.yaml")
     coping_strategies: Path = Path("config/coping_strategies.yaml")
     ground_rules: Path = Path("config/ground_rules.md")
 
-    @validator("crisis_resources", "coping_strategies", "ground_rules")
+    @validator("crisis_resources", "risk_lexicon", "coping_strategies", "ground_rules")
     def _exists(cls, value: Path) -> Path:
         if not value.is_file():
             raise ValueError(f"file {value} does not exist")

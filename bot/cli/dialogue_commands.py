@@ -25,17 +25,21 @@ def train(force: bool) -> None:
 
 async def _classify_lines(lines) -> None:
     from bot.dialogue.factory import open_engine
-    from bot.safety.screen import assess
+    from bot.safety.lexicon import RiskLexicon
+    from bot.safety.screen import SafetyScreen
 
-    engine = open_engine(current_settings())
+    settings = current_settings()
+    screen = SafetyScreen(RiskLexicon.load(settings.content.risk_lexicon))
+    engine = open_engine(settings)
     try:
         for line in lines:
             message = line.rstrip("\n")
             if not message.strip():
                 continue
             parse = await engine.parse(message)
-            risk = assess(parse)
-            record = {"text": message, "intent": parse.intent, "confidence": round(parse.confidence, 4), "risk": risk.level}
+            risk = screen.assess(message, parse)
+            record = {"text": message, "intent": parse.intent, "confidence": round(parse.confidence, 4),
+                      "risk": risk.level}
             click.echo(json.dumps(record, ensure_ascii=False))
     finally:
         await engine.close()

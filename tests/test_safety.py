@@ -1,0 +1,103 @@
+"""The safety screen: the curated lexicon raises, never lowers, what the model says;
+everyday idioms stay `none`."""
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.engine import ParseResult
+from bot.safety.lexicon import RiskLexicon
+from bot.safety.screen import SafetyScreen
+from conftest import PROJECT_ROOT
+
+LEXICON = RiskLexicon.load(PROJECT_ROOT / "config" / "risk_lexicon.yaml")
+SCREEN = SafetyScreen(LEXICON)
+
+# Everyday group chat that must never alarm anyone (the lexicon's idioms).
+IDIOMS_THAT_STAY_NONE = [
+    "this walk is killing me",
+    "I could murder a tea",
+    "my phone died",
+    "I'm dying to see everyone",
+    "the cake at crafts was to die for",
+    "killed it at the quiz",
+    "i overdosed on christmas telly",
+    "cut me some slack, I'm running late",
+    "I'm going to cut my hair short",
+    "dead chuffed with my knitting",
+    "my tomatoes all died in the frost",
+    "the match was a bloodbath",
+    "hanging the bunting for the party",
+    "I jumped off the bus a stop early",
+    "shoot me a message when you're there",
+    "I'm going to dye my hair blue",
+    "that was an odd walk",
+    "took my tablets with breakfast as usual",
+    "I overdid it at the gym",
+    "the end of the session was lovely",
+]
+CRISES_BY_CATEGORY = {
+    "suicidal thoughts": ["I want to kill myself", "gonna kms", "i want to unalive myself", "everyone would be better off without me"],
+    "self harm": ["I've been self-harming again", "relapsed on sh last night", "i cut my arms again"],
+    "plans and means": ["I've been saving up my tablets", "I'm standing on the bridge", "took a whole box of paracetamol"],
+    "goodbye messages": ["this is the last message you'll hear from me", "I've been giving my things away",
+                         "I won't be around much longer"],
+    "danger from others": ["my partner punched me again", "he said he will kill me", "I'm not safe at home"],
+    "harm to a child": ["I keep having thoughts of hurting my baby", "the baby would be better off without me"],
+}
+
+
+def neutral(text: str, crisis_confidence: float = 0.01) -> ParseResult:
+    """A model result that saw no crisis (or as little as given)."""
+    return ParseResult(text, "chitchat", 0.9, {"chitchat": 0.9, "crisis": crisis_confidence})
+
+
+@pytest.mark.parametrize("text", IDIOMS_THAT_STAY_NONE)
+def test_everyday_idioms_stay_none(text):
+    assessment = SCREEN.assess(text, neutral(text))
+    assert assessment.level == "none", assessment.reasons
+
+
+@pytest.mark.parametrize("category, text", [(c, t) for c, texts in CRISES_BY_CATEGORY.items() for t in texts])
+def test_the_lexicon_raises_a_crisis_the_model_missed_and_says_why(category, text):
+    assessment = SCREEN.assess(text, neutral(text))
+    assert assessment.level == "crisis"
+    assert any(category in reason for reason in assessment.reasons), assessment.reasons
+
+
+def test_the_lexicon_never_lowers_the_models_crisis():
+    text = "i just feel done with everything"
+    assessment = SCREEN.assess(text, neutral(text, crisis_confidence=0.97))
+    assert assessment.level == "crisis" and assessment.reasons[0].startswith("model:")
+
+
+@pytest.mark.parametrize("text", ["I'm not going to kill myself, don't worry", "I would never self harm"])
+def test_a_negated_crisis_phrase_is_still_a_concern(text):
+    assert SCREEN.assess(text, neutral(text)).level == "concern"
+
+
+def test_hopelessness_is_a_concern():
+    assert SCREEN.assess("I can't cope anymore", neutral("I can't cope anymore")).level == "concern"
+
+
+def test_curly_apostrophes_and_capitals_do_not_hide_a_crisis():
+    text = "I DON\u2019T WANT TO BE HERE ANYMORE"
+    assert SCREEN.assess(text, neutral(text)).level == "crisis"
+
+
+async def test_classify_examples_from_the_dialogue_issue_behave_as_documented(inprocess_engine):
+    for text, level in [("I want to end it all", "crisis"), ("this walk is killing me", "none"),
+                        ("everyone would be better off without me", "crisis"), ("I could murder a tea", "none"),
+                        ("my phone died", "none"), ("I've been giving my things away", "crisis")]:
+        assert SCREEN.assess(text, await inprocess_engine.parse(text)).level == level, text
+
+
+async def test_the_hard_negative_idioms_stay_none_with_model_and_lexicon_together(inprocess_engine):
+    from conftest import RASA_PROJECT
+
+    idioms = [l for l in (RASA_PROJECT / "tests" / "hard_negatives.txt").read_text().splitlines() if l.strip()]
+    flagged = {}
+    for text in idioms:
+        assessment = SCREEN.assess(text, await inprocess_engine.parse(text))
+        if assessment.level != "none":
+            flagged[text] = assessment.reasons
+    assert flagged == {}
