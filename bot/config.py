@@ -26,6 +26,7 @@ ENV_ALIASES: dict[str, tuple[str, str]] = {
     "RASA_URL": ("dialogue", "rasa_url"),
 }
 ENV_PREFIX = "PEERBOT_"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENV_SEPARATOR = "__"
 
 
@@ -120,15 +121,60 @@ class RoleSettings(_Section):
         return value
 
 
+class RotaShift(_Section):
+    """PSWs on duty at these local times (service timezone), on these days."""
+
+    days: list[str]
+    start: str
+    end: str
+    psws: list[int]
+
+    @validator("days", each_item=True)
+    def _day(cls, value: str) -> str:
+        if value.lower()[:3] not in WEEKDAYS:
+            raise ValueError(f"unknown day {value!r}; use mon, tue, wed, thu, fri, sat or sun")
+        return value.lower()[:3]
+
+    @validator("start", "end")
+    def _clock(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError(f"{value!r} is not a time like 09:00")
+        return value
+
+
+class EscalationSettings(_Section):
+    """How risk and requests reach people, and how far up the chain they go."""
+
+    # Re-page an unclaimed urgent case after this long, moving along the chain
+    # (on-duty PSWs -> backup PSWs -> coordinators).
+    repage_after_minutes: float = 10
+    # How often the database is checked for cases due a re-page.
+    check_interval_seconds: float = 30
+    backup_psws: list[int] = []
+    # A Telegram staff group that also receives every page (optional).
+    staff_chat_id: Optional[int] = None
+    caseload_cap: int = 5
+    support_hours: str = "Monday to Friday, 9am to 5pm"
+    rota: list[RotaShift] = []
+
+    @validator("repage_after_minutes", "check_interval_seconds", "caseload_cap")
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be more than 0")
+        return value
+
+
 class ContentSettings(_Section):
     """Service content kept as files so coordinators can edit it without code."""
 
     crisis_resources: Path = Path("config/crisis_resources.yaml")
     risk_lexicon: Path = Path("config/risk_lexicon.yaml")
+    role_guide: Path = Path("config/role_guide.md")
     coping_strategies: Path = Path("config/coping_strategies.yaml")
     ground_rules: Path = Path("config/ground_rules.md")
 
-    @validator("crisis_resources", "risk_lexicon", "coping_strategies", "ground_rules")
+    @validator("crisis_resources", "risk_lexicon", "role_guide", "coping_strategies", "ground_rules")
     def _exists(cls, value: Path) -> Path:
         if not value.is_file():
             raise ValueError(f"file {value} does not exist")
@@ -160,6 +206,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     dialogue: DialogueSettings = DialogueSettings()
     roles: RoleSettings = RoleSettings()
+    escalation: EscalationSettings = EscalationSettings()
     content: ContentSettings = ContentSettings()
     sandbox: SandboxSettings = SandboxSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -14,11 +14,12 @@ from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from bot.dialogue.contract import BotMessage, BotTurn, Directive
-from bot.dialogue.engine import DialogueEngine, conversation_id
+from bot.dialogue.engine import DialogueEngine, ParseResult, conversation_id
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.crisis import CrisisDirectory
 from bot.services.escalations import EscalationService
+from bot.safety.screen import RiskAssessment, SafetyScreen
 from bot.services.sessions import SessionService, UpcomingSession
 from bot.storage.models import Person
 from bot.storage.types import utcnow
@@ -29,6 +30,9 @@ RASA_BUTTON_PREFIX = "r:"
 RSVP_PREFIX = "rsvp:"
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
 RECENT_MOOD = timedelta(hours=6)
+LOW_MOOD = 2
+TREND_LENGTH = 3
+CRISIS_PAYLOAD = "/crisis"
 STATE_CHANGING = ("record_checkin", "escalate", "coping_feedback")
 
 Button = tuple[str, str]  # (title, callback data)
@@ -54,6 +58,7 @@ class ChatContext:
 class TurnResult:
     replies: list[Reply] = field(default_factory=list)
     directives: list[str] = field(default_factory=list)
+    escalations: list[int] = field(default_factory=list)  # created this turn, to be paged
 
 
 def fits_callback(data: str) -> bool:
@@ -86,8 +91,10 @@ def format_session(session: UpcomingSession, with_rsvp: bool = True) -> str:
 
 class ConversationService:
     def __init__(self, engine: DialogueEngine, checkins: CheckInService, coping: CopingService,
-                 escalations: EscalationService, sessions: SessionService, crisis: CrisisDirectory) -> None:
+                 escalations: EscalationService, sessions: SessionService, crisis: CrisisDirectory,
+                 screen: SafetyScreen) -> None:
         self.engine = engine
+        self.safety = screen
         self.checkins = checkins
         self.coping = coping
         self.escalations = escalations
@@ -98,31 +105,73 @@ class ConversationService:
     def conversation_for(person: Person, chat: ChatContext) -> str:
         return conversation_id(chat.chat_id, person.telegram_user_id, chat.private)
 
-    async def respond(self, person: Person, chat: ChatContext, text: str) -> TurnResult:
-        turn = await self.engine.handle(self.conversation_for(person, chat), text)
-        return self.execute(person, chat, turn, text)
+    async def screen(self, text: str) -> tuple[ParseResult, RiskAssessment]:
+        """The safety screen, run on every incoming text before anything else."""
+        parse = await self.engine.parse(text)
+        return parse, self.safety.assess(text, parse)
 
-    def execute(self, person: Person, chat: ChatContext, turn: BotTurn, text: str) -> TurnResult:
+    async def respond(self, person: Person, chat: ChatContext, text: str,
+                      risk: Optional[RiskAssessment] = None) -> TurnResult:
+        """The bot's turn. On a crisis the dialogue is steered to its crisis response
+        whatever intent it would have guessed, since the screen may see more than the model."""
+        spoken = CRISIS_PAYLOAD if risk is not None and risk.is_crisis else text
+        turn = await self.engine.handle(self.conversation_for(person, chat), spoken)
+        return self.execute(person, chat, turn, text, risk)
+
+    def flag_concern(self, person: Person, chat: ChatContext, text: str, risk: RiskAssessment) -> int:
+        """A concern becomes a non-urgent follow-up task for a PSW (one open per person)."""
+        return self.escalations.create(person.id, "low", "concern", group_id=chat.group_id,
+                                       trigger_text=text, reasons=list(risk.reasons)).id
+
+    def execute(self, person: Person, chat: ChatContext, turn: BotTurn, text: str,
+                risk: Optional[RiskAssessment] = None) -> TurnResult:
+        result = TurnResult(directives=[d.name for d in turn.directives])
         for directive in turn.directives:
             if directive.name in STATE_CHANGING:
-                self._change_state(person, chat, directive, text)
-        result = TurnResult(directives=[d.name for d in turn.directives])
+                created = self._change_state(person, chat, directive, text, risk)
+                result.escalations.extend(created)
         for item in turn.items:
             if isinstance(item, BotMessage):
                 result.replies.append(reply_from_message(item))
             elif item.name not in STATE_CHANGING:
                 result.replies.extend(self._replies_for(person, item))
+        paged = [e for e in map(self.escalations.get, result.escalations) if e.priority != "low"]
+        if paged:
+            result.replies.append(Reply(self.availability(urgent=any(e.priority == "urgent" for e in paged))))
         return result
 
-    def _change_state(self, person: Person, chat: ChatContext, directive: Directive, text: str) -> None:
+    def availability(self, urgent: bool) -> str:
+        """Honest words on when a person will see this: never promise more than the rota gives."""
+        hours = self.escalations.settings.support_hours
+        if self.escalations.on_duty():
+            return "A peer supporter on duty has been told and will get in touch with you here."
+        if urgent:
+            return (f"Nobody from the peer support team is on duty right now (usually {hours}), so a person may "
+                    "not see this straight away. Please use the contacts above if you need help now: they are "
+                    "there day and night.")
+        return f"Nobody is on duty right now. Peer supporters are usually around {hours}; someone will see this then."
+
+    def _change_state(self, person: Person, chat: ChatContext, directive: Directive, text: str,
+                      risk: Optional[RiskAssessment]) -> list[int]:
+        """Carry out a state-changing directive; returns the ids of escalations it created."""
         params = directive.params
         if directive.name == "record_checkin":
             self.checkins.record(person.id, params["mood"], params.get("note"), group_id=chat.group_id)
+            if self._low_or_falling(person):
+                return [self.escalations.create(person.id, "low", "low_mood", group_id=chat.group_id).id]
         elif directive.name == "escalate":
-            self.escalations.create(person.id, params["priority"], params["reason"], group_id=chat.group_id,
-                                    conversation_id=self.conversation_for(person, chat), trigger_text=text)
+            reasons = list(risk.reasons) if risk is not None and risk.reasons else [params["reason"]]
+            private = str(person.telegram_user_id)
+            return [self.escalations.create(person.id, params["priority"], params["reason"], group_id=chat.group_id,
+                                            conversation_id=private, trigger_text=text, reasons=reasons).id]
         elif directive.name == "coping_feedback":
             self.coping.rate_latest(person.id, params["helpful"])
+        return []
+
+    def _low_or_falling(self, person: Person) -> bool:
+        moods = [c.mood for c in self.checkins.history(person.id, limit=TREND_LENGTH)]
+        falling = len(moods) == TREND_LENGTH and all(a > b for a, b in zip(moods, moods[1:]))
+        return moods[-1] <= LOW_MOOD or falling
 
     def _replies_for(self, person: Person, directive: Directive) -> list[Reply]:
         handlers: dict[str, Callable[[Person, Directive], list[Reply]]] = {

@@ -22,6 +22,9 @@ from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.factory import open_engine
+from bot.safety.lexicon import RiskLexicon
+from bot.scheduler import start_scheduler
+from bot.safety.screen import SafetyScreen
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.crisis import CrisisDirectory
@@ -44,11 +47,13 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
     coping = CopingService(db)
     coping.seed(content.coping_strategies)
     checkins = CheckInService(db)
-    conversation = ConversationService(
-        engine, checkins, coping, EscalationService(db), SessionService(db), CrisisDirectory.load(content.crisis_resources)
-    )
+    escalations = EscalationService(db, settings.escalation, settings.service.default_timezone)
+    screen = SafetyScreen(RiskLexicon.load(content.risk_lexicon))
+    conversation = ConversationService(engine, checkins, coping, escalations, SessionService(db),
+                                       CrisisDirectory.load(content.crisis_resources), screen)
     people = PeopleService(db, settings.roles.bootstrap_coordinators, timedelta(hours=settings.roles.invite_expiry_hours))
-    return AppContext(settings, people, GroupService(db, content.ground_rules), checkins, conversation, UpdateLedger(db))
+    return AppContext(settings, people, GroupService(db, content.ground_rules), checkins, conversation,
+                      UpdateLedger(db), escalations)
 
 
 @dataclass
@@ -81,6 +86,7 @@ async def run_until_stopped(application: Application, settings: Settings) -> Non
     runner: Optional[web.AppRunner] = None
     async with application:
         await application.start()
+        scheduler = start_scheduler(application)
         if telegram.webhook_url:
             runner = web.AppRunner(webhook_app(application, telegram.webhook_secret))
             await runner.setup()
@@ -92,6 +98,7 @@ async def run_until_stopped(application: Application, settings: Settings) -> Non
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             log.info("polling for updates")
         await stop.wait()
+        scheduler.shutdown(wait=False)
         if application.updater.running:
             await application.updater.stop()
         await application.stop()

@@ -7,13 +7,14 @@ those tests with the reason; in CI (``CI=true``) it fails them loudly.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 from urllib.parse import quote
@@ -258,31 +259,57 @@ def titles(message: dict) -> list[str]:
     return [button["text"] for row in rows for button in row]
 
 
-@pytest_asyncio.fixture
-async def world(inprocess_engine, tmp_path) -> AsyncIterator[World]:
-    """A running bot (polling the sandbox) on a fresh SQLite database."""
+# Escalation timers short enough for tests to watch the chain move.
+TEST_ENVIRONMENT = {"PEERBOT_ESCALATION__REPAGE_AFTER_MINUTES": "0.05",
+                    "PEERBOT_ESCALATION__CHECK_INTERVAL_SECONDS": "0.5"}
+
+
+@asynccontextmanager
+async def running_bot(engine, database_url: str, sandbox) -> AsyncIterator[World]:
+    """The bot as `peerbot run` starts it (application, scheduler), polling ``sandbox``."""
     from telegram import Update
 
     from bot.config import load_settings
     from bot.runtime import build_context
-    from bot.sandbox.server import Sandbox
+    from bot.scheduler import start_scheduler
     from bot.telegram.application import build_application
 
-    url = f"sqlite:///{tmp_path / 'peerbot.db'}"
-    settings = load_settings(environ={"DATABASE_URL": url})
-    migrate.upgrade(url)
-    database = Database(url)
-    context = build_context(settings, database, inprocess_engine)
-    sandbox = Sandbox()
-    await sandbox.start()
+    settings = load_settings(environ={"DATABASE_URL": database_url, **TEST_ENVIRONMENT})
+    migrate.upgrade(database_url)
+    database = Database(database_url)
+    context = build_context(settings, database, engine)
     application = build_application(context, sandbox.token, sandbox.api_base_url, sandbox.file_base_url)
     await application.initialize()
     await application.post_init(application)
     await application.start()
+    scheduler = start_scheduler(application)
     await application.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
-    yield World(sandbox, application, context, database)
-    await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
+    try:
+        yield World(sandbox, application, context, database)
+    finally:
+        scheduler.shutdown(wait=False)
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        database.dispose()
+
+
+USER_ID_BLOCKS = itertools.count(2_000_000, 1_000)
+
+
+def fresh_sandbox():
+    """A sandbox whose people have ids no earlier test used: the dialogue engine is
+    shared by the whole session, and its conversations are keyed by user id."""
+    from bot.sandbox.server import Sandbox
+
+    return Sandbox(first_user_id=next(USER_ID_BLOCKS))
+
+
+@pytest_asyncio.fixture
+async def world(inprocess_engine, tmp_path) -> AsyncIterator[World]:
+    """A running bot (polling the sandbox) on a fresh SQLite database."""
+    sandbox = fresh_sandbox()
+    await sandbox.start()
+    async with running_bot(inprocess_engine, f"sqlite:///{tmp_path / 'peerbot.db'}", sandbox) as running:
+        yield running
     await sandbox.stop()
-    database.dispose()

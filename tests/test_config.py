@@ -127,6 +127,14 @@ def test_a_webhook_without_its_secret_token_is_refused_naming_the_key():
         load_settings(environ={"PEERBOT_WEBHOOK_URL": "https://bot.example/hook"})
 
 
+def test_a_rota_with_a_bad_day_or_time_is_refused_naming_the_shift(tmp_path):
+    path = write(tmp_path, "escalation:\n  rota:\n    - {days: [mon, funday], start: '09:00', end: '25:00', psws: [1]}\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, environ={})
+    assert "escalation.rota.0.days.1: unknown day 'funday'" in str(error.value)
+    assert "escalation.rota.0.end: '25:00' is not a time" in str(error.value)
+
+
 def test_a_bad_value_from_the_environment_names_the_variable():
     with pytest.raises(ConfigError) as error:
         load_settings(environ={"TELEGRAM_BASE_URL": "127.0.0.1:8081"})
@@ -137,7 +145,8 @@ def test_a_bad_value_from_the_environment_names_the_variable():
 def _leaf_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
     keys = set()
     for name, field in model.__fields__.items():
-        if isinstance(field.type_, type) and issubclass(field.type_, BaseModel):
+        outer = field.outer_type_
+        if isinstance(outer, type) and not hasattr(outer, "__origin__") and issubclass(outer, BaseModel):
             keys |= _leaf_keys(field.type_, f"{prefix}{name}.")
         else:
             keys.add(f"{prefix}{name}")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.cli import cli
 from bot.services.people import InviteError, PeopleService, clean_display_name

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.sandbox import botapi, control
-from bot.sandbox.state import SandboxError, World
+from bot.sandbox.state import FIRST_USER_ID, SandboxError, World
 
 # Telegram accepts uploads of up to 50 MB from bots; aiohttp's default is 1 MB.
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
@@ -18,8 +18,9 @@ SHUTDOWN_TIMEOUT = 2.0
 
 class Sandbox(World):
     def __init__(self, token: str = "123456:SANDBOX-TOKEN", bot_username: str = "peerbot_sandbox_bot",
-                 can_read_all_group_messages: bool = True, enforce_limits: bool = True) -> None:
-        super().__init__(token, bot_username, can_read_all_group_messages, enforce_limits)
+                 can_read_all_group_messages: bool = True, enforce_limits: bool = True,
+                 first_user_id: int = FIRST_USER_ID) -> None:
+        super().__init__(token, bot_username, can_read_all_group_messages, enforce_limits, first_user_id)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._pusher = botapi.WebhookPusher(self)

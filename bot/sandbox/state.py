@@ -254,7 +254,8 @@ class World:
     """The sandbox's state and its Python API for acting as people (see docs/sandbox.md)."""
 
     def __init__(self, token: str = "123456:SANDBOX-TOKEN", bot_username: str = "peerbot_sandbox_bot",
-                 can_read_all_group_messages: bool = True, enforce_limits: bool = True) -> None:
+                 can_read_all_group_messages: bool = True, enforce_limits: bool = True,
+                 first_user_id: int = FIRST_USER_ID) -> None:
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or not secret:
             raise SandboxError(f"a bot token looks like '<bot id>:<secret>', not {token!r}")
@@ -280,7 +281,7 @@ class World:
         self._logs: dict[int, list[StoredMessage]] = {}
         self._open_queries: set[str] = set()
         # The next free automatic ids, and the last ones handed out for the rest.
-        self._counters = {"user": FIRST_USER_ID, "group": FIRST_GROUP_ID, "update": 0, "seq": 0, "query": 0,
+        self._counters = {"user": first_user_id, "group": FIRST_GROUP_ID, "update": 0, "seq": 0, "query": 0,
                           "file": 0}
         self._polls = 0
         self._closed = False

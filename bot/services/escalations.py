@@ -1,30 +1,261 @@
-"""Escalations to a human PSW: created and persisted first, with an audit trail."""
+"""Escalations to a human PSW: created and persisted first, paged along a chain,
+claimed by exactly one PSW, closed with an outcome; every change audited.
+
+Timers live in the database (``next_page_at``), so a restart loses nothing: the
+scheduler simply asks for the cases that are due.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Optional
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import case, func, select, update
+
+from bot.config import EscalationSettings
+from bot.services.roles import COORDINATOR, PSW
 from bot.storage.db import Database
-from bot.storage.models import Escalation, EscalationEvent
+from bot.storage.models import (
+    CheckIn,
+    DutyPeriod,
+    Escalation,
+    EscalationEvent,
+    Group,
+    Person,
+    PersonRole,
+)
+from bot.storage.types import utcnow
 
 KIND_FOR_REASON = {"crisis": "crisis", "request": "request"}
+PRIORITY_ORDER = {"urgent": 0, "normal": 1, "low": 2}
+CHAIN_STEPS = ("on-duty PSWs", "backup PSWs", "coordinators")
+RECENT_CHECKINS = 3
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """What a PSW needs to decide to claim a case: no more than that."""
+
+    escalation_id: int
+    priority: str
+    kind: str
+    name: str
+    group: Optional[str]
+    reasons: tuple[str, ...]
+    trigger_text: Optional[str]
+    recent_moods: tuple[int, ...]
+    chain_step: str
+    waiting_minutes: int
+    holder: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claimed: bool
+    message: str
+    escalation: Optional[Escalation] = None
+
+
+def name_of(person: Person) -> str:
+    return person.display_name or f"person {person.pseudonym}"
 
 
 class EscalationService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, settings: EscalationSettings, service_timezone: str) -> None:
         self.db = db
+        self.settings = settings
+        self.zone = ZoneInfo(service_timezone)
 
+    # --- creating --------------------------------------------------------------------
     def create(self, person_id: int, priority: str, reason: str, *, group_id: Optional[int] = None,
                conversation_id: Optional[str] = None, trigger_text: Optional[str] = None,
                reasons: Optional[list[str]] = None) -> Escalation:
-        """Persist the case and its 'created' event in one transaction, before anyone is told."""
+        """Persist the case and its 'created' event in one transaction, before anyone is told.
+
+        A person has at most one open low-priority follow-up: repeats join it.
+        """
         with self.db.session() as session, session.begin():
+            if priority == "low":
+                existing = session.execute(
+                    select(Escalation).where(Escalation.person_id == person_id, Escalation.priority == "low",
+                                             Escalation.status == "open")
+                ).scalars().first()
+                if existing is not None:
+                    existing.reasons = [*existing.reasons, *(reasons or [reason])]
+                    return existing
             escalation = Escalation(
                 person_id=person_id, group_id=group_id, kind=KIND_FOR_REASON.get(reason, "followup"),
                 priority=priority, reasons=reasons or [reason], conversation_id=conversation_id,
                 trigger_text=trigger_text,
+                next_page_at=utcnow() + self.repage_delay if priority == "urgent" else None,
             )
             session.add(escalation)
             session.flush()
             session.add(EscalationEvent(escalation_id=escalation.id, event="created",
                                         detail={"priority": priority, "reason": reason}))
             return escalation
+
+    @property
+    def repage_delay(self) -> timedelta:
+        return timedelta(minutes=self.settings.repage_after_minutes)
+
+    def record(self, escalation_id: int, event: str, actor_id: Optional[int] = None, **detail) -> None:
+        with self.db.session() as session, session.begin():
+            session.add(EscalationEvent(escalation_id=escalation_id, event=event, actor_id=actor_id,
+                                        detail=detail or None))
+
+    def add_reason(self, escalation_id: int, reason: str) -> None:
+        with self.db.session() as session, session.begin():
+            escalation = session.get(Escalation, escalation_id)
+            escalation.reasons = [*escalation.reasons, reason]
+
+    def get(self, escalation_id: int) -> Optional[Escalation]:
+        with self.db.session() as session:
+            return session.get(Escalation, escalation_id)
+
+    # --- who is paged -------------------------------------------------------------------
+    def on_rota(self, at: datetime) -> set[int]:
+        """Telegram ids of PSWs the rota puts on duty at ``at``."""
+        local = at.astimezone(self.zone)
+        day, clock = local.strftime("%a").lower(), local.strftime("%H:%M")
+        return {psw for shift in self.settings.rota if day in shift.days and shift.start <= clock < shift.end
+                for psw in shift.psws}
+
+    def on_duty(self) -> list[Person]:
+        """PSWs on duty now: by /onduty, or by the rota."""
+        rota = self.on_rota(utcnow())
+        with self.db.session() as session:
+            psws = session.execute(
+                select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+                .where(PersonRole.role == PSW, Person.telegram_user_id.is_not(None))
+            ).scalars().all()
+        return [p for p in psws if p.on_duty or p.telegram_user_id in rota]
+
+    def targets(self, chain_level: int) -> list[Person]:
+        """Who to page at this step of the chain (each step keeps the earlier ones)."""
+        people = {p.id: p for p in self.on_duty()}
+        with self.db.session() as session:
+            if chain_level >= 1 and self.settings.backup_psws:
+                for p in session.execute(select(Person).where(
+                        Person.telegram_user_id.in_(self.settings.backup_psws))).scalars():
+                    people[p.id] = p
+            if chain_level >= 2 or (chain_level >= 1 and not people):
+                for p in session.execute(select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+                                         .where(PersonRole.role == COORDINATOR,
+                                                Person.telegram_user_id.is_not(None))).scalars():
+                    people[p.id] = p
+        return list(people.values())
+
+    def due_for_repage(self) -> list[Escalation]:
+        with self.db.session() as session:
+            return list(session.execute(
+                select(Escalation).where(Escalation.status == "open", Escalation.next_page_at.is_not(None),
+                                         Escalation.next_page_at <= utcnow())
+                .order_by(Escalation.next_page_at)
+            ).scalars())
+
+    def advance_chain(self, escalation_id: int) -> Optional[Escalation]:
+        """Move an unclaimed case one step along the chain and reset its timer."""
+        with self.db.session() as session, session.begin():
+            escalation = session.get(Escalation, escalation_id)
+            if escalation is None or escalation.status != "open":
+                return None
+            escalation.chain_level = min(escalation.chain_level + 1, len(CHAIN_STEPS) - 1)
+            escalation.next_page_at = utcnow() + self.repage_delay
+            session.add(EscalationEvent(escalation_id=escalation.id, event="re-escalated",
+                                        detail={"chain_step": CHAIN_STEPS[escalation.chain_level]}))
+            return escalation
+
+    def card(self, escalation_id: int) -> CaseCard:
+        with self.db.session() as session:
+            escalation = session.get(Escalation, escalation_id)
+            person = session.get(Person, escalation.person_id)
+            group = session.get(Group, escalation.group_id) if escalation.group_id else None
+            holder = session.get(Person, escalation.claimed_by_id) if escalation.claimed_by_id else None
+            moods = session.execute(
+                select(CheckIn.mood).where(CheckIn.person_id == person.id, CheckIn.mood.is_not(None))
+                .order_by(CheckIn.created_at.desc()).limit(RECENT_CHECKINS)
+            ).scalars().all()
+        waiting = int((utcnow() - escalation.created_at).total_seconds() // 60)
+        return CaseCard(escalation.id, escalation.priority, escalation.kind, name_of(person),
+                        group.title if group else None, tuple(escalation.reasons), escalation.trigger_text,
+                        tuple(reversed(moods)), CHAIN_STEPS[escalation.chain_level], waiting,
+                        name_of(holder) if holder else None)
+
+    # --- claiming, relaying, closing -------------------------------------------------------
+    def claim(self, escalation_id: int, psw_id: int) -> ClaimResult:
+        """Exactly one PSW holds a case: a conditional update decides, even across workers."""
+        with self.db.session() as session, session.begin():
+            held = session.execute(select(func.count()).select_from(Escalation).where(
+                Escalation.claimed_by_id == psw_id, Escalation.status == "claimed")).scalar_one()
+            if held >= self.settings.caseload_cap:
+                return ClaimResult(False, f"You already hold {held} cases, your caseload cap. "
+                                          "Close one first, or ask a colleague to take this.")
+            won = session.execute(
+                update(Escalation).where(Escalation.id == escalation_id, Escalation.status == "open")
+                .values(status="claimed", claimed_by_id=psw_id, claimed_at=utcnow(), next_page_at=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount == 1
+            escalation = session.get(Escalation, escalation_id)
+            if escalation is None:
+                return ClaimResult(False, "That case no longer exists.")
+            if not won:
+                holder = session.get(Person, escalation.claimed_by_id) if escalation.claimed_by_id else None
+                if escalation.status == "closed":
+                    return ClaimResult(False, "That case is already closed.")
+                return ClaimResult(False, f"Already claimed by {name_of(holder)}.")
+            session.add(EscalationEvent(escalation_id=escalation_id, event="claimed", actor_id=psw_id))
+            return ClaimResult(True, "claimed", escalation)
+
+    def held_by(self, psw_id: int) -> Optional[Escalation]:
+        """The PSW's most recently claimed open case: where their messages go."""
+        with self.db.session() as session:
+            return session.execute(
+                select(Escalation).where(Escalation.claimed_by_id == psw_id, Escalation.status == "claimed")
+                .order_by(Escalation.claimed_at.desc())
+            ).scalars().first()
+
+    def held_for(self, person_id: int) -> Optional[Escalation]:
+        """The case through which a person is currently talking to a PSW, if any."""
+        with self.db.session() as session:
+            return session.execute(
+                select(Escalation).where(Escalation.person_id == person_id, Escalation.status == "claimed")
+                .order_by(Escalation.claimed_at.desc())
+            ).scalars().first()
+
+    def close(self, escalation_id: int, actor_id: Optional[int], outcome: str, note: Optional[str]) -> Escalation:
+        with self.db.session() as session, session.begin():
+            escalation = session.get(Escalation, escalation_id)
+            escalation.status = "closed"
+            escalation.closed_at = utcnow()
+            escalation.next_page_at = None
+            escalation.outcome = outcome[:32]
+            escalation.outcome_note = note
+            session.add(EscalationEvent(escalation_id=escalation_id, event="closed", actor_id=actor_id,
+                                        detail={"outcome": escalation.outcome}))
+            return escalation
+
+    def queue(self) -> list[Escalation]:
+        """Open and held cases, most urgent first, then longest waiting."""
+        order = case(PRIORITY_ORDER, value=Escalation.priority)
+        with self.db.session() as session:
+            return list(session.execute(
+                select(Escalation).where(Escalation.status != "closed").order_by(order, Escalation.created_at)
+            ).scalars())
+
+    def set_duty(self, person_id: int, on: bool) -> bool:
+        """Go on or off duty; False if nothing changed. Duty periods feed the reports."""
+        with self.db.session() as session, session.begin():
+            person = session.get(Person, person_id)
+            if person.on_duty == on:
+                return False
+            person.on_duty = on
+            if on:
+                session.add(DutyPeriod(person_id=person_id))
+            else:
+                period = session.execute(select(DutyPeriod).where(
+                    DutyPeriod.person_id == person_id, DutyPeriod.ended_at.is_(None))).scalars().first()
+                if period is not None:
+                    period.ended_at = utcnow()
+            return True

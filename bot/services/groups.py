@@ -19,6 +19,10 @@ class GroupService:
         with self.db.session() as session:
             return session.execute(select(Group).where(Group.telegram_chat_id == chat_id)).scalar_one_or_none()
 
+    def ensure(self, chat_id: int, title: str) -> Group:
+        """The group for a chat the bot is in, recorded on first sight (e.g. added before an upgrade)."""
+        return self.for_chat(chat_id) or self.bot_status_changed(chat_id, title, "member")
+
     def bot_status_changed(self, chat_id: int, title: str, status: str) -> Group:
         """Record that the bot was added, promoted or removed; a new chat becomes a group."""
         with self.db.session() as session, session.begin():

@@ -73,6 +73,21 @@ class PeopleService:
                 self._grant(session, person.id, COORDINATOR, source="config", granted_by=None)
             return person
 
+    def ensure_known(self, telegram_user_id: int, first_name: str, region: str, timezone: str) -> Person:
+        """A minimal record (no consent) so risk from someone who never pressed Start can
+        still reach a person: their Telegram id and first name, nothing else."""
+        existing = self.find(telegram_user_id)
+        if existing is not None:
+            return existing
+        with self.db.session() as session, session.begin():
+            person = Person(telegram_user_id=telegram_user_id, display_name=clean_display_name(first_name),
+                            region=region, timezone=timezone)
+            session.add(person)
+            session.flush()
+            session.add(AuditEntry(action="person.recorded_for_safety", subject_type="person",
+                                   subject_id=str(person.id)))
+            return person
+
     def set_display_name(self, person_id: int, name: str) -> None:
         with self.db.session() as session, session.begin():
             session.get(Person, person_id).display_name = name

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 ANYONE: frozenset[str] = frozenset()
 PARTICIPANTS = frozenset({PARTICIPANT})
 STAFF = frozenset({PSW, COORDINATOR})
+PSWS = frozenset({PSW})
 COORDINATORS = frozenset({COORDINATOR})
 ROLE_NAMES = {PARTICIPANT: "people who have joined", PSW: "peer support workers", COORDINATOR: "coordinators"}
 

@@ -8,6 +8,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.services.checkins import CheckInService
+from bot.services.escalations import EscalationService
 from bot.services.groups import GroupService
 from bot.services.people import PeopleService
 from bot.services.updates import UpdateLedger
@@ -23,6 +24,7 @@ class AppContext:
     checkins: CheckInService
     conversation: ConversationService
     ledger: UpdateLedger
+    escalations: EscalationService
 
 
 def app_of(context: ContextTypes.DEFAULT_TYPE) -> AppContext:

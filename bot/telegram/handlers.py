@@ -14,15 +14,18 @@ from telegram import BotCommand, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType, MessageEntityType, MessageLimit
 from telegram.ext import ContextTypes
 
-from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply
+from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply, TurnResult
+from bot.dialogue.engine import ParseResult
+from bot.safety.screen import RiskAssessment
 from bot.services.checkins import mood_chart_png
+from bot.services.escalations import name_of
 from bot.services.people import InviteError, clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
-from bot.safety.screen import assess
 from bot.storage.models import Person
-from bot.telegram.access import ANYONE, COORDINATORS, PARTICIPANTS, Caller, guarded, tell
+from bot.telegram.access import ANYONE, COORDINATORS, PARTICIPANTS, PSWS, STAFF, Caller, guarded, tell
 from bot.telegram.context import AppContext, app_of
-from bot.telegram.sending import send_replies
+from bot.telegram.paging import CLAIM_PREFIX, card_text, page
+from bot.telegram.sending import send_replies, send_reply
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +58,57 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: lis
     await send_replies(context.bot, update.effective_chat.id, replies)
 
 
-async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, text: str) -> None:
+async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: TurnResult) -> bool:
+    """Send the turn's replies, then page about any escalation it created (already persisted)."""
+    sent = await send_replies(context.bot, chat_id, result.replies)
+    for escalation_id in result.escalations:
+        await page(context.bot, app_of(context), escalation_id)
+    return sent
+
+
+async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, text: str,
+                   risk: Optional[RiskAssessment] = None) -> None:
     """Run text through the dialogue and send the replies where the person wrote."""
     app = app_of(context)
-    result = await app.conversation.respond(person, chat_context(app, update.effective_message), text)
-    await reply(update, context, result.replies)
+    chat = chat_context(app, update.effective_message)
+    if risk is not None and risk.level == "concern":
+        app.conversation.flag_concern(person, chat, text, risk)
+    result = await app.conversation.respond(person, chat, text, risk)
+    await deliver(context, update.effective_chat.id, result)
+
+
+def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
+    """The caller's record, made minimal when they never pressed Start (risk must still reach a person)."""
+    if caller.person is not None:
+        return caller.person
+    user = update.effective_user
+    service = app.settings.service
+    return app.people.ensure_known(user.id, user.first_name or "", service.default_region, service.default_timezone)
+
+
+async def handle_crisis(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, text: str,
+                        risk: RiskAssessment) -> None:
+    """Crisis: the escalation is persisted first; the person gets the crisis reply in
+    private (in a group, only a short kind line there); then the PSWs are paged."""
+    app = app_of(context)
+    user = update.effective_user
+    person = known_person(app, update, caller)
+    chat = update.effective_chat
+    in_group = chat.type != ChatType.PRIVATE
+    group = app.groups.ensure(chat.id, chat.title or "") if in_group else None
+    private = ChatContext(user.id, private=True, group_id=group.id if group else None)
+    result = await app.conversation.respond(person, private, text, risk)
+    reached = await send_replies(context.bot, user.id, result.replies)
+    if in_group:
+        line = (f"{user.first_name}, I've sent you a private message." if reached
+                else f"{user.first_name}, a peer supporter will be in touch with you.")
+        await update.effective_message.reply_text(line)
+    if not reached:
+        for escalation_id in result.escalations:
+            app.escalations.add_reason(escalation_id, "the bot cannot message them privately "
+                                                      "(they have never started a chat with it)")
+    for escalation_id in result.escalations:
+        await page(context.bot, app, escalation_id)
 
 
 def consent_notice(app: AppContext, person_region: Optional[str]) -> str:
@@ -177,59 +226,122 @@ def bounded(text: str) -> tuple[str, bool]:
 
 @guarded(ANYONE)
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
     message = update.effective_message
-    if message.forward_origin is not None:
-        await reply(update, context, [Reply(
-            "That looks like a forwarded message. I can only respond to your own words, but if it worries you, "
-            "a peer supporter can help.", PERSON_BUTTON)])
-        return
     text, cut = bounded(message.text or "")
     if not text.strip():
         await reply(update, context, [Reply("I didn't catch any words there. You can type to me, or ask for a person.")])
         return
+    parse, risk = await app.conversation.screen(text)
     person = caller.person
+    if await relay_from_person(context, person, text, risk):
+        return
+    if risk.is_crisis:
+        await handle_crisis(update, context, caller, text, risk)
+        return
     if person is None or person.consented_at is None:
         await reply(update, context, [Reply("Before we chat, please press /start so I can explain what I keep "
                                              "and ask for your OK.")])
         return
+    if message.forward_origin is not None:
+        if risk.level != "none":
+            app.conversation.flag_concern(person, chat_context(app, message), text, risk)
+        await reply(update, context, [Reply(
+            "That looks like a forwarded message. I can only respond to your own words, but if it worries you, "
+            "a peer supporter can help.", PERSON_BUTTON)])
+        return
+    if await relay_from_psw(context, caller, text):
+        return
     if cut:
         await reply(update, context, [Reply("That's a long message, so I've read the first part. "
                                              "A peer supporter can read all of it if you ask for a person.")])
-    if person.display_name is None and await looks_like_a_name(context, text):
+    if person.display_name is None and looks_like_a_name(parse, text):
         await save_name(update, context, person, clean_display_name(text))
         return
-    await converse(update, context, person, text)
+    await converse(update, context, person, text, risk)
 
 
-async def looks_like_a_name(context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
-    """A short answer to "what should we call you?", and nothing the person needs help with.
+async def relay_from_person(context: ContextTypes.DEFAULT_TYPE, person: Optional[Person], text: str,
+                            risk: RiskAssessment) -> bool:
+    """While a PSW holds the person's case, what they write goes to that PSW."""
+    if person is None:
+        return False
+    app = app_of(context)
+    case = app.escalations.held_for(person.id)
+    if case is None:
+        return False
+    holder = app.people.get(case.claimed_by_id)
+    flag = "⚠️ risk language: " if risk.is_crisis else ""
+    sent = await send_reply(context.bot, holder.telegram_user_id,
+                            Reply(f"{flag}{name_of(person)} (case #{case.id}): {text}"))
+    app.escalations.record(case.id, "relayed", person.id, direction="to_psw", delivered=sent is not None)
+    if sent is None:
+        await send_replies(context.bot, person.telegram_user_id, [Reply(
+            f"I couldn't pass that to {name_of(holder)} just now. Please try again in a moment, "
+            "or use the contacts in /help if you need help now.")])
+    return True
 
-    A "concern" is not enough to refuse a name: names trip the model too ("Birdie" contains "die").
-    """
+
+async def relay_from_psw(context: ContextTypes.DEFAULT_TYPE, caller: Caller, text: str) -> bool:
+    """A PSW holding a case talks to the person through the bot, under their chosen name."""
+    if not caller.roles & STAFF:
+        return False
+    app = app_of(context)
+    case = app.escalations.held_by(caller.person.id)
+    if case is None:
+        return False
+    person = app.people.get(case.person_id)
+    sent = await send_reply(context.bot, person.telegram_user_id,
+                            Reply(f"{name_of(caller.person)} (peer supporter): {text}"))
+    app.escalations.record(case.id, "relayed", caller.person.id, direction="to_person", delivered=sent is not None)
+    if sent is None:
+        await send_replies(context.bot, caller.person.telegram_user_id, [Reply(
+            f"I can't message {name_of(person)} privately: they have never started a chat with the bot. "
+            "Please reach them in their group or another way.")])
+    return True
+
+
+def looks_like_a_name(parse: ParseResult, text: str) -> bool:
+    """A short answer to "what should we call you?", and nothing the person needs help with
+    (the screen has already ruled out a crisis; names can trip it to a concern: "Birdie")."""
     if clean_display_name(text) is None or len(text.split()) > 4:
         return False
-    parse = await app_of(context).conversation.engine.parse(text)
-    return assess(parse).level != "crisis" and parse.intent not in ("request_human", "crisis", "checkin", "ask_coping")
+    return parse.intent not in ("request_human", "crisis", "checkin", "ask_coping", "inform_mood")
 
 
 @guarded(ANYONE)
 async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Every group message is screened; the bot speaks only when addressed (or for a crisis)."""
+    app = app_of(context)
     message = update.effective_message
+    raw = bounded(message.text or "")[0]
+    _, risk = await app.conversation.screen(raw)
+    if risk.is_crisis:
+        await handle_crisis(update, context, caller, raw, risk)
+        return
+    consented = caller.person is not None and caller.person.consented_at is not None
     text = addressed_text(message, context.bot.username, context.bot.id)
     if text is None:
+        if consented and risk.level == "concern":
+            app.conversation.flag_concern(caller.person, chat_context(app, message), raw, risk)
         return
-    if caller.person is None or caller.person.consented_at is None:
+    if not consented:
         await message.reply_text(f"Hi! To talk with me, please open a private chat first: {start_link(context)}")
         return
-    app = app_of(context)
-    group = app.groups.for_chat(message.chat.id)
-    if group is not None:
-        app.people.ensure_member(caller.person.id, group.id)
-    await converse(update, context, caller.person, bounded(text)[0])
+    group = app.groups.ensure(message.chat.id, message.chat.title or "")
+    app.people.ensure_member(caller.person.id, group.id)
+    await converse(update, context, caller.person, bounded(text)[0], risk)
 
 
 @guarded(ANYONE)
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Edits are screened like new messages (risk can be added in an edit), but not re-answered."""
+    text = update.effective_message.text or update.effective_message.caption or ""
+    if text.strip():
+        _, risk = await app_of(context).conversation.screen(bounded(text)[0])
+        if risk.is_crisis:
+            await handle_crisis(update, context, caller, text, risk)
+            return
     if update.effective_chat.type == ChatType.PRIVATE:
         await reply(update, context, [Reply(
             "I noticed you edited a message. I read each message once, so if you meant something different, "
@@ -368,6 +480,132 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             "and I can always get a peer supporter. /rules shows the group's ground rules.")])
 
 
+# --- escalation: claiming, handoff, queue, duty ----------------------------------------
+
+DEBRIEF_PREFIX = "debrief:"
+
+
+def hold_notice(escalation_id: int, name: str) -> str:
+    return (f"You're now talking with {name} (case #{escalation_id}). What you send me here goes to them, "
+            "signed with your chosen name; your account stays private. /close <outcome> <note> ends it "
+            "and hands back to the bot.")
+
+
+@guarded(STAFF)
+async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    query = update.callback_query
+    escalation_id = int(query.data[len(CLAIM_PREFIX):])
+    result = app.escalations.claim(escalation_id, caller.person.id)
+    if not result.claimed:
+        await query.answer(result.message, show_alert=True)
+        return
+    await query.answer("It's yours")
+    case = result.escalation
+    person = app.people.get(case.person_id)
+    await app.conversation.engine.pause(case.conversation_id or str(person.telegram_user_id))
+    if query.message is not None:
+        await query.edit_message_text(card_text(app.escalations.card(escalation_id)) + "\n\nClaimed by you.")
+    await send_replies(context.bot, caller.person.telegram_user_id, [Reply(hold_notice(case.id, name_of(person)))])
+    told = await send_replies(context.bot, person.telegram_user_id, [Reply(
+        f"{name_of(caller.person)}, a peer supporter, is here now. Anything you write here goes to them. "
+        "You can end the conversation with /end.")])
+    if not told:
+        await send_replies(context.bot, caller.person.telegram_user_id, [Reply(
+            f"I can't message {name_of(person)} privately: they have never started a chat with the bot. "
+            "Please reach them in their group or another way.")])
+
+
+async def end_case(context: ContextTypes.DEFAULT_TYPE, case_id: int, actor: Person, outcome: str,
+                   note: Optional[str]) -> None:
+    """Close a held case: the bot resumes, both sides are told, a crisis case offers a debrief."""
+    app = app_of(context)
+    case = app.escalations.close(case_id, actor.id, outcome, note)
+    person = app.people.get(case.person_id)
+    holder = app.people.get(case.claimed_by_id)
+    await app.conversation.engine.resume(case.conversation_id or str(person.telegram_user_id))
+    await send_replies(context.bot, person.telegram_user_id, [Reply(
+        f"{name_of(holder)} has ended the conversation. I'm here again (a bot), and you can ask for a person "
+        "at any time.")])
+    debrief = ((("Log a debrief for supervision", f"{DEBRIEF_PREFIX}{case.id}"),),) if case.kind == "crisis" else ()
+    text = f"Case #{case.id} closed ({case.outcome})."
+    if debrief:
+        text += (" That was a crisis case: thank you for being there. It can help to talk it through; "
+                 "would you like it logged for your next supervision?")
+    await send_replies(context.bot, holder.telegram_user_id, [Reply(text, debrief)])
+
+
+@guarded(STAFF)
+async def on_close(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    case = app.escalations.held_by(caller.person.id)
+    if case is None:
+        await tell(update, "You're not holding a case. /queue shows open ones.")
+        return
+    if not context.args:
+        await tell(update, "Usage: /close <outcome> <note>, e.g. /close supported talked it through, "
+                           "will check in tomorrow")
+        return
+    await end_case(context, case.id, caller.person, context.args[0].lower(), " ".join(context.args[1:]) or None)
+
+
+@guarded(PARTICIPANTS)
+async def on_end(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    case = app_of(context).escalations.held_for(caller.person.id)
+    if case is None:
+        await tell(update, "You're not talking with a peer supporter right now. Ask for a person at any time.")
+        return
+    await end_case(context, case.id, caller.person, "ended_by_person", None)
+
+
+@guarded(STAFF)
+async def on_debrief(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    case_id = int(query.data[len(DEBRIEF_PREFIX):])
+    app_of(context).escalations.record(case_id, "debrief_requested", caller.person.id)
+    await query.answer("Logged for supervision")
+    await query.edit_message_reply_markup(None)
+
+
+@guarded(STAFF)
+async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    cases = app.escalations.queue()
+    if not cases:
+        await tell(update, "The queue is empty.")
+        return
+    replies = []
+    for case in cases[:20]:
+        card = app.escalations.card(case.id)
+        if case.status == "open":
+            replies.append(Reply(card_text(card), ((("Claim", f"{CLAIM_PREFIX}{case.id}"),),)))
+        else:
+            replies.append(Reply(f"Case #{case.id} ({case.priority}), {card.name}: held by {card.holder}, "
+                                 f"waiting since {card.waiting_minutes} min ago."))
+    await reply(update, context, replies)
+
+
+async def set_duty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, on: bool) -> None:
+    changed = app_of(context).escalations.set_duty(caller.person.id, on)
+    state = "on duty: urgent cases will be paged to you" if on else "off duty. Thank you, and rest well"
+    await tell(update, f"You're {state}." if changed else f"You were already {'on' if on else 'off'} duty.")
+
+
+@guarded(PSWS)
+async def on_onduty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await set_duty(update, context, caller, True)
+
+
+@guarded(PSWS)
+async def on_offduty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await set_duty(update, context, caller, False)
+
+
+@guarded(STAFF)
+async def on_guide(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await reply(update, context, [Reply(app_of(context).settings.content.role_guide.read_text(encoding="utf-8"))])
+
+
 # --- registry ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -387,6 +625,12 @@ COMMANDS = (
     CommandSpec("mood", "your check-ins and a chart of your mood", on_mood),
     CommandSpec("next", "upcoming sessions of your groups", on_next),
     CommandSpec("rules", "the group's ground rules", on_rules),
+    CommandSpec("end", "end a conversation with a peer supporter", on_end),
+    CommandSpec("onduty", "go on duty (urgent cases are paged to you)", on_onduty),
+    CommandSpec("offduty", "go off duty", on_offduty),
+    CommandSpec("queue", "open cases, most urgent first", on_queue),
+    CommandSpec("close", "close the case you hold: /close <outcome> <note>", on_close),
+    CommandSpec("guide", "the PSW role guide", on_guide),
     CommandSpec("invite", "a single-use link for a new PSW or coordinator", on_invite),
 )
 CALLBACKS = (
@@ -394,6 +638,8 @@ CALLBACKS = (
     (f"^{NAME_FROM_TELEGRAM}$", on_name_from_telegram),
     (f"^{RASA_BUTTON_PREFIX}", on_dialogue_button),
     (f"^{RSVP_PREFIX}", on_rsvp_button),
+    (f"^{CLAIM_PREFIX}\\d+$", on_claim),
+    (f"^{DEBRIEF_PREFIX}\\d+$", on_debrief),
 )
 
 

@@ -1,0 +1,20 @@
+"""APScheduler jobs of the running bot. Every job reads its work from the
+database, so nothing is lost when the process restarts."""
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram.ext import Application
+
+from bot.telegram.context import APP_KEY
+from bot.telegram.paging import repage_due
+
+REPAGE_JOB = "repage-unclaimed-escalations"
+
+
+def start_scheduler(application: Application) -> AsyncIOScheduler:
+    settings = application.bot_data[APP_KEY].settings.escalation
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(repage_due, "interval", args=[application], seconds=settings.check_interval_seconds,
+                      id=REPAGE_JOB, max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler
