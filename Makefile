@@ -9,12 +9,13 @@ STAMP := $(VENV)/.deps-$(DEPS_HASH)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup model run test help
+.PHONY: setup model run test bench help
 
 help:
 	@echo "make run    set up and start peerbot (the sandbox with demo data when TELEGRAM_BOT_TOKEN is unset)"
 	@echo "make test   set up, then run every test"
 	@echo "make setup  only create/update .venv (Python 3.10) and the Rasa model"
+	@echo "make bench  set up, then run the benchmarks and print their numbers"
 
 setup: $(STAMP) model
 
@@ -32,3 +33,6 @@ run: setup
 test: setup
 	@scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python scripts/bench_escalation.py --runs 100

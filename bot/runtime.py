@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Optional
+from typing import AsyncIterator, Optional
 
 from aiohttp import web
 from telegram import Update
@@ -35,7 +36,7 @@ from bot.services.sessions import SessionService
 from bot.services.updates import UpdateLedger
 from bot.storage import migrate
 from bot.storage.db import Database
-from bot.telegram.application import build_application, webhook_app
+from bot.telegram.application import build_application, post_init, webhook_app
 from bot.telegram.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -77,33 +78,44 @@ async def start_sandbox(settings: Settings, context: AppContext):
     return sandbox, Connection(sandbox.token, sandbox.api_base_url, sandbox.file_base_url)
 
 
+@asynccontextmanager
+async def running(application: Application, settings: Settings, poll_timeout: float = 10) -> AsyncIterator[Application]:
+    """The application started as in production: start-up checks and menus, the
+    scheduler, then a webhook or long polling; all stopped again on exit."""
+    telegram = settings.telegram
+    runner: Optional[web.AppRunner] = None
+    async with application:
+        await post_init(application)
+        await application.start()
+        scheduler = start_scheduler(application)
+        try:
+            if telegram.webhook_url:
+                runner = web.AppRunner(webhook_app(application, telegram.webhook_secret))
+                await runner.setup()
+                await web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port).start()
+                await application.bot.set_webhook(telegram.webhook_url, secret_token=telegram.webhook_secret,
+                                                  allowed_updates=Update.ALL_TYPES)
+                log.info("webhook mode: listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
+            else:
+                await application.updater.start_polling(timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+                log.info("polling for updates")
+            yield application
+        finally:
+            scheduler.shutdown(wait=False)
+            if application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            if runner is not None:
+                await runner.cleanup()
+
+
 async def run_until_stopped(application: Application, settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    telegram = settings.telegram
-    runner: Optional[web.AppRunner] = None
-    async with application:
-        await application.start()
-        scheduler = start_scheduler(application)
-        if telegram.webhook_url:
-            runner = web.AppRunner(webhook_app(application, telegram.webhook_secret))
-            await runner.setup()
-            await web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port).start()
-            await application.bot.set_webhook(telegram.webhook_url, secret_token=telegram.webhook_secret,
-                                              allowed_updates=Update.ALL_TYPES)
-            log.info("webhook mode: listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
-        else:
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            log.info("polling for updates")
+    async with running(application, settings):
         await stop.wait()
-        scheduler.shutdown(wait=False)
-        if application.updater.running:
-            await application.updater.stop()
-        await application.stop()
-    if runner is not None:
-        await runner.cleanup()
 
 
 async def serve(settings: Settings) -> None:

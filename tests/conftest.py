@@ -266,12 +266,9 @@ TEST_ENVIRONMENT = {"PEERBOT_ESCALATION__REPAGE_AFTER_MINUTES": "0.05",
 
 @asynccontextmanager
 async def running_bot(engine, database_url: str, sandbox) -> AsyncIterator[World]:
-    """The bot as `peerbot run` starts it (application, scheduler), polling ``sandbox``."""
-    from telegram import Update
-
+    """The bot as `peerbot run` starts it (checks, menus, scheduler, polling), against ``sandbox``."""
     from bot.config import load_settings
-    from bot.runtime import build_context
-    from bot.scheduler import start_scheduler
+    from bot.runtime import build_context, running
     from bot.telegram.application import build_application
 
     settings = load_settings(environ={"DATABASE_URL": database_url, **TEST_ENVIRONMENT})
@@ -279,18 +276,10 @@ async def running_bot(engine, database_url: str, sandbox) -> AsyncIterator[World
     database = Database(database_url)
     context = build_context(settings, database, engine)
     application = build_application(context, sandbox.token, sandbox.api_base_url, sandbox.file_base_url)
-    await application.initialize()
-    await application.post_init(application)
-    await application.start()
-    scheduler = start_scheduler(application)
-    await application.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
     try:
-        yield World(sandbox, application, context, database)
+        async with running(application, settings, poll_timeout=1):
+            yield World(sandbox, application, context, database)
     finally:
-        scheduler.shutdown(wait=False)
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
         database.dispose()
 
 

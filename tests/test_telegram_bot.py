@@ -211,8 +211,10 @@ async def test_a_role_invite_is_single_use(world):
 
 
 async def test_command_menus_are_set_per_role(world):
+    from bot.telegram.application import post_init
+
     coordinator = world.person("Priya", roles=("coordinator",))
-    await world.application.post_init(world.application)
+    await post_init(world.application)
     default = [c["command"] for c in world.sandbox.commands["default"]]
     assert "invite" not in default and {"start", "help", "mood"} <= set(default)
     assert "invite" in [c["command"] for c in world.sandbox.commands[f"chat:{coordinator['id']}"]]
