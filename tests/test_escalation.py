@@ -272,3 +272,37 @@ async def test_the_role_guide_is_shown_to_staff(world):
     psw = world.person("Jo", roles=("psw",))
     guide = await world.say(psw, "/guide")
     assert "lived experience" in guide["text"] and "escalate" in guide["text"]
+
+
+def make_service(db, **settings):
+    from bot.config import EscalationSettings
+    from bot.services.escalations import EscalationService
+
+    return EscalationService(db, EscalationSettings(**settings), "Europe/London")
+
+
+def test_the_rota_puts_psws_on_duty_at_local_times(db):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    service = make_service(db, rota=[{"days": ["thu"], "start": "09:00", "end": "17:00", "psws": [42]}])
+    london = ZoneInfo("Europe/London")
+    assert service.on_rota(datetime(2026, 10, 29, 9, 30, tzinfo=london)) == {42}  # a Thursday, after the clock change
+    assert service.on_rota(datetime(2026, 10, 29, 17, 0, tzinfo=london)) == set()
+    assert service.on_rota(datetime(2026, 10, 30, 10, 0, tzinfo=london)) == set()
+
+
+def test_a_psw_at_their_caseload_cap_cannot_claim_more(db):
+    from datetime import timedelta
+
+    from bot.services.people import PeopleService
+
+    people = PeopleService(db, [], timedelta(hours=1))
+    jo = people.consent(1, "uk", "Europe/London")
+    sam, alex = people.consent(2, "uk", "Europe/London"), people.consent(3, "uk", "Europe/London")
+    service = make_service(db, caseload_cap=1)
+    first, second = service.create(sam.id, "normal", "request"), service.create(alex.id, "normal", "request")
+    assert service.claim(first.id, jo.id).claimed
+    refused = service.claim(second.id, jo.id)
+    assert not refused.claimed and "caseload cap" in refused.message
+    assert service.get(second.id).status == "open"
