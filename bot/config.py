@@ -155,10 +155,12 @@ class EscalationSettings(_Section):
     # A Telegram staff group that also receives every page (optional).
     staff_chat_id: Optional[int] = None
     caseload_cap: int = 5
+    # An offer of a person left without any answer this long becomes a follow-up.
+    unanswered_offer_minutes: float = 60
     support_hours: str = "Monday to Friday, 9am to 5pm"
     rota: list[RotaShift] = []
 
-    @validator("repage_after_minutes", "check_interval_seconds", "caseload_cap")
+    @validator("repage_after_minutes", "check_interval_seconds", "caseload_cap", "unanswered_offer_minutes")
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be more than 0")

@@ -61,6 +61,12 @@ class TurnResult:
     escalations: list[int] = field(default_factory=list)  # created this turn, to be paged
 
 
+def offers_a_person(replies: list[Reply]) -> bool:
+    """Whether these replies offer the person a human (a "Talk to a person" button)."""
+    return any(data == RASA_BUTTON_PREFIX + "/request_human"
+               for reply in replies for row in reply.buttons for _, data in row)
+
+
 def fits_callback(data: str) -> bool:
     return len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT
 

@@ -9,6 +9,11 @@ from bot.telegram.context import APP_KEY
 from bot.telegram.paging import repage_due
 
 REPAGE_JOB = "repage-unclaimed-escalations"
+OFFERS_JOB = "follow-up-unanswered-offers"
+
+
+async def follow_up_offers(application: Application) -> None:
+    application.bot_data[APP_KEY].escalations.follow_up_unanswered_offers()
 
 
 def start_scheduler(application: Application) -> AsyncIOScheduler:
@@ -16,5 +21,7 @@ def start_scheduler(application: Application) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(repage_due, "interval", args=[application], seconds=settings.check_interval_seconds,
                       id=REPAGE_JOB, max_instances=1, coalesce=True)
+    scheduler.add_job(follow_up_offers, "interval", args=[application], seconds=settings.check_interval_seconds,
+                      id=OFFERS_JOB, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler

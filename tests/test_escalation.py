@@ -2,6 +2,7 @@
 the chain, claiming, the handoff relay, closing, restarts."""
 from __future__ import annotations
 
+import asyncio
 import threading
 
 from sqlalchemy import select
@@ -306,3 +307,20 @@ def test_a_psw_at_their_caseload_cap_cannot_claim_more(db):
     refused = service.claim(second.id, jo.id)
     assert not refused.claimed and "caseload cap" in refused.message
     assert service.get(second.id).status == "open"
+
+
+async def test_an_offer_of_a_person_met_with_silence_becomes_a_follow_up(world):
+    sam = world.person("Sam")
+    offer = await world.say(sam, "are you a bot?")
+    assert "Talk to a person" in titles(offer)
+    await world.eventually(lambda: [e.reasons for e in escalations(world)] == [["unanswered_offer"]])
+    [case] = escalations(world)
+    assert (case.priority, case.kind) == ("low", "followup")
+
+
+async def test_an_answered_offer_needs_no_follow_up(world):
+    sam = world.person("Sam")
+    await world.say(sam, "are you a bot?")
+    await world.say(sam, "no worries, just checking")
+    await asyncio.sleep(4)  # past the (test) window of 3 s
+    assert [e.reasons for e in escalations(world)] == []

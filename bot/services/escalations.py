@@ -244,6 +244,30 @@ class EscalationService:
                 select(Escalation).where(Escalation.status != "closed").order_by(order, Escalation.created_at)
             ).scalars())
 
+    # --- offers of a person ------------------------------------------------------------------
+    def offer_made(self, person_id: int) -> None:
+        """The bot offered a person; the clock runs from the first offer not yet answered."""
+        with self.db.session() as session, session.begin():
+            session.execute(update(Person).where(Person.id == person_id, Person.offer_pending_since.is_(None))
+                            .values(offer_pending_since=utcnow()))
+
+    def heard_from(self, person_id: int) -> None:
+        """Any message or button press from the person answers a pending offer."""
+        with self.db.session() as session, session.begin():
+            session.execute(update(Person).where(Person.id == person_id, Person.offer_pending_since.is_not(None))
+                            .values(offer_pending_since=None))
+
+    def follow_up_unanswered_offers(self) -> list[int]:
+        """Offers nobody answered in time become follow-ups (the person went quiet after being low)."""
+        cutoff = utcnow() - timedelta(minutes=self.settings.unanswered_offer_minutes)
+        with self.db.session() as session:
+            quiet = session.execute(select(Person.id).where(Person.offer_pending_since <= cutoff)).scalars().all()
+        created = []
+        for person_id in quiet:
+            created.append(self.create(person_id, "low", "unanswered_offer").id)
+            self.heard_from(person_id)
+        return created
+
     def set_duty(self, person_id: int, on: bool) -> bool:
         """Go on or off duty; False if nothing changed. Duty periods feed the reports."""
         with self.db.session() as session, session.begin():

@@ -14,7 +14,7 @@ from telegram import BotCommand, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType, MessageEntityType, MessageLimit
 from telegram.ext import ContextTypes
 
-from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply, TurnResult
+from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply, TurnResult, offers_a_person
 from bot.dialogue.engine import ParseResult
 from bot.safety.screen import RiskAssessment
 from bot.services.checkins import mood_chart_png
@@ -58,9 +58,11 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: lis
     await send_replies(context.bot, update.effective_chat.id, replies)
 
 
-async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: TurnResult) -> bool:
+async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: TurnResult, person: Person) -> bool:
     """Send the turn's replies, then page about any escalation it created (already persisted)."""
     sent = await send_replies(context.bot, chat_id, result.replies)
+    if sent and chat_id == person.telegram_user_id and offers_a_person(result.replies):
+        app_of(context).escalations.offer_made(person.id)
     for escalation_id in result.escalations:
         await page(context.bot, app_of(context), escalation_id)
     return sent
@@ -74,7 +76,7 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
     if risk is not None and risk.level == "concern":
         app.conversation.flag_concern(person, chat, text, risk)
     result = await app.conversation.respond(person, chat, text, risk)
-    await deliver(context, update.effective_chat.id, result)
+    await deliver(context, update.effective_chat.id, result, person)
 
 
 def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
@@ -243,6 +245,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
         await reply(update, context, [Reply("Before we chat, please press /start so I can explain what I keep "
                                              "and ask for your OK.")])
         return
+    app.escalations.heard_from(person.id)
     if message.forward_origin is not None:
         if risk.level != "none":
             app.conversation.flag_concern(person, chat_context(app, message), text, risk)
@@ -370,6 +373,7 @@ async def on_dialogue_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
     """A button from the dialogue model: acknowledge it, retire the keyboard, answer."""
     query = update.callback_query
     await query.answer()
+    app_of(context).escalations.heard_from(caller.person.id)
     if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
         await query.edit_message_reply_markup(None)
     await converse(update, context, caller.person, query.data[len(RASA_BUTTON_PREFIX):])
