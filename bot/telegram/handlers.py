@@ -63,9 +63,13 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: Turn
     sent = await send_replies(context.bot, chat_id, result.replies)
     if sent and chat_id == person.telegram_user_id and offers_a_person(result.replies):
         app_of(context).escalations.offer_made(person.id)
-    for escalation_id in result.escalations:
-        await page(context.bot, app_of(context), escalation_id)
+    await page_all(context, result.escalations)
     return sent
+
+
+async def page_all(context: ContextTypes.DEFAULT_TYPE, escalation_ids: list[int]) -> None:
+    for escalation_id in escalation_ids:
+        await page(context.bot, app_of(context), escalation_id)
 
 
 async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, text: str,
@@ -109,8 +113,7 @@ async def handle_crisis(update: Update, context: ContextTypes.DEFAULT_TYPE, call
         for escalation_id in result.escalations:
             app.escalations.add_reason(escalation_id, "the bot cannot message them privately "
                                                       "(they have never started a chat with it)")
-    for escalation_id in result.escalations:
-        await page(context.bot, app, escalation_id)
+    await page_all(context, result.escalations)
 
 
 def consent_notice(app: AppContext, person_region: Optional[str]) -> str:
