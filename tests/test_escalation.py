@@ -324,3 +324,14 @@ async def test_an_answered_offer_needs_no_follow_up(world):
     await world.say(sam, "no worries, just checking")
     await asyncio.sleep(4)  # past the (test) window of 3 s
     assert [e.reasons for e in escalations(world)] == []
+
+
+async def test_a_person_chooses_their_region_and_gets_that_regions_crisis_contacts(world):
+    sam = world.person("Sam")
+    choices = await world.say(sam, "/region")
+    assert {"United Kingdom", "Ireland", "United States", "Australia", "Canada", "Anywhere else"} <= set(titles(choices))
+    irish = await world.press(sam, choices, "Ireland")
+    assert "50808" in irish["text"]
+    await world.say(sam, CRISIS)
+    contacts = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "Help you can reach now" in m["text"])
+    assert "Ireland" in contacts["text"] and "Samaritans Ireland" in contacts["text"]

@@ -32,6 +32,11 @@ class CrisisDirectory:
         }
         return cls(regions)
 
+    def choices(self) -> list[tuple[str, str]]:
+        """(key, name) of every region, 'default' (anywhere else) last."""
+        named = [(key, name) for key, (name, _) in self.regions.items() if key != DEFAULT_REGION]
+        return [*named, (DEFAULT_REGION, self.regions[DEFAULT_REGION][0])]
+
     def contacts_for(self, region: str | None) -> tuple[str, tuple[Contact, ...]]:
         return self.regions.get((region or "").lower()) or self.regions[DEFAULT_REGION]
 

@@ -88,6 +88,10 @@ class PeopleService:
                                    subject_id=str(person.id)))
             return person
 
+    def set_region(self, person_id: int, region: str) -> None:
+        with self.db.session() as session, session.begin():
+            session.get(Person, person_id).region = region
+
     def set_display_name(self, person_id: int, name: str) -> None:
         with self.db.session() as session, session.begin():
             session.get(Person, person_id).display_name = name

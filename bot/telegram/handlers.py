@@ -201,10 +201,37 @@ async def on_name_from_telegram(update: Update, context: ContextTypes.DEFAULT_TY
 
 
 async def save_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, name: str) -> None:
-    app_of(context).people.set_display_name(person.id, name)
+    app = app_of(context)
+    app.people.set_display_name(person.id, name)
+    region, _ = app.conversation.crisis.contacts_for(person.region)
     await reply(update, context, [Reply(
         f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
-        "or get a peer supporter for you.", MAIN_MENU)])
+        f"or get a peer supporter for you.\n\nThe crisis contacts I show are for {region}; /region changes that.",
+        MAIN_MENU)])
+
+
+REGION_PREFIX = "region:"
+
+
+@guarded(PARTICIPANTS)
+async def on_region(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    choices = app_of(context).conversation.crisis.choices()
+    buttons = tuple(((name, f"{REGION_PREFIX}{key}"),) for key, name in choices)
+    await reply(update, context, [Reply("Where are you? I'll show crisis contacts for that place.", buttons)])
+
+
+@guarded(PARTICIPANTS)
+async def on_region_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    query = update.callback_query
+    region = query.data[len(REGION_PREFIX):]
+    if region not in dict(app.conversation.crisis.choices()):
+        await query.answer("Sorry, that button is out of date.", show_alert=True)
+        return
+    app.people.set_region(caller.person.id, region)
+    await query.answer("Saved")
+    await query.edit_message_reply_markup(None)
+    await reply(update, context, [Reply(app.conversation.crisis.message_for(region))])
 
 
 # --- free text -------------------------------------------------------------------
@@ -632,6 +659,7 @@ COMMANDS = (
     CommandSpec("mood", "your check-ins and a chart of your mood", on_mood),
     CommandSpec("next", "upcoming sessions of your groups", on_next),
     CommandSpec("rules", "the group's ground rules", on_rules),
+    CommandSpec("region", "choose where you are, for the right crisis contacts", on_region),
     CommandSpec("end", "end a conversation with a peer supporter", on_end),
     CommandSpec("onduty", "go on duty (urgent cases are paged to you)", on_onduty),
     CommandSpec("offduty", "go off duty", on_offduty),
@@ -645,6 +673,7 @@ CALLBACKS = (
     (f"^{NAME_FROM_TELEGRAM}$", on_name_from_telegram),
     (f"^{RASA_BUTTON_PREFIX}", on_dialogue_button),
     (f"^{RSVP_PREFIX}", on_rsvp_button),
+    (f"^{REGION_PREFIX}", on_region_button),
     (f"^{CLAIM_PREFIX}\\d+$", on_claim),
     (f"^{DEBRIEF_PREFIX}\\d+$", on_debrief),
 )
