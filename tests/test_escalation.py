@@ -125,7 +125,7 @@ async def test_claiming_relays_messages_both_ways_and_closing_hands_back_to_the_
     assert "jo" not in str(to_sam.get("from", {})).lower(), "Sam sees Jo's chosen name, never Jo's account"
 
     closed = await world.say(psw, "/close supported talked it through, safe at home")
-    assert f"Case #{case.id} closed (supported)" in closed["text"]
+    assert f"Case #{case.id} closed (supported): claimed after 0 min, closed after 0 min." in closed["text"]
     assert titles(closed) == ["Log a debrief for supervision"]
     world.sandbox.press(psw["id"], closed["message_id"], psw["id"], closed["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
     await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "has ended the conversation" in m["text"])

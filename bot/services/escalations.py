@@ -57,6 +57,18 @@ class ClaimResult:
     escalation: Optional[Escalation] = None
 
 
+def timings(escalation: Escalation) -> tuple[Optional[timedelta], Optional[timedelta]]:
+    """Time to claim and time to close, measured from when the case was raised."""
+    created = escalation.created_at
+    to_claim = escalation.claimed_at - created if escalation.claimed_at else None
+    to_close = escalation.closed_at - created if escalation.closed_at else None
+    return to_claim, to_close
+
+
+def minutes(span: Optional[timedelta]) -> str:
+    return "-" if span is None else f"{span.total_seconds() / 60:.0f} min"
+
+
 def name_of(person: Person) -> str:
     return person.display_name or f"person {person.pseudonym}"
 

@@ -18,7 +18,7 @@ from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply
 from bot.dialogue.engine import ParseResult
 from bot.safety.screen import RiskAssessment
 from bot.services.checkins import mood_chart_png
-from bot.services.escalations import name_of
+from bot.services.escalations import minutes, name_of, timings
 from bot.services.people import InviteError, clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
 from bot.storage.models import Person
@@ -562,7 +562,8 @@ async def end_case(context: ContextTypes.DEFAULT_TYPE, case_id: int, actor: Pers
         f"{name_of(holder)} has ended the conversation. I'm here again (a bot), and you can ask for a person "
         "at any time.")])
     debrief = ((("Log a debrief for supervision", f"{DEBRIEF_PREFIX}{case.id}"),),) if case.kind == "crisis" else ()
-    text = f"Case #{case.id} closed ({case.outcome})."
+    to_claim, to_close = timings(case)
+    text = f"Case #{case.id} closed ({case.outcome}): claimed after {minutes(to_claim)}, closed after {minutes(to_close)}."
     if debrief:
         text += (" That was a crisis case: thank you for being there. It can help to talk it through; "
                  "would you like it logged for your next supervision?")
