@@ -167,6 +167,13 @@ class EscalationSettings(_Section):
         return value
 
 
+class SessionSettings(_Section):
+    """Group sessions: the kinds a service runs, and where series are defined."""
+
+    kinds: list[str] = ["walking", "crafts", "gardening", "perinatal support", "open group", "peer support group"]
+    definitions: Optional[Path] = None
+
+
 class ContentSettings(_Section):
     """Service content kept as files so coordinators can edit it without code."""
 
@@ -209,6 +216,7 @@ class Settings(_Section):
     dialogue: DialogueSettings = DialogueSettings()
     roles: RoleSettings = RoleSettings()
     escalation: EscalationSettings = EscalationSettings()
+    sessions: SessionSettings = SessionSettings()
     content: ContentSettings = ContentSettings()
     sandbox: SandboxSettings = SandboxSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -254,3 +254,16 @@ async def test_in_webhook_mode_updates_need_telegrams_secret_token(world):
         await world.application.bot.delete_webhook()
         await runner.cleanup()
         await world.application.updater.start_polling(poll_interval=0.0, timeout=1)
+
+
+async def test_the_demo_data_gives_two_groups_with_upcoming_sessions_and_a_psw_on_duty(world):
+    from bot.sandbox.demo import seed_demo
+
+    seed_demo(world.sandbox, world.context)
+    sam = next(u for u in world.sandbox.users.values() if u["first_name"] == "Sam")
+    await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "Welcome back, Sam" in m["text"])
+    sessions = await world.say(sam, "/next")
+    assert sessions["text"] == "Coming up:"
+    first = await world.sandbox.wait_for_bot_message(sam["id"], after_message_id=sessions["message_id"])
+    assert titles(first) == ["Going", "Can't make it", "Maybe"]
+    assert [p.display_name for p in world.context.escalations.on_duty()] == ["Jo"]

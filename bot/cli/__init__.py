@@ -1,7 +1,13 @@
 """The ``peerbot`` command line: the root group in ``app``, a module per subcommand family."""
 from __future__ import annotations
 
-from bot.cli import bot_commands, config_commands, db_commands, dialogue_commands  # noqa: F401  (each registers its subcommands)
+from bot.cli import (  # noqa: F401  (each registers its subcommands)
+    bot_commands,
+    config_commands,
+    db_commands,
+    dialogue_commands,
+    session_commands,
+)
 from bot.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -3,12 +3,10 @@ a coordinator and two participants, in both the sandbox and the database, so a
 newcomer sees the bot working at once."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, time
 
-from dateutil.rrule import WEEKLY, rrule
-
-from bot.storage.models import Group, Membership, Occurrence, Person, PersonRole, SessionSeries
+from bot.services.series import SeriesService, SeriesSpec
+from bot.storage.models import Group, Membership, Person, PersonRole
 from bot.storage.types import utcnow
 from bot.telegram.context import AppContext
 
@@ -20,27 +18,21 @@ PEOPLE = (
     ("Priya", "priya_coord_demo", "coordinator"),
 )
 GROUPS = (
-    # (title, invite code, members by first name, series name, kind, weekday (MO=0), start, place)
-    ("Riverside Walkers", "riverside", ("Sam", "Jo", "Priya"), "Thursday walk", "walking", 3, time(10, 0),
-     "Meet at the café by the park gates"),
-    ("Crafts Circle", "crafts", ("Sam", "Alex", "Jo", "Priya"), "Crafts afternoon", "crafts", 1, time(14, 0),
-     "Community centre, room 2 (step-free access)"),
+    # (title, invite code, members by first name, the group's weekly series)
+    ("Riverside Walkers", "riverside", ("Sam", "Jo", "Priya"),
+     dict(name="Thursday walk", kind="walking", rrule="FREQ=WEEKLY;BYDAY=TH", start_time=time(10, 0),
+          duration_minutes=90, location="Meet at the café by the park gates")),
+    ("Crafts Circle", "crafts", ("Sam", "Alex", "Jo", "Priya"),
+     dict(name="Crafts afternoon", kind="crafts", rrule="FREQ=WEEKLY;BYDAY=TU", start_time=time(14, 0),
+          duration_minutes=120, location="Community centre, room 2 (step-free access)")),
 )
 TIMEZONE = "Europe/London"
-WEEKS = 6
-
-
-def weekly_starts(weekday: int, at: time, weeks: int) -> list[datetime]:
-    """The next few weekly start times, at that local wall-clock time (DST-safe)."""
-    zone = ZoneInfo(TIMEZONE)
-    first = date.today() + timedelta(days=1)
-    local = rrule(WEEKLY, byweekday=weekday, count=weeks, dtstart=datetime.combine(first, at))
-    return [moment.replace(tzinfo=zone) for moment in local]
 
 
 def seed_demo(sandbox, context: AppContext) -> None:
     db = context.people.db
     users = {name: sandbox.add_user(name, username=username) for name, username, _ in PEOPLE}
+    codes = {}
     with db.session() as session, session.begin():
         people = {}
         for name, _, role in PEOPLE:
@@ -51,23 +43,19 @@ def seed_demo(sandbox, context: AppContext) -> None:
             if role:
                 session.add(PersonRole(person_id=person.id, role=role, source="demo"))
             people[name] = person
-        for title, code, members, series_name, kind, weekday, start, place in GROUPS:
+        for title, code, members, _ in GROUPS:
             chat = sandbox.add_group(title)
-            group = Group(telegram_chat_id=chat["id"], title=title, invite_code=f"{code}-{chat['id'] % 10000}",
+            codes[title] = f"{code}-{abs(chat['id']) % 10000}"
+            group = Group(telegram_chat_id=chat["id"], title=title, invite_code=codes[title],
                           bot_status="administrator")
             session.add(group)
             session.flush()
-            starts = weekly_starts(weekday, start, WEEKS)
-            series = SessionSeries(group_id=group.id, name=series_name, kind=kind, timezone=TIMEZONE,
-                                   rrule=f"FREQ=WEEKLY;BYDAY={'MO TU WE TH FR SA SU'.split()[weekday]}",
-                                   start_date=starts[0].date(), start_time=start, duration_minutes=90, location=place)
-            session.add(series)
-            session.flush()
-            for moment in starts:
-                session.add(Occurrence(series_id=series.id, original_starts_at=moment, starts_at=moment,
-                                       ends_at=moment + timedelta(minutes=90)))
             for name in members:
                 session.add(Membership(person_id=people[name].id, group_id=group.id))
                 sandbox.add_member(chat["id"], users[name]["id"])
+    series = SeriesService(db, context.settings.sessions.kinds)
+    for title, code, _, definition in GROUPS:
+        series.save(SeriesSpec(key=f"demo-{code}", timezone=TIMEZONE, start_date=date.today(), group=codes[title],
+                               **definition))
     for name, _, _ in PEOPLE:
         sandbox.send(users[name]["id"], users[name]["id"], "/start")

@@ -34,10 +34,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RATE_LIMIT_RETRIES = 5
 # Telegram allows about 30 messages a second overall and 20 a minute per group.
 # aiolimiter is a leaky bucket whose capacity allows bursts on top of its rate,
-# so pace one message at a time instead: at most 30 in any second, 19 in any
-# minute per group, never a burst that earns a 429.
+# so overall sends are paced one at a time (at most 30 in any second: bursts
+# drew 429s). Per group, PTB's default (20 a minute, bursts allowed) is kept:
+# pacing a group to one message every 3 s would hold up every other chat,
+# since updates are handled one at a time; a rare 429 there is waited out.
 OVERALL_SPACING = 1 / 29
-GROUP_SPACING = 3.2
 SORRY = ("Sorry, something went wrong on my side and I couldn't deal with your last message. "
          "Please try again in a minute. If you need someone now, ask for a person or use the contacts in /help.")
 
@@ -120,8 +121,8 @@ def build_application(app: AppContext, token: str, base_url: Optional[str] = Non
                       base_file_url: Optional[str] = None) -> Application:
     builder = (
         ApplicationBuilder().application_class(PeerbotApplication).token(token)
-        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=OVERALL_SPACING, group_max_rate=1,
-                                     group_time_period=GROUP_SPACING, max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=OVERALL_SPACING,
+                                     max_retries=RATE_LIMIT_RETRIES))
         .connect_timeout(10).read_timeout(20).write_timeout(20)
     )
     if base_url:
