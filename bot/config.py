@@ -172,6 +172,12 @@ class SessionSettings(_Section):
 
     kinds: list[str] = ["walking", "crafts", "gardening", "perinatal support", "open group", "peer support group"]
     definitions: Optional[Path] = None
+    # Reminders before each session (minutes); a series may set its own.
+    reminder_offsets_minutes: list[int] = [1440, 60]
+    # After downtime, reminders due less than this long ago are sent late; older ones are skipped.
+    reminder_grace_minutes: float = 30
+    # How often the scheduler looks for reminders that are due.
+    reminder_check_seconds: float = 30
 
 
 class ContentSettings(_Section):

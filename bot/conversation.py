@@ -84,6 +84,11 @@ def button_rows(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
     return tuple((b,) for b in usable)
 
 
+def rsvp_row(occurrence_id: int) -> tuple[Button, ...]:
+    choices = (("Going", "yes"), ("Can't make it", "no"), ("Maybe", "maybe"))
+    return tuple((title, f"{RSVP_PREFIX}{occurrence_id}:{answer}") for title, answer in choices)
+
+
 def reply_from_message(message: BotMessage) -> Reply:
     return Reply(message.text, button_rows([(b.title, RASA_BUTTON_PREFIX + b.payload) for b in message.buttons]))
 
@@ -206,12 +211,7 @@ class ConversationService:
         upcoming = self.sessions.upcoming_for(person.id)
         if not upcoming:
             return [Reply("I can't see any upcoming sessions in your groups yet.")]
-        replies = [Reply("Coming up:")]
-        for session in upcoming:
-            choices = (("Going", "yes"), ("Can't make it", "no"), ("Maybe", "maybe"))
-            row = tuple((title, f"{RSVP_PREFIX}{session.occurrence_id}:{answer}") for title, answer in choices)
-            replies.append(Reply(format_session(session), (row,)))
-        return replies
+        return [Reply("Coming up:")] + [Reply(format_session(s), (rsvp_row(s.occurrence_id),)) for s in upcoming]
 
     def _rsvp(self, person: Person, directive: Directive) -> list[Reply]:
         upcoming = self.sessions.upcoming_for(person.id, limit=1)

@@ -32,6 +32,7 @@ from bot.services.crisis import CrisisDirectory
 from bot.services.escalations import EscalationService
 from bot.services.groups import GroupService
 from bot.services.people import PeopleService
+from bot.services.reminders import ReminderService
 from bot.services.sessions import SessionService
 from bot.services.updates import UpdateLedger
 from bot.storage import migrate
@@ -53,8 +54,11 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
     conversation = ConversationService(engine, checkins, coping, escalations, SessionService(db),
                                        CrisisDirectory.load(content.crisis_resources), screen)
     people = PeopleService(db, settings.roles.bootstrap_coordinators, timedelta(hours=settings.roles.invite_expiry_hours))
+    sessions = settings.sessions
+    reminders = ReminderService(db, sessions.reminder_offsets_minutes,
+                                timedelta(minutes=sessions.reminder_grace_minutes))
     return AppContext(settings, people, GroupService(db, content.ground_rules), checkins, conversation,
-                      UpdateLedger(db), escalations)
+                      UpdateLedger(db), escalations, reminders)
 
 
 @dataclass

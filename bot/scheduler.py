@@ -7,9 +7,11 @@ from telegram.ext import Application
 
 from bot.telegram.context import APP_KEY
 from bot.telegram.paging import repage_due
+from bot.telegram.reminders import send_due_reminders
 
 REPAGE_JOB = "repage-unclaimed-escalations"
 OFFERS_JOB = "follow-up-unanswered-offers"
+REMINDERS_JOB = "send-due-reminders"
 
 
 async def follow_up_offers(application: Application) -> None:
@@ -23,5 +25,8 @@ def start_scheduler(application: Application) -> AsyncIOScheduler:
                       id=REPAGE_JOB, max_instances=1, coalesce=True)
     scheduler.add_job(follow_up_offers, "interval", args=[application], seconds=settings.check_interval_seconds,
                       id=OFFERS_JOB, max_instances=1, coalesce=True)
+    sessions = application.bot_data[APP_KEY].settings.sessions
+    scheduler.add_job(send_due_reminders, "interval", args=[application], seconds=sessions.reminder_check_seconds,
+                      id=REMINDERS_JOB, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler

@@ -262,7 +262,8 @@ def titles(message: dict) -> list[str]:
 # Escalation timers short enough for tests to watch the chain move.
 TEST_ENVIRONMENT = {"PEERBOT_ESCALATION__REPAGE_AFTER_MINUTES": "0.05",
                     "PEERBOT_ESCALATION__UNANSWERED_OFFER_MINUTES": "0.05",
-                    "PEERBOT_ESCALATION__CHECK_INTERVAL_SECONDS": "0.5"}
+                    "PEERBOT_ESCALATION__CHECK_INTERVAL_SECONDS": "0.5",
+                    "PEERBOT_SESSIONS__REMINDER_CHECK_SECONDS": "0.5"}
 
 
 @asynccontextmanager

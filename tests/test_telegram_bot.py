@@ -2,6 +2,7 @@
 the sandbox, with the real Rasa model and a real database."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import func, select
@@ -267,3 +268,31 @@ async def test_the_demo_data_gives_two_groups_with_upcoming_sessions_and_a_psw_o
     first = await world.sandbox.wait_for_bot_message(sam["id"], after_message_id=sessions["message_id"])
     assert titles(first) == ["Going", "Can't make it", "Maybe"]
     assert [p.display_name for p in world.context.escalations.on_duty()] == ["Jo"]
+
+
+async def test_a_due_reminder_arrives_once_with_rsvp_buttons_that_work(world):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.services.series import SeriesService, SeriesSpec
+    from bot.storage.models import Rsvp
+    from bot.storage.types import utcnow
+
+    with world.db.session() as session, session.begin():
+        session.add(Group(title="Walkers", invite_code="walk"))
+    sam = world.person("Sam")
+    await world.say(sam, "/help")
+    person = world.context.people.find(sam["id"])
+    world.context.people.join_group(person.id, "walk")
+    starts = (utcnow() + timedelta(minutes=60)).astimezone(ZoneInfo("Europe/London"))
+    SeriesService(world.db, ["walking"]).save(SeriesSpec(
+        key="walk", name="Walk", kind="walking", timezone="Europe/London", start_date=starts.date(),
+        start_time=starts.time().replace(second=0, microsecond=0, tzinfo=None), duration_minutes=60, group="walk",
+        location="Park gates", reminder_offsets_minutes=[60]))
+    reminder = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: m["text"].startswith("Reminder"))
+    assert "Walk (Walkers)" in reminder["text"] and "Park gates" in reminder["text"]
+    confirmed = await world.press(sam, reminder, "Going")
+    assert "you're going" in confirmed["text"]
+    assert count(world, Rsvp, Rsvp.status == "yes") == 1
+    await asyncio.sleep(1.5)
+    assert len([m for m in world.sandbox.bot_messages(sam["id"]) if m["text"].startswith("Reminder")]) == 1

@@ -11,6 +11,7 @@ from bot.services.checkins import CheckInService
 from bot.services.escalations import EscalationService
 from bot.services.groups import GroupService
 from bot.services.people import PeopleService
+from bot.services.reminders import ReminderService
 from bot.services.updates import UpdateLedger
 
 APP_KEY = "peerbot"
@@ -25,6 +26,7 @@ class AppContext:
     conversation: ConversationService
     ledger: UpdateLedger
     escalations: EscalationService
+    reminders: ReminderService
 
 
 def app_of(context: ContextTypes.DEFAULT_TYPE) -> AppContext:

@@ -468,6 +468,18 @@ async def on_next(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
     await reply(update, context, app_of(context).conversation.upcoming_sessions(caller.person))
 
 
+@guarded(PARTICIPANTS)
+async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app_of(context).reminders.set_opt_out(caller.person.id, True)
+    await tell(update, "Okay, no more session reminders. /resume turns them back on.")
+
+
+@guarded(PARTICIPANTS)
+async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app_of(context).reminders.set_opt_out(caller.person.id, False)
+    await tell(update, "Session reminders are back on.")
+
+
 @guarded(COORDINATORS)
 async def on_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     role = (context.args[0].lower() if context.args else "")
@@ -661,6 +673,8 @@ COMMANDS = (
     CommandSpec("next", "upcoming sessions of your groups", on_next),
     CommandSpec("rules", "the group's ground rules", on_rules),
     CommandSpec("region", "choose where you are, for the right crisis contacts", on_region),
+    CommandSpec("stop", "stop session reminders", on_stop),
+    CommandSpec("resume", "turn session reminders back on", on_resume),
     CommandSpec("end", "end a conversation with a peer supporter", on_end),
     CommandSpec("onduty", "go on duty (urgent cases are paged to you)", on_onduty),
     CommandSpec("offduty", "go off duty", on_offduty),

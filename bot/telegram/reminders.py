@@ -1,0 +1,34 @@
+"""Sending session reminders that the reminder service has claimed (exactly once each)."""
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application
+
+from bot.conversation import Reply, format_session, rsvp_row
+from bot.services.reminders import DueReminder
+from bot.services.sessions import UpcomingSession
+from bot.telegram.context import APP_KEY, AppContext
+from bot.telegram.sending import send_reply
+
+log = logging.getLogger(__name__)
+
+
+def reminder_reply(reminder: DueReminder) -> Reply:
+    session = UpcomingSession(reminder.occurrence_id, reminder.series_name, reminder.group_title,
+                              reminder.starts_at, reminder.timezone, reminder.location, None, None)
+    late = " (sorry this is late)" if reminder.late else ""
+    return Reply(f"Reminder{late}: {format_session(session)}. Are you coming?\n/stop turns reminders off.",
+                 (rsvp_row(reminder.occurrence_id),))
+
+
+async def send_due_reminders(application: Application) -> int:
+    """The scheduler's job: claim what is due, then send it; returns how many were sent."""
+    app: AppContext = application.bot_data[APP_KEY]
+    sent = 0
+    for reminder in app.reminders.claim_due():
+        message = await send_reply(application.bot, reminder.telegram_user_id, reminder_reply(reminder))
+        app.reminders.mark(reminder.delivery_id, message is not None,
+                           None if message else "the bot cannot message this person")
+        sent += message is not None
+    return sent
