@@ -21,7 +21,7 @@ from bot.services.crisis import CrisisDirectory
 from bot.services.escalations import EscalationService
 from bot.safety.screen import RiskAssessment, SafetyScreen
 from bot.services.sessions import SessionService, UpcomingSession
-from bot.storage.models import Person
+from bot.storage.models import Escalation, Person
 from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class TurnResult:
     replies: list[Reply] = field(default_factory=list)
     directives: list[str] = field(default_factory=list)
     escalations: list[int] = field(default_factory=list)  # created this turn, to be paged
+    priorities: list[str] = field(default_factory=list)  # of those escalations
 
 
 def offers_a_person(replies: list[Reply]) -> bool:
@@ -139,16 +140,16 @@ class ConversationService:
         result = TurnResult(directives=[d.name for d in turn.directives])
         for directive in turn.directives:
             if directive.name in STATE_CHANGING:
-                created = self._change_state(person, chat, directive, text, risk)
-                result.escalations.extend(created)
+                for escalation in self._change_state(person, chat, directive, text, risk):
+                    result.escalations.append(escalation.id)
+                    result.priorities.append(escalation.priority)
         for item in turn.items:
             if isinstance(item, BotMessage):
                 result.replies.append(reply_from_message(item))
             elif item.name not in STATE_CHANGING:
                 result.replies.extend(self._replies_for(person, item))
-        paged = [e for e in map(self.escalations.get, result.escalations) if e.priority != "low"]
-        if paged:
-            result.replies.append(Reply(self.availability(urgent=any(e.priority == "urgent" for e in paged))))
+        if set(result.priorities) - {"low"}:
+            result.replies.append(Reply(self.availability(urgent="urgent" in result.priorities)))
         return result
 
     def availability(self, urgent: bool) -> str:
@@ -163,18 +164,18 @@ class ConversationService:
         return f"Nobody is on duty right now. Peer supporters are usually around {hours}; someone will see this then."
 
     def _change_state(self, person: Person, chat: ChatContext, directive: Directive, text: str,
-                      risk: Optional[RiskAssessment]) -> list[int]:
-        """Carry out a state-changing directive; returns the ids of escalations it created."""
+                      risk: Optional[RiskAssessment]) -> list[Escalation]:
+        """Carry out a state-changing directive; returns the escalations it created."""
         params = directive.params
         if directive.name == "record_checkin":
             self.checkins.record(person.id, params["mood"], params.get("note"), group_id=chat.group_id)
             if self._low_or_falling(person):
-                return [self.escalations.create(person.id, "low", "low_mood", group_id=chat.group_id).id]
+                return [self.escalations.create(person.id, "low", "low_mood", group_id=chat.group_id)]
         elif directive.name == "escalate":
             reasons = list(risk.reasons) if risk is not None and risk.reasons else [params["reason"]]
             private = str(person.telegram_user_id)
             return [self.escalations.create(person.id, params["priority"], params["reason"], group_id=chat.group_id,
-                                            conversation_id=private, trigger_text=text, reasons=reasons).id]
+                                            conversation_id=private, trigger_text=text, reasons=reasons)]
         elif directive.name == "coping_feedback":
             self.coping.rate_latest(person.id, params["helpful"])
         return []
@@ -220,8 +221,9 @@ class ConversationService:
         return [self.record_rsvp(person, upcoming[0].occurrence_id, directive.params["answer"])]
 
     def record_rsvp(self, person: Person, occurrence_id: int, answer: str) -> Reply:
-        self.sessions.rsvp(person.id, occurrence_id, answer)
-        session = next((s for s in self.sessions.upcoming_for(person.id, limit=20) if s.occurrence_id == occurrence_id), None)
+        session = self.sessions.rsvp(person.id, occurrence_id, answer)
+        if session is None:
+            return Reply("I can't take a reply for that session: it may have been cancelled, already started, "
+                         "or belong to a group you're not in. /next shows your upcoming sessions.")
         label = {"yes": "you're going", "no": "you can't make it", "maybe": "maybe"}[answer]
-        what = format_session(session, with_rsvp=False) if session else "that session"
-        return Reply(f"Thanks, noted: {label}. {what}")
+        return Reply(f"Thanks, noted: {label}. {format_session(session, with_rsvp=False)}")

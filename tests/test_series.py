@@ -81,3 +81,25 @@ def test_cancelling_a_series_cancels_its_future_sessions(db):
 def test_a_bad_series_is_refused_naming_the_field(db, changes, problem):
     with pytest.raises(SeriesError, match=problem):
         SeriesService(db, KINDS).save(spec(**changes))
+
+
+def test_an_rsvp_is_only_taken_for_an_upcoming_session_of_the_persons_own_groups(db):
+    from datetime import timedelta
+
+    from bot.services.people import PeopleService
+    from bot.services.sessions import SessionService
+    from bot.storage.models import Group
+
+    with db.session() as session, session.begin():
+        session.add_all([Group(title="Walkers", invite_code="walk"), Group(title="Crafts", invite_code="crafts")])
+    people = PeopleService(db, [], timedelta(hours=1))
+    sam = people.consent(1, "uk", "Europe/London")
+    people.join_group(sam.id, "walk")
+    series = SeriesService(db, KINDS)
+    series.save(spec(group="walk"))
+    series.save(spec(key="crafts", kind="crafts", group="crafts"))
+    sessions = SessionService(db)
+    own, other = series.upcoming("walk")[0], series.upcoming("crafts")[0]
+    assert sessions.rsvp(sam.id, own.id, "yes").occurrence_id == own.id
+    assert sessions.rsvp(sam.id, other.id, "yes") is None
+    assert [s.rsvp for s in sessions.upcoming_for(sam.id, limit=1)] == ["yes"]
