@@ -48,6 +48,13 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def more_than_zero(cls, value: float) -> float:
+    """Shared validator for durations and counts that must be positive."""
+    if value <= 0:
+        raise ValueError("must be more than 0")
+    return value
+
+
 class ServiceSettings(_Section):
     """Who runs this bot and where, used in notices and crisis replies."""
 
@@ -160,11 +167,8 @@ class EscalationSettings(_Section):
     support_hours: str = "Monday to Friday, 9am to 5pm"
     rota: list[RotaShift] = []
 
-    @validator("repage_after_minutes", "check_interval_seconds", "caseload_cap", "unanswered_offer_minutes")
-    def _positive(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("must be more than 0")
-        return value
+    _positive = validator("repage_after_minutes", "check_interval_seconds", "caseload_cap",
+                          "unanswered_offer_minutes", allow_reuse=True)(more_than_zero)
 
 
 class SessionSettings(_Section):
@@ -178,6 +182,21 @@ class SessionSettings(_Section):
     reminder_grace_minutes: float = 30
     # How often the scheduler looks for reminders that are due.
     reminder_check_seconds: float = 30
+    # A check-in or check-out round left open closes itself after this long,
+    # and the facilitators then get the session summary.
+    round_minutes: float = 15
+
+    _positive = validator("reminder_grace_minutes", "reminder_check_seconds", "round_minutes",
+                          allow_reuse=True)(more_than_zero)
+
+
+class SchedulerSettings(_Section):
+    """Several bot processes may share one database; one of them leads the scheduler."""
+
+    # How long the leader's lease lasts without renewal before another process takes over.
+    lease_seconds: float = 30
+
+    _positive = validator("lease_seconds", allow_reuse=True)(more_than_zero)
 
 
 class ContentSettings(_Section):
@@ -223,6 +242,7 @@ class Settings(_Section):
     roles: RoleSettings = RoleSettings()
     escalation: EscalationSettings = EscalationSettings()
     sessions: SessionSettings = SessionSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     content: ContentSettings = ContentSettings()
     sandbox: SandboxSettings = SandboxSettings()
     logging: LoggingSettings = LoggingSettings()

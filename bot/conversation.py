@@ -221,9 +221,13 @@ class ConversationService:
         return [self.record_rsvp(person, upcoming[0].occurrence_id, directive.params["answer"])]
 
     def record_rsvp(self, person: Person, occurrence_id: int, answer: str) -> Reply:
-        session = self.sessions.rsvp(person.id, occurrence_id, answer)
-        if session is None:
+        outcome = self.sessions.rsvp(person.id, occurrence_id, answer)
+        if outcome is None:
             return Reply("I can't take a reply for that session: it may have been cancelled, already started, "
                          "or belong to a group you're not in. /next shows your upcoming sessions.")
-        label = {"yes": "you're going", "no": "you can't make it", "maybe": "maybe"}[answer]
-        return Reply(f"Thanks, noted: {label}. {format_session(session, with_rsvp=False)}")
+        where = format_session(outcome.session, with_rsvp=False)
+        if outcome.status == "waitlist":
+            return Reply(f"That session is full, so you're on the waiting list (number {outcome.waitlist_position}). "
+                         f"I'll message you if a place comes up. {where}")
+        label = {"yes": "you're going", "no": "you can't make it", "maybe": "maybe"}[outcome.status]
+        return Reply(f"Thanks, noted: {label}. {where}")

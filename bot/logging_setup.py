@@ -10,3 +10,5 @@ def configure_logging(level: str) -> None:
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # APScheduler logs every run of every job; errors still come through.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)

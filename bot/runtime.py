@@ -24,15 +24,19 @@ from bot.conversation import ConversationService
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.factory import open_engine
 from bot.safety.lexicon import RiskLexicon
-from bot.scheduler import start_scheduler
+from bot.scheduler import Scheduler
 from bot.safety.screen import SafetyScreen
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.crisis import CrisisDirectory
+from bot.services.drafts import DraftService
 from bot.services.escalations import EscalationService
+from bot.services.facilitation import FacilitationService
 from bot.services.groups import GroupService
+from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderService
+from bot.services.series import SeriesService
 from bot.services.sessions import SessionService
 from bot.services.updates import UpdateLedger
 from bot.storage import migrate
@@ -57,8 +61,10 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
     sessions = settings.sessions
     reminders = ReminderService(db, sessions.reminder_offsets_minutes,
                                 timedelta(minutes=sessions.reminder_grace_minutes))
+    facilitation = FacilitationService(db, escalations, timedelta(minutes=sessions.round_minutes))
     return AppContext(settings, people, GroupService(db, content.ground_rules), checkins, conversation,
-                      UpdateLedger(db), escalations, reminders)
+                      UpdateLedger(db), escalations, reminders, SeriesService(db, sessions.kinds), NoticeService(db),
+                      facilitation, DraftService(db))
 
 
 @dataclass
@@ -91,7 +97,8 @@ async def running(application: Application, settings: Settings, poll_timeout: fl
     async with application:
         await post_init(application)
         await application.start()
-        scheduler = start_scheduler(application)
+        scheduler = Scheduler(application)
+        scheduler.start()
         try:
             if telegram.webhook_url:
                 runner = web.AppRunner(webhook_app(application, telegram.webhook_secret))
@@ -105,7 +112,7 @@ async def running(application: Application, settings: Settings, poll_timeout: fl
                 log.info("polling for updates")
             yield application
         finally:
-            scheduler.shutdown(wait=False)
+            scheduler.stop()
             if application.updater.running:
                 await application.updater.stop()
             await application.stop()

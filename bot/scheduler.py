@@ -1,32 +1,77 @@
 """APScheduler jobs of the running bot. Every job reads its work from the
-database, so nothing is lost when the process restarts."""
+database, so nothing is lost when the process restarts, and only the process
+holding the scheduler lease does the work, so several processes can share one
+database (each message is still claimed row by row, so a hand-over cannot
+send anything twice).
+"""
 from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from typing import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.ext import Application
 
-from bot.telegram.context import APP_KEY
+from bot.services.leader import LeaderLease
+from bot.storage.types import utcnow
+from bot.telegram.context import APP_KEY, AppContext
+from bot.telegram.facilitation import run_due_rounds
+from bot.telegram.notices import send_pending_notices
 from bot.telegram.paging import repage_due
 from bot.telegram.reminders import send_due_reminders
 
-REPAGE_JOB = "repage-unclaimed-escalations"
-OFFERS_JOB = "follow-up-unanswered-offers"
-REMINDERS_JOB = "send-due-reminders"
+Job = Callable[[Application], Awaitable[object]]
+EXTEND_EVERY = timedelta(hours=6)
 
 
 async def follow_up_offers(application: Application) -> None:
     application.bot_data[APP_KEY].escalations.follow_up_unanswered_offers()
 
 
-def start_scheduler(application: Application) -> AsyncIOScheduler:
-    settings = application.bot_data[APP_KEY].settings.escalation
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(repage_due, "interval", args=[application], seconds=settings.check_interval_seconds,
-                      id=REPAGE_JOB, max_instances=1, coalesce=True)
-    scheduler.add_job(follow_up_offers, "interval", args=[application], seconds=settings.check_interval_seconds,
-                      id=OFFERS_JOB, max_instances=1, coalesce=True)
-    sessions = application.bot_data[APP_KEY].settings.sessions
-    scheduler.add_job(send_due_reminders, "interval", args=[application], seconds=sessions.reminder_check_seconds,
-                      id=REMINDERS_JOB, max_instances=1, coalesce=True)
-    scheduler.start()
-    return scheduler
+async def extend_series(application: Application) -> None:
+    """Keep every series' occurrences materialised up to the horizon as the days go by."""
+    application.bot_data[APP_KEY].series.extend_all()
+
+
+def led(lease: LeaderLease, job: Job) -> Job:
+    """Run ``job`` only while this process holds (and has just renewed) the lease."""
+
+    @functools.wraps(job)
+    async def run(application: Application) -> None:
+        if lease.acquire():
+            await job(application)
+
+    return run
+
+
+class Scheduler:
+    """The scheduler and its lease, started and stopped together."""
+
+    def __init__(self, application: Application) -> None:
+        app: AppContext = application.bot_data[APP_KEY]
+        settings = app.settings
+        self.lease = LeaderLease(app.people.db, timedelta(seconds=settings.scheduler.lease_seconds))
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        every = {
+            repage_due: settings.escalation.check_interval_seconds,
+            follow_up_offers: settings.escalation.check_interval_seconds,
+            send_due_reminders: settings.sessions.reminder_check_seconds,
+            send_pending_notices: settings.sessions.reminder_check_seconds,
+            run_due_rounds: settings.sessions.reminder_check_seconds,
+            extend_series: EXTEND_EVERY.total_seconds(),
+        }
+        for job, seconds in every.items():
+            self.scheduler.add_job(led(self.lease, job), "interval", args=[application], seconds=seconds,
+                                   id=job.__name__, max_instances=1, coalesce=True)
+        # Renewed on its own beat too, so a long job (a big fan-out) never lets it lapse.
+        self.scheduler.add_job(self.lease.acquire, "interval", seconds=settings.scheduler.lease_seconds / 3,
+                               id="renew_lease", max_instances=1, coalesce=True, next_run_time=utcnow())
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        if self.lease.leading:
+            self.lease.release()

@@ -227,6 +227,30 @@ class World:
         self.sandbox.press(chat_id, message["message_id"], user["id"], data)
         return await self.sandbox.wait_for_bot_message(chat_id, timeout=BOT_WAIT, after_message_id=after)
 
+    async def tap(self, user: dict, message: dict, title: str, chat_id: int | None = None) -> str:
+        """Press a button answered only with a pop-up (no new message); returns the pop-up's text."""
+        chat_id = user["id"] if chat_id is None else chat_id
+        query = self.sandbox.press(chat_id, message["message_id"], user["id"], button_data(message, title))
+        await self.eventually(lambda: query in self.sandbox.callback_answers)
+        return self.sandbox.callback_answers[query]["text"] or ""
+
+    async def group(self, title: str, invite: str, users: list[dict]) -> dict:
+        """A sandbox group the bot administers, known to the bot (invite code ``invite``),
+        with these people as members (those who joined the service are members for the bot too)."""
+        from bot.storage.models import Group
+
+        chat = self.sandbox.add_group(title)
+        with self.db.session() as session, session.begin():
+            session.add(Group(title=title, invite_code=invite, telegram_chat_id=chat["id"], bot_status="administrator"))
+        for user in users:
+            self.sandbox.add_member(chat["id"], user["id"])
+            person = self.context.people.find(user["id"])
+            if person is not None:
+                self.context.people.join_group(person.id, invite)
+        welcomed = lambda: sum("Welcome," in m["text"] for m in self.sandbox.bot_messages(chat["id"])) == len(users)
+        await self.eventually(welcomed)
+        return chat
+
     async def eventually(self, condition, timeout: float = BOT_WAIT) -> None:
         """Wait until ``condition()`` holds (for effects that send no message)."""
         import asyncio
@@ -304,3 +328,24 @@ async def world(inprocess_engine, tmp_path) -> AsyncIterator[World]:
     async with running_bot(inprocess_engine, f"sqlite:///{tmp_path / 'peerbot.db'}", sandbox) as running:
         yield running
     await sandbox.stop()
+
+
+# --- Sessions ---------------------------------------------------------------------------
+
+def session_soon(db, key: str, group: str, minutes_from_now: float, **options):
+    """A one-off session of the group with invite code ``group`` starting about
+    ``minutes_from_now`` from now (to the minute, Europe/London); returns its occurrence."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.services.series import SeriesService, SeriesSpec
+    from bot.storage.types import utcnow
+
+    starts = (utcnow() + timedelta(minutes=minutes_from_now)).astimezone(ZoneInfo("Europe/London"))
+    spec = SeriesSpec(key=key, name=options.pop("name", key.capitalize()), kind="walking", timezone="Europe/London",
+                      start_date=starts.date(), start_time=starts.time().replace(second=0, microsecond=0, tzinfo=None),
+                      duration_minutes=options.pop("duration_minutes", 60), group=group, **options)
+    service = SeriesService(db, ["walking"])
+    service.save(spec)
+    [occurrence] = service.upcoming(key, limit=1)
+    return occurrence

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services.roles import COORDINATOR, PARTICIPANT, PSW
-from bot.telegram.handlers import COMMANDS
+from bot.telegram.registry import COMMANDS
 
 # The roles each kind of caller holds (staff have joined, so they are participants too).
 CALLERS = {
@@ -20,7 +20,8 @@ REFUSALS = ("Sorry, that's only for", "first please open a private chat with me 
 
 def test_the_matrix_covers_every_registered_command():
     assert {c.name for c in COMMANDS} == {"start", "help", "mood", "next", "rules", "invite", "end", "onduty", "region", "stop", "resume",
-                                          "offduty", "queue", "close", "guide"}
+                                          "offduty", "queue", "close", "guide", "startsession", "endsession",
+                                          "sessions", "newsession", "cancel"}
 
 
 @pytest.mark.parametrize("caller", list(CALLERS))

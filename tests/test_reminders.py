@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.services.people import PeopleService
-from bot.services.reminders import ReminderService
-from bot.services.series import SeriesService, SeriesSpec
+from bot.services.reminders import DueReminder, ReminderService
+from bot.services.series import SeriesService
 from bot.storage.models import Group, ReminderDelivery
-from bot.storage.types import utcnow
+from conftest import session_soon as start_soon
 
-LONDON = ZoneInfo("Europe/London")
 GRACE = timedelta(minutes=30)
 
 
@@ -27,11 +25,8 @@ def session_soon(db):
     people = PeopleService(db, [], timedelta(hours=1))
     sam = people.consent(1001, "uk", "Europe/London")
     people.join_group(sam.id, "walk")
-    starts = (utcnow() + timedelta(hours=2)).astimezone(LONDON).replace(second=0, microsecond=0)
-    SeriesService(db, ["walking"]).save(SeriesSpec(
-        key="walk", name="Walk", kind="walking", timezone="Europe/London", start_date=starts.date(),
-        start_time=starts.time().replace(tzinfo=None), duration_minutes=60, group="walk", reminder_offsets_minutes=[60]))
-    return sam, starts
+    occurrence = start_soon(db, "walk", "walk", 120, reminder_offsets_minutes=[60])
+    return sam, occurrence.starts_at
 
 
 def deliveries(db) -> list[ReminderDelivery]:
@@ -39,14 +34,23 @@ def deliveries(db) -> list[ReminderDelivery]:
         return list(session.execute(select(ReminderDelivery)).scalars())
 
 
+def claim_due(service: ReminderService, now) -> list[DueReminder]:
+    """What a sender would get now: everything due is queued, then taken one by one."""
+    service.queue_due(now)
+    taken = []
+    while (reminder := service.take_next(now)) is not None:
+        taken.append(reminder)
+    return taken
+
+
 def test_a_reminder_is_due_at_its_offset_and_claimed_exactly_once(db, session_soon):
     sam, starts = session_soon
     service = ReminderService(db, [1440, 60], GRACE)
     due = starts - timedelta(minutes=60)
-    assert service.claim_due(now=due - timedelta(minutes=1)) == []
-    [reminder] = service.claim_due(now=due + timedelta(seconds=5))
+    assert claim_due(service, due - timedelta(minutes=1)) == []
+    [reminder] = claim_due(service, due + timedelta(seconds=5))
     assert reminder.telegram_user_id == 1001 and not reminder.late
-    assert service.claim_due(now=due + timedelta(seconds=10)) == []
+    assert claim_due(service, due + timedelta(seconds=10)) == []
     service.mark(reminder.delivery_id, sent=True)
     assert [(d.status, d.offset_minutes) for d in deliveries(db)] == [("sent", 60)]
 
@@ -55,15 +59,34 @@ def test_after_downtime_within_the_grace_window_it_is_sent_late_once(db, session
     _, starts = session_soon
     service = ReminderService(db, [60], GRACE)
     back_up = starts - timedelta(minutes=60) + timedelta(minutes=20)
-    [reminder] = service.claim_due(now=back_up)
+    [reminder] = claim_due(service, back_up)
     assert reminder.late
-    assert service.claim_due(now=back_up + timedelta(minutes=1)) == []
+    assert claim_due(service, back_up + timedelta(minutes=1)) == []
 
 
 def test_after_the_grace_window_it_is_skipped_and_recorded(db, session_soon):
     _, starts = session_soon
     service = ReminderService(db, [60], GRACE)
-    assert service.claim_due(now=starts - timedelta(minutes=60) + timedelta(minutes=45)) == []
+    assert claim_due(service, starts - timedelta(minutes=60) + timedelta(minutes=45)) == []
+    assert [d.status for d in deliveries(db)] == ["skipped"]
+
+
+def test_a_queued_reminder_that_waited_past_the_grace_window_is_skipped_not_sent(db, session_soon):
+    _, starts = session_soon
+    service = ReminderService(db, [60], GRACE)
+    due = starts - timedelta(minutes=60)
+    assert service.queue_due(due + timedelta(seconds=1)) == 1
+    assert service.take_next(due + timedelta(minutes=31)) is None
+    assert [d.status for d in deliveries(db)] == ["skipped"]
+
+
+def test_a_reminder_for_a_session_cancelled_while_queued_is_skipped(db, session_soon):
+    _, starts = session_soon
+    service = ReminderService(db, [60], GRACE)
+    due = starts - timedelta(minutes=60)
+    service.queue_due(due + timedelta(seconds=1))
+    SeriesService(db, ["walking"]).cancel_series("walk")
+    assert service.take_next(due + timedelta(seconds=2)) is None
     assert [d.status for d in deliveries(db)] == ["skipped"]
 
 
@@ -71,7 +94,7 @@ def test_people_who_stopped_reminders_get_none(db, session_soon):
     sam, starts = session_soon
     service = ReminderService(db, [60], GRACE)
     service.set_opt_out(sam.id, True)
-    assert service.claim_due(now=starts - timedelta(minutes=59)) == []
+    assert claim_due(service, starts - timedelta(minutes=59)) == []
 
 
 def test_two_processes_claiming_at_once_send_each_reminder_once(db, session_soon):
@@ -83,7 +106,7 @@ def test_two_processes_claiming_at_once_send_each_reminder_once(db, session_soon
     def worker():
         service = ReminderService(db, [60], GRACE)
         barrier.wait()
-        claimed.extend(service.claim_due(now=now))
+        claimed.extend(claim_due(service, now))
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:

@@ -100,6 +100,6 @@ def test_an_rsvp_is_only_taken_for_an_upcoming_session_of_the_persons_own_groups
     series.save(spec(key="crafts", kind="crafts", group="crafts"))
     sessions = SessionService(db)
     own, other = series.upcoming("walk")[0], series.upcoming("crafts")[0]
-    assert sessions.rsvp(sam.id, own.id, "yes").occurrence_id == own.id
+    assert sessions.rsvp(sam.id, own.id, "yes").session.occurrence_id == own.id
     assert sessions.rsvp(sam.id, other.id, "yes") is None
     assert [s.rsvp for s in sessions.upcoming_for(sam.id, limit=1)] == ["yes"]

@@ -8,7 +8,7 @@ import logging
 from sqlalchemy import func, select
 
 from bot.storage.models import CheckIn, CopingOffer, Group, Person, PersonRole, ProcessedUpdate
-from conftest import titles
+from conftest import session_soon, titles
 
 
 def count(world, model, *where) -> int:
@@ -271,12 +271,7 @@ async def test_the_demo_data_gives_two_groups_with_upcoming_sessions_and_a_psw_o
 
 
 async def test_a_due_reminder_arrives_once_with_rsvp_buttons_that_work(world):
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    from bot.services.series import SeriesService, SeriesSpec
     from bot.storage.models import Rsvp
-    from bot.storage.types import utcnow
 
     with world.db.session() as session, session.begin():
         session.add(Group(title="Walkers", invite_code="walk"))
@@ -284,11 +279,7 @@ async def test_a_due_reminder_arrives_once_with_rsvp_buttons_that_work(world):
     await world.say(sam, "/help")
     person = world.context.people.find(sam["id"])
     world.context.people.join_group(person.id, "walk")
-    starts = (utcnow() + timedelta(minutes=60)).astimezone(ZoneInfo("Europe/London"))
-    SeriesService(world.db, ["walking"]).save(SeriesSpec(
-        key="walk", name="Walk", kind="walking", timezone="Europe/London", start_date=starts.date(),
-        start_time=starts.time().replace(second=0, microsecond=0, tzinfo=None), duration_minutes=60, group="walk",
-        location="Park gates", reminder_offsets_minutes=[60]))
+    session_soon(world.db, "walk", "walk", 60, location="Park gates", reminder_offsets_minutes=[60])
     reminder = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: m["text"].startswith("Reminder"))
     assert "Walk (Walkers)" in reminder["text"] and "Park gates" in reminder["text"]
     confirmed = await world.press(sam, reminder, "Going")

@@ -371,6 +371,12 @@ class World:
 
     # --- acting as people ----------------------------------------------------------
 
+    def open_private_chat(self, user_id: int) -> None:
+        """The person started a chat with the bot some time before (no update is sent now),
+        so the bot may write to them: how people who joined earlier look to Telegram."""
+        self._user(user_id)
+        self.started.add(user_id)
+
     def send(self, chat_id: int, user_id: int, text: str | None = None, *, kind: str = "text",
              reply_to_message_id: int | None = None, forward_from_user_id: int | None = None,
              caption: str | None = None) -> dict:

@@ -48,3 +48,13 @@ class GroupService:
                     .order_by(Group.title)
                 ).scalars()
             )
+
+    def with_bot(self) -> list[Group]:
+        """Groups whose chat the bot is in, so a session there can be run and reminded."""
+        with self.db.session() as session:
+            return list(session.execute(select(Group).where(Group.bot_status.in_(("member", "administrator")))
+                                        .order_by(Group.title)).scalars())
+
+    def titles(self) -> dict[int, str]:
+        with self.db.session() as session:
+            return dict(session.execute(select(Group.id, Group.title)).all())

@@ -9,7 +9,7 @@ from typing import Optional
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.services.roles import COORDINATOR, PARTICIPANT, STAFF
+from bot.services.roles import COORDINATOR, PARTICIPANT, PSW, STAFF
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry, Group, Membership, Person, PersonRole, RoleInvite
 from bot.storage.types import utcnow
@@ -165,3 +165,12 @@ class PeopleService:
     def ensure_member(self, person_id: int, group_id: int) -> None:
         with self.db.session() as session, session.begin():
             self._ensure_member(session, person_id, group_id)
+
+    def psws(self) -> list[Person]:
+        """Peer support workers who have started the bot (a facilitator must be reachable)."""
+        with self.db.session() as session:
+            return list(session.execute(
+                select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+                .where(PersonRole.role == PSW, Person.telegram_user_id.is_not(None),
+                       Person.consented_at.is_not(None))
+                .order_by(Person.display_name, Person.id).distinct()).scalars())

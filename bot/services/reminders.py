@@ -1,10 +1,12 @@
 """Session reminders, exactly once per person, occurrence and offset.
 
-The database is the source of truth. A reminder is claimed by inserting its
-delivery row (unique on occurrence, person and offset) before anything is
-sent, so two processes, or a restart mid-send, can never send it twice. After
-downtime, reminders due within the grace window are sent late; older ones are
-recorded as skipped.
+The database is the source of truth. When a reminder falls due, its delivery
+row (unique on occurrence, person and offset) is written first, as queued;
+the sender then claims queued rows one at a time (pending -> sending, a
+conditional update), so two processes, or a restart mid-send, can never send
+one twice. A crash between claiming and sending leaves the row "sending": it
+is not retried, because it may have gone out. After downtime, reminders due
+within the grace window are sent late; older ones are recorded as skipped.
 """
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bot.storage.db import Database
+from bot.storage.outbox import claim_row, insert_new, mark_row
 from bot.storage.models import Group, Membership, Occurrence, Person, ReminderDelivery, SessionSeries
 from bot.storage.types import utcnow
 
@@ -61,39 +63,47 @@ class ReminderService:
                 if due_at <= now and (occurrence.id, person.id, offset) not in done:
                     yield occurrence, series, group, person, offset, due_at
 
-    def claim_due(self, now: Optional[datetime] = None) -> list[DueReminder]:
-        """Record every reminder whose time has come: to send (within grace) or skipped (too late).
-
-        Returns the ones this process won and must send now.
-        """
+    def queue_due(self, now: Optional[datetime] = None) -> int:
+        """Record every reminder whose time has come, once: queued to send (within grace) or
+        skipped (too late). Rows that exist already, from this or another process, are left
+        alone, so running this twice or in two processes queues nothing twice. Returns how many
+        were queued."""
         now = now or utcnow()
-        with self.db.session() as session:
-            candidates = list(self._candidates(session, now))
-        won = []
-        for occurrence, series, group, person, offset, due_at in candidates:
-            late = now - due_at
-            status = "pending" if late <= self.grace else "skipped"
-            try:
-                with self.db.session() as session, session.begin():
-                    delivery = ReminderDelivery(occurrence_id=occurrence.id, person_id=person.id,
-                                                offset_minutes=offset, due_at=due_at, status=status,
-                                                attempted_at=now)
-                    session.add(delivery)
-                    session.flush()
-            except IntegrityError:
-                continue  # another process claimed it first
-            if status == "pending":
-                won.append(DueReminder(delivery.id, person.telegram_user_id, occurrence.id, series.name, group.title,
-                                       occurrence.starts_at, series.timezone, series.location,
-                                       late > timedelta(minutes=1)))
-        return won
+        with self.db.session() as session, session.begin():
+            rows = [{"occurrence_id": occurrence.id, "person_id": person.id, "offset_minutes": offset,
+                     "due_at": due_at, "status": "pending" if now - due_at <= self.grace else "skipped",
+                     "attempted_at": now}
+                    for occurrence, _, _, person, offset, due_at in self._candidates(session, now)]
+            insert_new(session, ReminderDelivery, rows)
+        return sum(row["status"] == "pending" for row in rows)
+
+    def take_next(self, now: Optional[datetime] = None) -> Optional[DueReminder]:
+        """The oldest queued reminder, claimed for sending by this process (pending -> sending);
+        one that waited past the grace window is skipped instead. None when nothing is queued."""
+        while True:
+            now = now or utcnow()
+            with self.db.session() as session:
+                row = session.execute(
+                    select(ReminderDelivery, Occurrence, SessionSeries, Group, Person)
+                    .join(Occurrence, ReminderDelivery.occurrence_id == Occurrence.id)
+                    .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
+                    .join(Group, SessionSeries.group_id == Group.id)
+                    .join(Person, ReminderDelivery.person_id == Person.id)
+                    .where(ReminderDelivery.status == "pending").order_by(ReminderDelivery.id).limit(1)
+                ).first()
+            if row is None:
+                return None
+            delivery, occurrence, series, group, person = row
+            usable = now - delivery.due_at <= self.grace and occurrence.status == "scheduled"
+            if not claim_row(self.db, ReminderDelivery, delivery.id, "sending" if usable else "skipped"):
+                continue  # another process took it
+            if usable:
+                return DueReminder(delivery.id, person.telegram_user_id, occurrence.id, series.name, group.title,
+                                   occurrence.starts_at, series.timezone, series.location,
+                                   now - delivery.due_at > timedelta(minutes=1))
 
     def mark(self, delivery_id: int, sent: bool, error: Optional[str] = None) -> None:
-        with self.db.session() as session, session.begin():
-            delivery = session.get(ReminderDelivery, delivery_id)
-            delivery.status = "sent" if sent else "failed"
-            delivery.sent_at = utcnow() if sent else None
-            delivery.error = error
+        mark_row(self.db, ReminderDelivery, delivery_id, sent, error)
 
     def set_opt_out(self, person_id: int, opted_out: bool) -> None:
         with self.db.session() as session, session.begin():

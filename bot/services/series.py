@@ -8,7 +8,7 @@ start) key makes that idempotent.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Optional
@@ -16,16 +16,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from dateutil.rrule import rrulestr
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.storage.db import Database
-from bot.storage.models import Group, Occurrence, SessionSeries
+from bot.services.notices import owe_notices
+from bot.storage.models import Group, Occurrence, Person, Rsvp, SeriesFacilitator, SessionSeries
 from bot.storage.types import utcnow
 
 HORIZON = timedelta(days=90)
+# Changes people who plan to come must hear about (a new start time makes new occurrences instead).
+NOTIFIED_CHANGES = ("location", "online_link", "duration_minutes", "accessibility_notes")
 EDITABLE = ("name", "kind", "rrule", "timezone", "start_date", "start_time", "duration_minutes", "location",
             "online_link", "accessibility_notes", "agenda", "capacity", "reminder_offsets_minutes",
             "auto_facilitate")
+
+
+@dataclass(frozen=True)
+class OccurrenceLine:
+    """One dated session as coordinators see it in a list."""
+
+    occurrence_id: int
+    series_name: str
+    group_title: Optional[str]
+    starts_at: datetime
+    timezone: str
+    status: str
+    going: int  # people who said yes
 
 
 class SeriesError(ValueError):
@@ -52,6 +68,7 @@ class SeriesSpec:
     capacity: Optional[int] = None
     reminder_offsets_minutes: Optional[list[int]] = None
     auto_facilitate: bool = False
+    facilitators: list[int] = field(default_factory=list)  # Telegram user ids of PSWs
 
     @classmethod
     def from_mapping(cls, entry: dict) -> "SeriesSpec":
@@ -97,6 +114,16 @@ def validate(spec: SeriesSpec, kinds: list[str]) -> None:
         raise SeriesError("capacity: must be more than 0, or left out for no limit")
 
 
+def cancel(session, occurrences: list[Occurrence], note: Optional[str]) -> None:
+    """Cancel occurrences and owe a notice to everyone who planned to come."""
+    now = utcnow()
+    for occurrence in occurrences:
+        occurrence.status = "cancelled"
+        occurrence.change_note = note
+        occurrence.changed_at = now
+    owe_notices(session, occurrences, "cancelled")
+
+
 class SeriesService:
     def __init__(self, db: Database, kinds: list[str]) -> None:
         self.db = db
@@ -112,7 +139,9 @@ class SeriesService:
                 group_id = session.execute(select(Group.id).where(Group.invite_code == spec.group)).scalar_one_or_none()
                 if group_id is None:
                     raise SeriesError(f"group: no group has the invite code {spec.group!r}")
+            facilitators = self._people(session, spec.facilitators)
             series = session.execute(select(SessionSeries).where(SessionSeries.key == spec.key)).scalar_one_or_none()
+            noticed = False
             if series is None:
                 series = SessionSeries(key=spec.key, group_id=group_id, **values)
                 session.add(series)
@@ -120,17 +149,45 @@ class SeriesService:
             else:
                 current = {name: getattr(series, name) for name in EDITABLE}
                 changed = current != values or series.group_id != group_id
+                noticed = any(current[name] != values[name] for name in NOTIFIED_CHANGES)
                 if changed:
                     for name, value in values.items():
                         setattr(series, name, value)
                     series.group_id = group_id
             session.flush()
+            changed |= self._set_facilitators(session, series.id, facilitators)
             if changed:
-                self._materialise(session, series)
+                kept = self._materialise(session, series)
+                if noticed:
+                    owe_notices(session, kept, "changed")
             return series, changed
 
-    def _materialise(self, session, series: SessionSeries) -> None:
-        """Occurrences from now to the horizon; future ones no longer in the rule are cancelled."""
+    @staticmethod
+    def _people(session, telegram_ids: list[int]) -> list[int]:
+        """Person ids for facilitators' Telegram ids; each must have started the bot."""
+        found = dict(session.execute(select(Person.telegram_user_id, Person.id)
+                                     .where(Person.telegram_user_id.in_(telegram_ids or [0]))).all())
+        missing = [str(i) for i in telegram_ids if i not in found]
+        if missing:
+            raise SeriesError(f"facilitators: nobody with Telegram id {', '.join(missing)} has started the bot "
+                              "yet; ask them to press Start, then save again")
+        return [found[i] for i in telegram_ids]
+
+    @staticmethod
+    def _set_facilitators(session, series_id: int, person_ids: list[int]) -> bool:
+        current = set(session.execute(select(SeriesFacilitator.person_id)
+                                      .where(SeriesFacilitator.series_id == series_id)).scalars())
+        if current == set(person_ids):
+            return False
+        for row in session.execute(select(SeriesFacilitator).where(SeriesFacilitator.series_id == series_id)).scalars():
+            session.delete(row)
+        session.flush()
+        session.add_all(SeriesFacilitator(series_id=series_id, person_id=p) for p in set(person_ids))
+        return True
+
+    def _materialise(self, session, series: SessionSeries) -> list[Occurrence]:
+        """Occurrences from now to the horizon; future ones no longer in the rule are cancelled
+        (with notices to those who planned to come). Returns the occurrences kept."""
         now = utcnow()
         starts = local_starts(series.rrule, series.start_date, series.start_time, series.timezone, now, now + HORIZON)
         wanted = {start.astimezone(ZoneInfo("UTC")): start for start in starts}
@@ -138,18 +195,18 @@ class SeriesService:
             select(Occurrence).where(Occurrence.series_id == series.id, Occurrence.original_starts_at >= now)
         ).scalars()}
         duration = timedelta(minutes=series.duration_minutes)
+        kept = []
         for instant, local in wanted.items():
             occurrence = existing.get(instant)
             if occurrence is None:
                 session.add(Occurrence(series_id=series.id, original_starts_at=local, starts_at=local,
                                        ends_at=local + duration))
-            elif occurrence.ends_at - occurrence.starts_at != duration:
+            else:
+                kept.append(occurrence)
                 occurrence.ends_at = occurrence.starts_at + duration
-        for instant, occurrence in existing.items():
-            if instant not in wanted and occurrence.status == "scheduled":
-                occurrence.status = "cancelled"
-                occurrence.change_note = "no longer in the series"
-                occurrence.changed_at = now
+        dropped = [o for instant, o in existing.items() if instant not in wanted and o.status == "scheduled"]
+        cancel(session, dropped, "it is no longer in the series (it may have moved: /next shows what's on)")
+        return [o for o in kept if o.status == "scheduled"]
 
     def extend_all(self) -> None:
         """Keep every active series materialised up to the horizon (a daily job)."""
@@ -186,9 +243,8 @@ class SeriesService:
             occurrence = session.get(Occurrence, occurrence_id)
             if occurrence is None:
                 raise SeriesError(f"no session occurrence #{occurrence_id}")
-            occurrence.status = "cancelled"
-            occurrence.change_note = note
-            occurrence.changed_at = utcnow()
+            if occurrence.status == "scheduled":
+                cancel(session, [occurrence], note)
             return occurrence
 
     def cancel_series(self, key: str) -> int:
@@ -201,12 +257,34 @@ class SeriesService:
             future = session.execute(select(Occurrence).where(
                 Occurrence.series_id == series.id, Occurrence.starts_at >= utcnow(),
                 Occurrence.status == "scheduled")).scalars().all()
-            for occurrence in future:
-                occurrence.status = "cancelled"
-                occurrence.change_note = "the series was cancelled"
-                occurrence.changed_at = series.cancelled_at
+            cancel(session, future, "the whole series has ended")
             return len(future)
 
     def all(self) -> list[SessionSeries]:
         with self.db.session() as session:
             return list(session.execute(select(SessionSeries).order_by(SessionSeries.key)).scalars())
+
+    def get(self, series_id: int) -> Optional[SessionSeries]:
+        with self.db.session() as session:
+            return session.get(SessionSeries, series_id)
+
+    def schedule(self, limit: int) -> list[OccurrenceLine]:
+        """Scheduled sessions of every active series, soonest first, with how many are going."""
+        return self._lines(Occurrence.status == "scheduled", Occurrence.starts_at > utcnow(),
+                           SessionSeries.cancelled_at.is_(None), limit=limit)
+
+    def occurrence_line(self, occurrence_id: int) -> Optional[OccurrenceLine]:
+        found = self._lines(Occurrence.id == occurrence_id, limit=1)
+        return found[0] if found else None
+
+    def _lines(self, *where, limit: int) -> list[OccurrenceLine]:
+        going = (select(func.count()).select_from(Rsvp)
+                 .where(Rsvp.occurrence_id == Occurrence.id, Rsvp.status == "yes").scalar_subquery())
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Occurrence, SessionSeries, Group.title, going)
+                .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
+                .outerjoin(Group, SessionSeries.group_id == Group.id)
+                .where(*where).order_by(Occurrence.starts_at).limit(limit)).all()
+        return [OccurrenceLine(o.id, s.name, title, o.starts_at, s.timezone, o.status, count)
+                for o, s, title, count in rows]

@@ -53,7 +53,9 @@ STRATEGY_STATUSES = ("approved", "pending", "rejected")
 ESCALATION_KINDS = ("crisis", "request", "followup")
 ESCALATION_PRIORITIES = ("urgent", "normal", "low")
 ESCALATION_STATUSES = ("open", "claimed", "closed")
-DELIVERY_STATUSES = ("pending", "sent", "skipped", "failed")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "skipped", "failed")
+NOTICE_KINDS = ("cancelled", "changed", "promoted")
+ROUND_KINDS = ("in", "out")
 UPDATE_STATUSES = ("processing", "done", "failed")
 
 
@@ -207,6 +209,7 @@ class Occurrence(Base):
     status = Column(String(16), nullable=False, default="scheduled")
     change_note = Column(Text, nullable=True)
     changed_at = Column(UTCDateTime, nullable=True)
+    wrapped_up_at = Column(UTCDateTime, nullable=True)  # summary and attendance buttons sent to facilitators
 
 
 class Rsvp(Base):
@@ -352,6 +355,64 @@ class ReminderDelivery(Base):
     attempted_at = Column(UTCDateTime, nullable=True)
     sent_at = Column(UTCDateTime, nullable=True)
     error = Column(Text, nullable=True)
+
+
+class SessionNotice(Base):
+    """A message owed to a person about an occurrence (cancelled, changed, a place freed).
+
+    Written in the same transaction as the change, then sent by the scheduler,
+    so a change made from the CLI or a crash before sending loses no notice.
+    """
+
+    __tablename__ = "session_notices"
+    __table_args__ = (one_of("kind", NOTICE_KINDS), one_of("status", DELIVERY_STATUSES),
+                      Index("ix_session_notices_status", "status", "created_at"))
+
+    id = Column(Integer, primary_key=True)
+    occurrence_id = Column(Integer, ForeignKey("occurrences.id", ondelete="CASCADE"), nullable=False)
+    person_id = Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False)
+    kind = Column(String(16), nullable=False)
+    status = Column(String(16), nullable=False, default="pending")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at = Column(UTCDateTime, nullable=True)
+    error = Column(Text, nullable=True)
+
+
+class Round(Base):
+    """A check-in ("in") or check-out ("out") round of a session, posted in its group chat."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("occurrence_id", "kind"), one_of("kind", ROUND_KINDS))
+
+    id = Column(Integer, primary_key=True)
+    occurrence_id = Column(Integer, ForeignKey("occurrences.id", ondelete="CASCADE"), nullable=False)
+    kind = Column(String(8), nullable=False)
+    chat_id = Column(BigInteger, nullable=False)
+    started_by_id = Column(Integer, ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
+    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    closed_at = Column(UTCDateTime, nullable=True)
+
+
+class Draft(Base):
+    """A guided command half-way through (e.g. /newsession), kept across messages and restarts."""
+
+    __tablename__ = "drafts"
+
+    person_id = Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    flow = Column(String(32), nullable=False)
+    step = Column(String(32), nullable=False)
+    data = Column(JSON, nullable=False, default=dict)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Lease(Base):
+    """Who runs the scheduler's jobs: one holder at a time per name, until ``expires_at``."""
+
+    __tablename__ = "leases"
+
+    name = Column(String(64), primary_key=True)
+    holder = Column(String(64), nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
 
 
 class ProcessedUpdate(Base):

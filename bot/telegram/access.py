@@ -15,9 +15,11 @@ from typing import Awaitable, Callable, Optional
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.conversation import Reply
 from bot.services.roles import COORDINATOR, PARTICIPANT, PSW
 from bot.storage.models import Person
 from bot.telegram.context import app_of
+from bot.telegram.sending import send_replies
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,22 @@ def guarded(allowed: frozenset[str]) -> Callable[[Handler], Callable]:
         return wrapper
 
     return decorate
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description: str
+    callback: object  # a guarded handler
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return self.callback.allowed_roles
+
+
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
+    """Send replies to the chat the update came from."""
+    await send_replies(context.bot, update.effective_chat.id, replies)
 
 
 async def tell(update: Update, text: str) -> None:

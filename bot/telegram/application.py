@@ -25,7 +25,7 @@ from telegram.ext import (
 from bot.conversation import Reply
 from bot.services.roles import PARTICIPANT
 from bot.storage.models import Person, PersonRole
-from bot.telegram import handlers
+from bot.telegram import handlers, registry
 from bot.telegram.context import APP_KEY, AppContext, app_of
 from bot.telegram.sending import send_replies
 
@@ -74,9 +74,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register_handlers(application: Application) -> None:
-    for spec in handlers.COMMANDS:
+    for spec in registry.COMMANDS:
         application.add_handler(CommandHandler(spec.name, spec.callback))
-    for pattern, callback in handlers.CALLBACKS:
+    for pattern, callback in registry.CALLBACKS:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, handlers.on_new_members))
@@ -92,13 +92,13 @@ async def publish_menus(application: Application) -> None:
     """Everyone sees the participant menu; each staff member gets their own in their chat."""
     app: AppContext = application.bot_data[APP_KEY]
     bot = application.bot
-    await bot.set_my_commands(handlers.bot_commands(frozenset({PARTICIPANT})), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(registry.bot_commands(frozenset({PARTICIPANT})), scope=BotCommandScopeDefault())
     with app.people.db.session() as session:
         staff = session.execute(select(Person).join(PersonRole, PersonRole.person_id == Person.id)
                                 .where(Person.telegram_user_id.is_not(None)).distinct()).scalars().all()
     for person in staff:
         roles = frozenset(app.people.roles_of(person))
-        await bot.set_my_commands(handlers.bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
+        await bot.set_my_commands(registry.bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
 
 
 async def check_privacy_mode(application: Application) -> None:

@@ -8,10 +8,14 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.services.checkins import CheckInService
+from bot.services.drafts import DraftService
 from bot.services.escalations import EscalationService
 from bot.services.groups import GroupService
 from bot.services.people import PeopleService
+from bot.services.facilitation import FacilitationService
+from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
+from bot.services.series import SeriesService
 from bot.services.updates import UpdateLedger
 
 APP_KEY = "peerbot"
@@ -27,6 +31,10 @@ class AppContext:
     ledger: UpdateLedger
     escalations: EscalationService
     reminders: ReminderService
+    series: SeriesService
+    notices: NoticeService
+    facilitation: FacilitationService
+    drafts: DraftService
 
 
 def app_of(context: ContextTypes.DEFAULT_TYPE) -> AppContext:

@@ -1,16 +1,15 @@
 """Telegram handlers: each turns an update into service calls and replies.
 
-Every handler is registered through ``access.guarded`` with the roles allowed
-to use it (see ``COMMANDS`` and ``CALLBACKS`` at the bottom), so role checks
-live in one place.
+Every handler is wrapped by ``access.guarded`` with the roles allowed to use
+it, so role checks live in one place; ``COMMANDS`` and ``CALLBACKS`` at the
+bottom list this module's part of the registry (``bot.telegram.registry``).
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Optional
 
-from telegram import BotCommand, ChatMemberUpdated, Message, Update
+from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType, MessageEntityType, MessageLimit
 from telegram.ext import ContextTypes
 
@@ -22,8 +21,21 @@ from bot.services.escalations import minutes, name_of, timings
 from bot.services.people import InviteError, clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
 from bot.storage.models import Person
-from bot.telegram.access import ANYONE, COORDINATORS, PARTICIPANTS, PSWS, STAFF, Caller, guarded, tell
+from bot.telegram import session_admin
+from bot.telegram.access import (
+    ANYONE,
+    COORDINATORS,
+    PARTICIPANTS,
+    PSWS,
+    STAFF,
+    Caller,
+    CommandSpec,
+    guarded,
+    reply,
+    tell,
+)
 from bot.telegram.context import AppContext, app_of
+from bot.telegram.notices import send_pending_notices
 from bot.telegram.paging import CLAIM_PREFIX, card_text, page
 from bot.telegram.sending import send_replies, send_reply
 
@@ -52,10 +64,6 @@ def chat_context(app: AppContext, message: Message) -> ChatContext:
 
 def start_link(context: ContextTypes.DEFAULT_TYPE, argument: str = "hello") -> str:
     return f"https://t.me/{context.bot.username}?start={argument}"
-
-
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
-    await send_replies(context.bot, update.effective_chat.id, replies)
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: TurnResult, person: Person) -> bool:
@@ -178,6 +186,8 @@ async def after_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, pers
         elif argument.startswith(ROLE_PREFIX):
             role = app.people.redeem_role_invite(person.id, argument[len(ROLE_PREFIX):])
             lines.append(f"You're now set up as {ROLE_LABELS[role]}. /help shows your commands.")
+            from bot.telegram.registry import set_menu  # the registry imports this module
+
             await set_menu(context, person)
     except InviteError as exc:
         lines.append(str(exc))
@@ -284,6 +294,8 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
             "a peer supporter can help.", PERSON_BUTTON)])
         return
     if await relay_from_psw(context, caller, text):
+        return
+    if await session_admin.take_draft_answer(update, context, caller):
         return
     if cut:
         await reply(update, context, [Reply("That's a long message, so I've read the first part. "
@@ -419,6 +431,7 @@ async def on_rsvp_button(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
     result = app_of(context).conversation.record_rsvp(caller.person, int(occurrence), answer)
     await query.answer("Noted")
     await reply(update, context, [result])
+    context.application.create_task(send_pending_notices(context.application))  # a place freed goes at once
 
 
 # --- commands -----------------------------------------------------------------------
@@ -426,6 +439,8 @@ async def on_rsvp_button(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
 @guarded(ANYONE)
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     app = app_of(context)
+    from bot.telegram.registry import menu_for  # the registry imports this module
+
     commands = "\n".join(f"/{c.name}: {c.description}" for c in menu_for(caller.roles))
     region = caller.person.region if caller.person else None
     text = (f"I'm the {app.settings.service.name} bot. I can take mood check-ins, share coping ideas, tell you "
@@ -653,18 +668,7 @@ async def on_guide(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
     await reply(update, context, [Reply(app_of(context).settings.content.role_guide.read_text(encoding="utf-8"))])
 
 
-# --- registry ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    description: str
-    callback: object  # a guarded handler
-
-    @property
-    def allowed(self) -> frozenset[str]:
-        return self.callback.allowed_roles
-
+# --- this module's commands and buttons ---------------------------------------------
 
 COMMANDS = (
     CommandSpec("start", "start here, or join a group with an invite link", on_start),
@@ -692,20 +696,3 @@ CALLBACKS = (
     (f"^{CLAIM_PREFIX}\\d+$", on_claim),
     (f"^{DEBRIEF_PREFIX}\\d+$", on_debrief),
 )
-
-
-def menu_for(roles: frozenset[str]) -> list[CommandSpec]:
-    """The commands a person with these roles may use."""
-    return [c for c in COMMANDS if not c.allowed or c.allowed & roles]
-
-
-def bot_commands(roles: frozenset[str]) -> list[BotCommand]:
-    return [BotCommand(c.name, c.description) for c in menu_for(roles)]
-
-
-async def set_menu(context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
-    """Give a staff member their own command menu in their private chat."""
-    from telegram import BotCommandScopeChat
-
-    roles = frozenset(app_of(context).people.roles_of(app_of(context).people.get(person.id)))
-    await context.bot.set_my_commands(bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))

@@ -9,7 +9,7 @@ from bot.conversation import Reply, format_session, rsvp_row
 from bot.services.reminders import DueReminder
 from bot.services.sessions import UpcomingSession
 from bot.telegram.context import APP_KEY, AppContext
-from bot.telegram.sending import send_reply
+from bot.telegram.sending import send_queue
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +23,9 @@ def reminder_reply(reminder: DueReminder) -> Reply:
 
 
 async def send_due_reminders(application: Application) -> int:
-    """The scheduler's job: claim what is due, then send it; returns how many were sent."""
+    """The scheduler's job: queue what is due, then send the queue; returns how many were sent."""
     app: AppContext = application.bot_data[APP_KEY]
-    sent = 0
-    for reminder in app.reminders.claim_due():
-        message = await send_reply(application.bot, reminder.telegram_user_id, reminder_reply(reminder))
-        app.reminders.mark(reminder.delivery_id, message is not None,
-                           None if message else "the bot cannot message this person")
-        sent += message is not None
-    return sent
+    app.reminders.queue_due()
+    return await send_queue(application.bot, app.reminders.take_next,
+                            lambda reminder: (reminder.telegram_user_id, reminder_reply(reminder)),
+                            lambda reminder, ok, error: app.reminders.mark(reminder.delivery_id, ok, error))

@@ -14,7 +14,7 @@ from typing import Awaitable, Callable, Optional, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.conversation import Reply
 
@@ -79,3 +79,28 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> bool:
         if await send_reply(bot, chat_id, reply) is None:
             return False
     return True
+
+
+async def try_send(bot: Bot, chat_id: int, reply: Reply) -> tuple[bool, Optional[str]]:
+    """For queued messages (reminders, notices): (sent?, why not), never raising for one
+    chat's failure, so one bad chat cannot stop the rest of a fan-out."""
+    try:
+        sent = await send_reply(bot, chat_id, reply)
+    except TelegramError as exc:
+        log.warning("could not send a queued message to chat %s: %s", chat_id, type(exc).__name__)
+        return False, f"{type(exc).__name__}: {exc.message}"
+    return (True, None) if sent is not None else (False, "the bot cannot message this person")
+
+
+async def send_queue(bot: Bot, take: Callable[[], Optional[T]], message: Callable[[T], tuple[int, Reply]],
+                     mark: Callable[[T, bool, Optional[str]], None]) -> int:
+    """Send a queue of claimed messages (reminders, notices) one at a time, so at most one
+    waits in the rate limiter and people's replies or a crisis page never queue behind a big
+    fan-out; returns how many were sent."""
+    sent = 0
+    while (item := take()) is not None:
+        chat_id, reply = message(item)
+        ok, error = await try_send(bot, chat_id, reply)
+        mark(item, ok, error)
+        sent += ok
+    return sent

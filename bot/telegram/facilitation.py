@@ -1,0 +1,197 @@
+"""Running a session in its group chat: /startsession, /endsession, the round
+buttons, the facilitators' summary and attendance buttons.
+
+The rounds' answers are private: a tap is acknowledged only to the person who
+tapped (a pop-up), and the group sees an answer only if its owner shares it.
+"""
+from __future__ import annotations
+
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ContextTypes
+
+from bot.conversation import Reply
+from bot.services.escalations import name_of
+from bot.services.facilitation import LiveSession, Summary
+from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, guarded, tell
+from bot.telegram.context import APP_KEY, AppContext, app_of
+from bot.telegram.sending import keyboard, send_replies
+
+ROUND_PREFIX = "rd:"
+FINISH_PREFIX = "rf:"
+ATTENDANCE_PREFIX = "at:"
+SHARE = "s"
+PASS = "p"
+ROUND_WORDS = {"in": "check-in", "out": "check-out"}
+
+
+def round_buttons(round_id: int, kind: str, occurrence_id: int) -> tuple:
+    rows = [tuple((str(mood), f"{ROUND_PREFIX}{round_id}:{mood}") for mood in range(1, 6)),
+            (("Pass", f"{ROUND_PREFIX}{round_id}:{PASS}"), ("Share mine", f"{ROUND_PREFIX}{round_id}:{SHARE}"))]
+    if kind == "out":
+        rows.append((("Finish (facilitators)", f"{FINISH_PREFIX}{occurrence_id}"),))
+    return tuple(rows)
+
+
+def round_text(kind: str) -> str:
+    question = "How are you arriving today?" if kind == "in" else "How are you leaving today?"
+    return (f"{ROUND_WORDS[kind].capitalize()} round. {question} Tap 1 (very low) to 5 (very good), or Pass: "
+            "passing is always fine. Only the facilitators see your answer, unless you press \"Share mine\".")
+
+
+def opening_text(app: AppContext, live: LiveSession) -> str:
+    group = app.groups.for_chat(live.chat_id)
+    agenda = f"\n\nToday: {live.agenda}" if live.agenda else ""
+    return (f"Welcome to {live.name}! I'm the group's bot (not a person); your facilitators are here with you."
+            f"{agenda}\n\nOur ground rules:\n{app.groups.rules(group)}")
+
+
+async def open_round(application: Application, live_occurrence: int, chat_id: int, kind: str,
+                     by: Optional[int], opening: Optional[str] = None) -> bool:
+    """Post a round (after the opening words, for a check-in); False if it was already open."""
+    app: AppContext = application.bot_data[APP_KEY]
+    started = app.facilitation.open_round(live_occurrence, kind, chat_id, by)
+    if started is None:
+        return False
+    replies = ([Reply(opening)] if opening else []) + [
+        Reply(round_text(kind), round_buttons(started.id, kind, live_occurrence))]
+    await send_replies(application.bot, chat_id, replies)
+    return True
+
+
+async def live_session_for(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                           caller: Caller) -> Optional[LiveSession]:
+    """The session on now in this group chat, if the caller may run it; otherwise they are told why."""
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await tell(update, "Please use this in the session's group chat.")
+        return None
+    app = app_of(context)
+    live = app.facilitation.live_in_chat(update.effective_chat.id)
+    if live is None:
+        await tell(update, "There's no session of this group on now (I open one up to 30 minutes early).")
+        return None
+    if not app.facilitation.may_facilitate(caller.person.id, live.occurrence_id):
+        await tell(update, "Only this session's facilitators (or a coordinator) can run it.")
+        return None
+    return live
+
+
+@guarded(STAFF)
+async def on_startsession(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    live = await live_session_for(update, context, caller)
+    if live is not None and not await open_round(context.application, live.occurrence_id, live.chat_id, "in",
+                                                 caller.person.id, opening_text(app_of(context), live)):
+        await tell(update, "This session's check-in round has already started.")
+
+
+@guarded(STAFF)
+async def on_endsession(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    live = await live_session_for(update, context, caller)
+    if live is not None and not await open_round(context.application, live.occurrence_id, live.chat_id, "out",
+                                                 caller.person.id):
+        await tell(update, "The check-out round has already started: press Finish on it to wrap up.")
+
+
+@guarded(PARTICIPANTS)
+async def on_round_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    app = app_of(context)
+    round_id, choice = query.data[len(ROUND_PREFIX):].split(":")
+    if choice == SHARE:
+        shared = app.facilitation.share(int(round_id), caller.person.id)
+        if shared is None:
+            await query.answer("Tap a number first; then you can share it.", show_alert=True)
+            return
+        await query.answer("Shared with the group")
+        await send_replies(context.bot, update.effective_chat.id, [Reply(
+            f"{name_of(caller.person)} shared their {'check-in' if shared.source == 'round_in' else 'check-out'}: "
+            f"{shared.mood}/5")])
+        return
+    answer = app.facilitation.answer(int(round_id), caller.person.id, None if choice == PASS else int(choice))
+    await query.answer(answer.message, show_alert=True)
+
+
+@guarded(STAFF)
+async def on_finish(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    app = app_of(context)
+    occurrence_id = int(query.data[len(FINISH_PREFIX):])
+    if not app.facilitation.may_facilitate(caller.person.id, occurrence_id):
+        await query.answer("Only this session's facilitators (or a coordinator) can finish it.", show_alert=True)
+        return
+    summary = app.facilitation.wrap_up(occurrence_id)
+    if summary is None:
+        await query.answer("This session has already been wrapped up.", show_alert=True)
+        return
+    await query.answer("Done: the summary is in your private chat with me.")
+    await query.edit_message_reply_markup(None)
+    await send_replies(context.bot, update.effective_chat.id, [Reply(
+        "That's the end of the session. Thank you all for coming and for looking after each other. "
+        "If anything today stirred things up, a peer supporter is there: message me privately and ask for a person.")])
+    await send_summary(context.application, summary, extra=caller.person.telegram_user_id)
+
+
+def summary_text(summary: Summary) -> str:
+    local = summary.starts_at.astimezone(ZoneInfo(summary.timezone))
+    came = ", ".join(summary.came) if summary.came else "nobody recorded yet"
+    follow = "\n".join(f"• {name}: {why}" for name, why in summary.follow_ups) or "• nobody"
+    return (f"Summary: {summary.name} ({summary.group}), {local:%a %d %b %H:%M}\n\n"
+            f"Came ({len(summary.came)}): {came}\n"
+            f"Check-in: {summary.check_in.describe()}\n"
+            f"Check-out: {summary.check_out.describe()}\n"
+            f"Shared with the group: {summary.shared}\n\n"
+            f"Offered a follow-up (a task is in the PSW queue):\n{follow}\n\n"
+            "Tap anyone below to mark who came (✅ = there).")
+
+
+def register_buttons(occurrence_id: int, register: list[tuple[int, str, bool]]) -> tuple:
+    return tuple(((f"{'✅ ' if present else ''}{name}"[:40], f"{ATTENDANCE_PREFIX}{occurrence_id}:{person_id}"),)
+                 for person_id, name, present in register[:40])
+
+
+async def send_summary(application: Application, summary: Summary, extra: Optional[int] = None) -> None:
+    """The summary goes privately to each facilitator (and whoever finished the session)."""
+    reply = Reply(summary_text(summary), register_buttons(summary.occurrence_id, summary.register))
+    for chat_id in dict.fromkeys([*summary.facilitators, *([extra] if extra else [])]):
+        await send_replies(application.bot, chat_id, [reply])
+
+
+@guarded(STAFF)
+async def on_attendance(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    app = app_of(context)
+    occurrence_id, person_id = (int(part) for part in query.data[len(ATTENDANCE_PREFIX):].split(":"))
+    if not app.facilitation.may_facilitate(caller.person.id, occurrence_id):
+        await query.answer("Only this session's facilitators (or a coordinator) mark attendance.", show_alert=True)
+        return
+    present = app.facilitation.toggle_attendance(occurrence_id, person_id, caller.person.id)
+    await query.answer("Marked as there" if present else "Marked as not there")
+    buttons = register_buttons(occurrence_id, app.facilitation.register(occurrence_id))
+    await query.edit_message_reply_markup(keyboard(Reply("", buttons)))
+
+
+async def run_due_rounds(application: Application) -> None:
+    """The scheduler's job for self-running series: rounds at start and end, then the wrap-up."""
+    app: AppContext = application.bot_data[APP_KEY]
+    for occurrence_id, chat_id, kind in app.facilitation.due_rounds():
+        live = app.facilitation.live_in_chat(chat_id)
+        opening = opening_text(app, live) if kind == "in" and live is not None else None
+        await open_round(application, occurrence_id, chat_id, kind, None, opening)
+    for occurrence_id in app.facilitation.due_wrap_ups():
+        summary = app.facilitation.wrap_up(occurrence_id)
+        if summary is not None:
+            await send_summary(application, summary)
+
+
+COMMANDS = (
+    CommandSpec("startsession", "in a group: open today's session with its check-in round", on_startsession),
+    CommandSpec("endsession", "in a group: start the check-out round", on_endsession),
+)
+CALLBACKS = (
+    (f"^{ROUND_PREFIX}\\d+:[1-5{PASS}{SHARE}]$", on_round_button),
+    (f"^{FINISH_PREFIX}\\d+$", on_finish),
+    (f"^{ATTENDANCE_PREFIX}\\d+:\\d+$", on_attendance),
+)
