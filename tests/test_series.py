@@ -1,7 +1,7 @@
 """Session series: RRULE recurrence in local time (DST-safe), idempotent import, cancelling."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -103,3 +103,40 @@ def test_an_rsvp_is_only_taken_for_an_upcoming_session_of_the_persons_own_groups
     assert sessions.rsvp(sam.id, own.id, "yes").session.occurrence_id == own.id
     assert sessions.rsvp(sam.id, other.id, "yes") is None
     assert [s.rsvp for s in sessions.upcoming_for(sam.id, limit=1)] == ["yes"]
+
+
+def test_the_sessions_cli_adds_edits_lists_and_cancels_through_the_same_service(empty_database_url):
+    from click.testing import CliRunner
+    from sqlalchemy import select
+
+    from bot.cli import cli
+    from bot.storage import migrate
+    from bot.storage.db import Database
+    from bot.storage.models import Group, SessionSeries
+
+    def peerbot(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["sessions", *args], env={"DATABASE_URL": empty_database_url,
+                                                                    "PEERBOT_CONFIG": ""})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    migrate.upgrade(empty_database_url)
+    db = Database(empty_database_url)
+    with db.session() as session, session.begin():
+        session.add(Group(title="Walkers", invite_code="walk"))
+    first = date.today() + timedelta(days=14)
+    assert "saved" in peerbot("add", "--key", "walk", "--name", "Walk", "--kind", "walking",
+                              "--start", f"{first}T10:00", "--rrule", "FREQ=WEEKLY", "--group", "walk",
+                              "--agenda", "a loop of the park", "--capacity", "8")
+    assert "saved" in peerbot("edit", "walk", "--location", "Library steps")
+    with db.session() as session:
+        series = session.execute(select(SessionSeries)).scalar_one()
+    assert (series.location, series.agenda, series.capacity) == ("Library steps", "a loop of the park", 8)
+    listing = peerbot("list")
+    assert f"{first:%a %d %b %Y} 10:00 scheduled" in listing
+    occurrence = listing.split("#")[1].split()[0]
+    assert f"session #{occurrence} cancelled" in peerbot("cancel", occurrence, "--note", "snow")
+    missing = CliRunner().invoke(cli, ["sessions", "add", "--key", "x", "--name", "X"],
+                                 env={"DATABASE_URL": empty_database_url, "PEERBOT_CONFIG": ""})
+    assert missing.exit_code != 0 and "needs --kind, --start" in missing.output
+    db.dispose()

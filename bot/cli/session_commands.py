@@ -2,6 +2,7 @@
 as config/sessions.yaml and the coordinators' Telegram commands)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
@@ -44,29 +45,67 @@ def import_sessions(path: Optional[Path]) -> None:
     click.echo(f"{seen} series in {path}; {changed} created or changed")
 
 
+def series_options(command):
+    """The options shared by ``add`` and ``edit``; each maps to a SeriesSpec field."""
+    options = [
+        click.option("--name"), click.option("--kind"),
+        click.option("--start", help="First session, local time: 2026-12-03T10:00"),
+        click.option("--timezone", help="IANA name (default: service.default_timezone)."),
+        click.option("--duration", type=int, help="Minutes (default for a new series: 90)."),
+        click.option("--rrule", help="RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=TH (leave out for a one-off)."),
+        click.option("--group", help="The group's invite code."),
+        click.option("--location"), click.option("--online-link"), click.option("--accessibility"),
+        click.option("--agenda", help="Shown when the session opens in the group chat."),
+        click.option("--capacity", type=int, help="Places; more 'Going' answers join a waiting list."),
+        click.option("--facilitator", "facilitators", type=int, multiple=True,
+                     help="A facilitator's Telegram id (repeat for several; they must have started the bot)."),
+        click.option("--auto-facilitate/--no-auto-facilitate", default=None,
+                     help="Open the check-in and check-out rounds at the start and end times."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def changes(options: dict) -> dict:
+    """SeriesSpec fields from the options given on the command line (others left alone)."""
+    fields = {"duration": "duration_minutes", "accessibility": "accessibility_notes", "auto_facilitate": "auto_facilitate"}
+    values = {fields.get(name, name): value for name, value in options.items()
+              if value is not None and value != () and name != "start"}
+    if "facilitators" in values:
+        values["facilitators"] = list(values["facilitators"])
+    if options.get("start"):
+        try:
+            first = datetime.fromisoformat(options["start"])
+        except ValueError as exc:
+            raise click.BadParameter(f"{options['start']!r} is not like 2026-12-03T10:00", param_hint="--start") from exc
+        values.update(start_date=first.date(), start_time=first.time())
+    return values
+
+
 @sessions_group.command("add")
-@click.option("--key", required=True, help="A short unique name, e.g. thursday-walk (reuse it to edit).")
-@click.option("--name", required=True)
-@click.option("--kind", required=True)
-@click.option("--start", "start", required=True, help="First session, local time: 2026-12-03T10:00")
-@click.option("--timezone", default=None, help="IANA name (default: service.default_timezone).")
-@click.option("--duration", type=int, default=90, show_default=True, help="Minutes.")
-@click.option("--rrule", default=None, help="RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=TH (none: one-off).")
-@click.option("--group", default=None, help="The group's invite code.")
-@click.option("--location", default=None)
-@click.option("--online-link", default=None)
-@click.option("--capacity", type=int, default=None)
-def add(key: str, name: str, kind: str, start: str, timezone: Optional[str], duration: int, rrule: Optional[str],
-        group: Optional[str], location: Optional[str], online_link: Optional[str], capacity: Optional[int]) -> None:
-    """Add a series, or edit the one with that key."""
-    try:
-        first = datetime.fromisoformat(start)
-    except ValueError as exc:
-        raise click.BadParameter(f"{start!r} is not like 2026-12-03T10:00", param_hint="--start") from exc
-    spec = SeriesSpec(key=key, name=name, kind=kind, timezone=timezone or current_settings().service.default_timezone,
-                      start_date=first.date(), start_time=first.time(), duration_minutes=duration, rrule=rrule,
-                      group=group, location=location, online_link=online_link, capacity=capacity)
-    _, changed = with_service(lambda service: service.save(spec))
+@click.option("--key", required=True, help="A short unique name, e.g. thursday-walk.")
+@series_options
+def add(key: str, **options) -> None:
+    """Add a series (one-off without --rrule). Needs --name, --kind and --start."""
+    values = changes(options)
+    missing = [f"--{name}" for name in ("name", "kind", "start") if not options.get(name)]
+    if missing:
+        raise click.UsageError(f"a new series needs {', '.join(missing)}")
+    values.setdefault("timezone", current_settings().service.default_timezone)
+    values.setdefault("duration_minutes", 90)
+    _, changed = with_service(lambda service: service.save(SeriesSpec(key=key, **values)))
+    click.echo(f"series {key}: {'saved' if changed else 'unchanged'}")
+
+
+@sessions_group.command("edit")
+@click.argument("key")
+@series_options
+def edit(key: str, **options) -> None:
+    """Change some fields of a series; people who said they're coming hear about changes to
+    place, link, length or access, and moved dates are cancelled with a notice."""
+    values = changes(options)
+    _, changed = with_service(lambda service: service.save(replace(service.spec_of(key), **values)))
     click.echo(f"series {key}: {'saved' if changed else 'unchanged'}")
 
 

@@ -264,6 +264,20 @@ class SeriesService:
         with self.db.session() as session:
             return list(session.execute(select(SessionSeries).order_by(SessionSeries.key)).scalars())
 
+    def spec_of(self, key: str) -> SeriesSpec:
+        """The series with this key as a spec, to edit a few fields and save again."""
+        with self.db.session() as session:
+            series = session.execute(select(SessionSeries).where(SessionSeries.key == key)).scalar_one_or_none()
+            if series is None:
+                raise SeriesError(f"no series with key {key!r}")
+            group = session.get(Group, series.group_id) if series.group_id else None
+            facilitators = session.execute(
+                select(Person.telegram_user_id).join(SeriesFacilitator, SeriesFacilitator.person_id == Person.id)
+                .where(SeriesFacilitator.series_id == series.id).order_by(Person.id)).scalars().all()
+            values = {name: getattr(series, name) for name in EDITABLE}
+        return SeriesSpec(key=key, group=group.invite_code if group else None, facilitators=list(facilitators),
+                          **values)
+
     def get(self, series_id: int) -> Optional[SessionSeries]:
         with self.db.session() as session:
             return session.get(SessionSeries, series_id)
