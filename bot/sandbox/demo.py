@@ -1,5 +1,5 @@
-"""Demo data for the sandbox: two groups with upcoming sessions, a PSW on duty,
-a coordinator and two participants, in both the sandbox and the database, so a
+"""Demo data for the sandbox: two groups with upcoming sessions facilitated by
+Jo (a PSW on duty), a coordinator and two participants, in both the sandbox and the database, so a
 newcomer sees the bot working at once."""
 from __future__ import annotations
 
@@ -21,10 +21,12 @@ GROUPS = (
     # (title, invite code, members by first name, the group's weekly series)
     ("Riverside Walkers", "riverside", ("Sam", "Jo", "Priya"),
      dict(name="Thursday walk", kind="walking", rrule="FREQ=WEEKLY;BYDAY=TH", start_time=time(10, 0),
-          duration_minutes=90, location="Meet at the café by the park gates")),
+          duration_minutes=90, location="Meet at the café by the park gates", capacity=6,
+          agenda="A gentle loop of the park, then tea")),
     ("Crafts Circle", "crafts", ("Sam", "Alex", "Jo", "Priya"),
      dict(name="Crafts afternoon", kind="crafts", rrule="FREQ=WEEKLY;BYDAY=TU", start_time=time(14, 0),
-          duration_minutes=120, location="Community centre, room 2 (step-free access)")),
+          duration_minutes=120, location="Community centre, room 2 (step-free access)",
+          agenda="Bring anything you're working on; materials are provided")),
 )
 TIMEZONE = "Europe/London"
 
@@ -56,6 +58,6 @@ def seed_demo(sandbox, context: AppContext) -> None:
     series = SeriesService(db, context.settings.sessions.kinds)
     for title, code, _, definition in GROUPS:
         series.save(SeriesSpec(key=f"demo-{code}", timezone=TIMEZONE, start_date=date.today(), group=codes[title],
-                               **definition))
+                               facilitators=[users["Jo"]["id"]], **definition))
     for name, _, _ in PEOPLE:
         sandbox.send(users[name]["id"], users[name]["id"], "/start")
