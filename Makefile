@@ -36,3 +36,4 @@ test: setup
 
 bench: setup
 	$(BIN)/python scripts/bench_escalation.py --runs 100
+	$(BIN)/python scripts/bench_fanout.py --people 1000 10000

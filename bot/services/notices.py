@@ -61,7 +61,8 @@ class NoticeService:
                     .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
                     .join(Person, SessionNotice.person_id == Person.id)
                     .outerjoin(Group, SessionSeries.group_id == Group.id)
-                    .where(SessionNotice.status == "pending").order_by(SessionNotice.id).limit(1)
+                    .where(SessionNotice.status == "pending")
+                    .order_by(SessionNotice.created_at, SessionNotice.id).limit(1)  # the (status, created_at) index
                 ).first()
             if row is None:
                 return None

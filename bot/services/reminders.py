@@ -42,26 +42,26 @@ class ReminderService:
         self.grace = grace
 
     def _candidates(self, session, now: datetime):
-        """(occurrence, series, group, person, offset, due_at) whose time has come, not yet recorded."""
+        """(occurrence id, person id, offset, due_at) whose time has come, not yet recorded.
+        Only the columns needed are read: a fan-out may cover thousands of people."""
         horizon = now + timedelta(minutes=max(self.default_offsets + [0]) + 7 * 24 * 60)
         rows = session.execute(
-            select(Occurrence, SessionSeries, Group, Person)
+            select(Occurrence.id, Occurrence.starts_at, SessionSeries.reminder_offsets_minutes, Person.id)
             .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
-            .join(Group, SessionSeries.group_id == Group.id)
-            .join(Membership, (Membership.group_id == Group.id) & Membership.left_at.is_(None))
+            .join(Membership, (Membership.group_id == SessionSeries.group_id) & Membership.left_at.is_(None))
             .join(Person, Person.id == Membership.person_id)
             .where(Occurrence.status == "scheduled", Occurrence.starts_at > now, Occurrence.starts_at <= horizon,
                    SessionSeries.cancelled_at.is_(None), Person.consented_at.is_not(None),
                    Person.telegram_user_id.is_not(None), Person.reminders_opt_out.is_(False))
         ).all()
-        done = {(d.occurrence_id, d.person_id, d.offset_minutes) for d in session.execute(
-            select(ReminderDelivery).where(ReminderDelivery.occurrence_id.in_({o.id for o, *_ in rows} or {0}))
-        ).scalars()}
-        for occurrence, series, group, person in rows:
-            for offset in series.reminder_offsets_minutes or self.default_offsets:
-                due_at = occurrence.starts_at - timedelta(minutes=offset)
-                if due_at <= now and (occurrence.id, person.id, offset) not in done:
-                    yield occurrence, series, group, person, offset, due_at
+        done = set(session.execute(
+            select(ReminderDelivery.occurrence_id, ReminderDelivery.person_id, ReminderDelivery.offset_minutes)
+            .where(ReminderDelivery.occurrence_id.in_({row[0] for row in rows} or {0}))).all())
+        for occurrence_id, starts_at, offsets, person_id in rows:
+            for offset in offsets or self.default_offsets:
+                due_at = starts_at - timedelta(minutes=offset)
+                if due_at <= now and (occurrence_id, person_id, offset) not in done:
+                    yield occurrence_id, person_id, offset, due_at
 
     def queue_due(self, now: Optional[datetime] = None) -> int:
         """Record every reminder whose time has come, once: queued to send (within grace) or
@@ -70,10 +70,10 @@ class ReminderService:
         were queued."""
         now = now or utcnow()
         with self.db.session() as session, session.begin():
-            rows = [{"occurrence_id": occurrence.id, "person_id": person.id, "offset_minutes": offset,
+            rows = [{"occurrence_id": occurrence_id, "person_id": person_id, "offset_minutes": offset,
                      "due_at": due_at, "status": "pending" if now - due_at <= self.grace else "skipped",
                      "attempted_at": now}
-                    for occurrence, _, _, person, offset, due_at in self._candidates(session, now)]
+                    for occurrence_id, person_id, offset, due_at in self._candidates(session, now)]
             insert_new(session, ReminderDelivery, rows)
         return sum(row["status"] == "pending" for row in rows)
 
@@ -89,7 +89,8 @@ class ReminderService:
                     .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
                     .join(Group, SessionSeries.group_id == Group.id)
                     .join(Person, ReminderDelivery.person_id == Person.id)
-                    .where(ReminderDelivery.status == "pending").order_by(ReminderDelivery.id).limit(1)
+                    .where(ReminderDelivery.status == "pending")
+                    .order_by(ReminderDelivery.due_at, ReminderDelivery.id).limit(1)  # uses the (status, due_at) index
                 ).first()
             if row is None:
                 return None

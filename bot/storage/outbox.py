@@ -16,14 +16,14 @@ from bot.storage.db import Database
 from bot.storage.types import utcnow
 
 DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-CHUNK = 500  # rows per statement, well under SQLite's limit on bound parameters
 
 
 def insert_new(session: Session, model: Any, rows: list[dict]) -> None:
-    """Insert rows in a few statements, silently keeping any that already exist (by unique key)."""
-    insert = DIALECT_INSERTS[session.get_bind().dialect.name]
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(model).values(rows[start:start + CHUNK]).on_conflict_do_nothing())
+    """Insert rows (one statement, executed for each row by the driver), silently keeping
+    any that already exist by unique key."""
+    if rows:
+        insert = DIALECT_INSERTS[session.get_bind().dialect.name]
+        session.execute(insert(model).on_conflict_do_nothing(), rows)
 
 
 def claim_row(db: Database, model: Any, row_id: int, new_status: str = "sending") -> bool:

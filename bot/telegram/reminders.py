@@ -1,7 +1,7 @@
 """Sending session reminders that the reminder service has claimed (exactly once each)."""
 from __future__ import annotations
 
-import logging
+import asyncio
 
 from telegram.ext import Application
 
@@ -11,7 +11,6 @@ from bot.services.sessions import UpcomingSession
 from bot.telegram.context import APP_KEY, AppContext
 from bot.telegram.sending import send_queue
 
-log = logging.getLogger(__name__)
 
 
 def reminder_reply(reminder: DueReminder) -> Reply:
@@ -25,7 +24,7 @@ def reminder_reply(reminder: DueReminder) -> Reply:
 async def send_due_reminders(application: Application) -> int:
     """The scheduler's job: queue what is due, then send the queue; returns how many were sent."""
     app: AppContext = application.bot_data[APP_KEY]
-    app.reminders.queue_due()
+    await asyncio.to_thread(app.reminders.queue_due)
     return await send_queue(application.bot, app.reminders.take_next,
                             lambda reminder: (reminder.telegram_user_id, reminder_reply(reminder)),
                             lambda reminder, ok, error: app.reminders.mark(reminder.delivery_id, ok, error))

@@ -62,6 +62,11 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Optional[Message]:
             return await with_retry(lambda: bot.send_photo(
                 chat_id, InputFile(reply.photo, filename="chart.png"), caption=reply.text[:1024] or None,
                 reply_markup=keyboard(reply)))
+        if reply.document is not None:
+            name, contents = reply.document
+            return await with_retry(lambda: bot.send_document(
+                chat_id, InputFile(contents, filename=name), caption=reply.text[:1024] or None,
+                reply_markup=keyboard(reply)))
         pieces = split_text(reply.text)
         sent = None
         for index, piece in enumerate(pieces):
@@ -96,11 +101,12 @@ async def send_queue(bot: Bot, take: Callable[[], Optional[T]], message: Callabl
                      mark: Callable[[T, bool, Optional[str]], None]) -> int:
     """Send a queue of claimed messages (reminders, notices) one at a time, so at most one
     waits in the rate limiter and people's replies or a crisis page never queue behind a big
-    fan-out; returns how many were sent."""
+    fan-out; returns how many were sent. The database work runs in a worker thread, so the
+    bot keeps answering people while a fan-out goes out."""
     sent = 0
-    while (item := take()) is not None:
+    while (item := await asyncio.to_thread(take)) is not None:
         chat_id, reply = message(item)
         ok, error = await try_send(bot, chat_id, reply)
-        mark(item, ok, error)
+        await asyncio.to_thread(mark, item, ok, error)
         sent += ok
     return sent
