@@ -113,6 +113,9 @@ class DialogueSettings(_Section):
     project_dir: Path = Path("rasa_project")
     model_dir: Path = Path("rasa_project/models")
     rasa_url: Optional[str] = None
+    # With rasa_url: the database of the Rasa servers' SQL tracker store (default:
+    # database.url), so /mydata and /forgetme reach the dialogue history.
+    tracker_url: Optional[str] = None
 
 
 class RoleSettings(_Section):
@@ -215,6 +218,42 @@ class ContentSettings(_Section):
         return value
 
 
+class PrivacySettings(_Section):
+    """What is kept, and for how long."""
+
+    # Raw words (check-in notes, messages kept on cases, the dialogue history)
+    # older than this are deleted by a daily job; counts and moods are kept.
+    retention_days: int = 365
+
+    _positive = validator("retention_days", allow_reuse=True)(more_than_zero)
+
+
+class OutcomeSettings(_Section):
+    """The optional, consented outcome questionnaire (a measure defined as data)."""
+
+    # The measure's file (items, scale, scoring, licence); null turns the questionnaire off.
+    measure: Optional[Path] = Path("config/outcomes/ons4.yaml")
+    # Asked at joining, then again every this many weeks.
+    every_weeks: int = 12
+
+    _positive = validator("every_weeks", allow_reuse=True)(more_than_zero)
+
+    @validator("measure")
+    def _exists(cls, value: Optional[Path]) -> Optional[Path]:
+        if value is not None and not value.is_file():
+            raise ValueError(f"file {value} does not exist")
+        return value
+
+
+class ReportSettings(_Section):
+    """Reports and exports show totals only; small groups could identify people."""
+
+    # Groups or cells with fewer people than this are suppressed in aggregates.
+    small_cell: int = 5
+
+    _positive = validator("small_cell", allow_reuse=True)(more_than_zero)
+
+
 class SandboxSettings(_Section):
     """The local stand-in for Telegram that `make run` starts when no token is set."""
 
@@ -243,6 +282,9 @@ class Settings(_Section):
     escalation: EscalationSettings = EscalationSettings()
     sessions: SessionSettings = SessionSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    outcomes: OutcomeSettings = OutcomeSettings()
+    reports: ReportSettings = ReportSettings()
     content: ContentSettings = ContentSettings()
     sandbox: SandboxSettings = SandboxSettings()
     logging: LoggingSettings = LoggingSettings()

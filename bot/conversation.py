@@ -40,11 +40,12 @@ Button = tuple[str, str]  # (title, callback data)
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to send: text, rows of buttons, optionally a picture."""
+    """One message to send: text, rows of buttons, optionally a picture or a file."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     photo: Optional[bytes] = None
+    document: Optional[tuple[str, bytes]] = None  # (file name, contents)
 
 
 @dataclass(frozen=True)

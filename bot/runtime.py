@@ -34,8 +34,11 @@ from bot.services.escalations import EscalationService
 from bot.services.facilitation import FacilitationService
 from bot.services.groups import GroupService
 from bot.services.notices import NoticeService
+from bot.services.outcomes import OutcomeService
 from bot.services.people import PeopleService
+from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
 from bot.services.series import SeriesService
 from bot.services.sessions import SessionService
 from bot.services.updates import UpdateLedger
@@ -64,7 +67,9 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
     facilitation = FacilitationService(db, escalations, timedelta(minutes=sessions.round_minutes))
     return AppContext(settings, people, GroupService(db, content.ground_rules), checkins, conversation,
                       UpdateLedger(db), escalations, reminders, SeriesService(db, sessions.kinds), NoticeService(db),
-                      facilitation, DraftService(db))
+                      facilitation, DraftService(db), coping, ReportService(db, settings.reports.small_cell),
+                      PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history()),
+                      OutcomeService(db, settings.outcomes.measure, timedelta(weeks=settings.outcomes.every_weeks)))
 
 
 @dataclass

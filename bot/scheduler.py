@@ -18,15 +18,23 @@ from bot.storage.types import utcnow
 from bot.telegram.context import APP_KEY, AppContext
 from bot.telegram.facilitation import run_due_rounds
 from bot.telegram.notices import send_pending_notices
+from bot.telegram.outcome_handlers import ask_due_questionnaires
 from bot.telegram.paging import repage_due
 from bot.telegram.reminders import send_due_reminders
 
 Job = Callable[[Application], Awaitable[object]]
 EXTEND_EVERY = timedelta(hours=6)
+DAILY = timedelta(days=1)
+HOURLY = timedelta(hours=1)
 
 
 async def follow_up_offers(application: Application) -> None:
     application.bot_data[APP_KEY].escalations.follow_up_unanswered_offers()
+
+
+async def forget_old_words(application: Application) -> None:
+    """The retention policy, applied daily."""
+    application.bot_data[APP_KEY].privacy.apply_retention()
 
 
 async def extend_series(application: Application) -> None:
@@ -60,6 +68,8 @@ class Scheduler:
             send_pending_notices: settings.sessions.reminder_check_seconds,
             run_due_rounds: settings.sessions.reminder_check_seconds,
             extend_series: EXTEND_EVERY.total_seconds(),
+            forget_old_words: DAILY.total_seconds(),
+            ask_due_questionnaires: HOURLY.total_seconds(),
         }
         for job, seconds in every.items():
             self.scheduler.add_job(led(self.lease, job), "interval", args=[application], seconds=seconds,

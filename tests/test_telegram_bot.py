@@ -21,7 +21,12 @@ async def onboard(world, name: str = "Sam") -> dict:
     notice = await world.say(user, "/start")
     await world.press(user, notice, "Yes, I agree")
     await world.say(user, name)
+    await world.sandbox.wait_for_bot_message(user["id"], lambda m: "wellbeing" in m.get("text", ""))
     return user
+
+
+def welcome_of(world, user: dict) -> dict:
+    return next(m for m in world.sandbox.bot_messages(user["id"]) if m.get("text", "").startswith("Thanks,"))
 
 
 async def test_start_explains_what_is_stored_and_stores_nothing_before_consent(world):
@@ -66,7 +71,7 @@ async def test_a_group_invite_link_joins_the_group_after_consent(world):
 
 async def test_a_check_in_with_the_mood_buttons_is_stored(world):
     user = await onboard(world)
-    welcome = world.sandbox.bot_messages(user["id"])[-1]
+    welcome = welcome_of(world, user)
     scale = await world.press(user, welcome, "Check in")
     assert titles(scale) == ["1 😞", "2 🙁", "3 😐", "4 🙂", "5 😄"]
     note_question = await world.press(user, scale, "3 😐")
@@ -75,7 +80,8 @@ async def test_a_check_in_with_the_mood_buttons_is_stored(world):
     with world.db.session() as session:
         checkin = session.execute(select(CheckIn)).scalar_one()
     assert (checkin.mood, checkin.note) == (3, None)
-    assert world.sandbox.messages(user["id"])[-4].get("reply_markup") in (None, {}, {"inline_keyboard": []}), \
+    pressed = next(m for m in world.sandbox.messages(user["id"]) if m["message_id"] == welcome["message_id"])
+    assert pressed.get("reply_markup") in (None, {}, {"inline_keyboard": []}), \
         "a pressed keyboard is retired so it cannot be pressed twice"
 
 
@@ -91,7 +97,7 @@ async def test_a_check_in_typed_in_words_keeps_the_mood_and_the_note(world):
 
 async def test_a_coping_idea_comes_from_the_library_and_asks_if_it_helped(world):
     user = await onboard(world)
-    welcome = world.sandbox.bot_messages(user["id"])[-1]
+    welcome = welcome_of(world, user)
     await world.press(user, welcome, "A coping idea")
     idea = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "Did that help?" in (m.get("text") or ""))
     assert titles(idea) == ["That helped", "Didn't help"]

@@ -6,6 +6,7 @@ from bot.cli import (  # noqa: F401  (each registers its subcommands)
     config_commands,
     db_commands,
     dialogue_commands,
+    report_commands,
     session_commands,
 )
 from bot.cli.app import cli, main

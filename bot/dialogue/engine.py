@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from bot.dialogue.contract import BotTurn
+
+if TYPE_CHECKING:
+    from bot.dialogue.history import DialogueHistory
 
 
 def conversation_id(chat_id: int, user_id: int, private: bool) -> str:
@@ -65,6 +68,10 @@ class DialogueEngine(abc.ABC):
     @abc.abstractmethod
     async def is_paused(self, conversation: str) -> bool:
         ...
+
+    @abc.abstractmethod
+    def history(self) -> Optional["DialogueHistory"]:
+        """The stored dialogue history, for people's data rights (None if it is not reachable)."""
 
     @abc.abstractmethod
     async def close(self) -> None:

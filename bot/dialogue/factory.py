@@ -12,7 +12,8 @@ def open_engine(settings: Settings, strict: bool = False) -> DialogueEngine:
     if dialogue.rasa_url:
         from bot.dialogue.remote import RemoteEngine
 
-        return RemoteEngine(dialogue.rasa_url, strict=strict)
+        return RemoteEngine(dialogue.rasa_url, strict=strict,
+                            tracker_url=dialogue.tracker_url or settings.database.url)
     from bot.dialogue.inprocess import InProcessEngine
 
     model = current_model(dialogue.project_dir, dialogue.model_dir)

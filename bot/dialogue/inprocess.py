@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from bot.dialogue.contract import BotTurn, turn_from_outputs
 from bot.dialogue.engine import DialogueEngine, ParseResult
+from bot.dialogue.history import DialogueHistory
 from bot.dialogue.model import ModelError
 from bot.storage.db import make_engine
 
@@ -114,6 +115,9 @@ class InProcessEngine(DialogueEngine):
     async def is_paused(self, conversation: str) -> bool:
         tracker = await self.agent.tracker_store.get_or_create_tracker(conversation)
         return tracker.is_paused()
+
+    def history(self) -> DialogueHistory:
+        return DialogueHistory(self.store.engine)
 
     async def close(self) -> None:
         self.store.engine.dispose()

@@ -6,18 +6,24 @@ REST channel; pausing uses the tracker events API.
 """
 from __future__ import annotations
 
+from typing import Optional
 from urllib.parse import quote
 
 import httpx
 
 from bot.dialogue.contract import BotTurn, turn_from_outputs
 from bot.dialogue.engine import DialogueEngine, ParseResult
+from bot.dialogue.history import DialogueHistory
+from bot.storage.db import make_engine
 
 
 class RemoteEngine(DialogueEngine):
-    def __init__(self, base_url: str, strict: bool = False, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, strict: bool = False, timeout: float = 30.0,
+                 tracker_url: Optional[str] = None) -> None:
         self.client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
         self.strict = strict
+        # The database of the Rasa servers' SQL tracker store, for people's data rights.
+        self.tracker = make_engine(tracker_url) if tracker_url else None
 
     async def _post(self, path: str, payload: dict) -> object:
         response = await self.client.post(path, json=payload)
@@ -46,5 +52,10 @@ class RemoteEngine(DialogueEngine):
         response.raise_for_status()
         return bool(response.json().get("paused"))
 
+    def history(self) -> Optional[DialogueHistory]:
+        return DialogueHistory(self.tracker) if self.tracker is not None else None
+
     async def close(self) -> None:
         await self.client.aclose()
+        if self.tracker is not None:
+            self.tracker.dispose()

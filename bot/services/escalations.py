@@ -28,6 +28,11 @@ from bot.storage.models import (
 from bot.storage.types import utcnow
 
 KIND_FOR_REASON = {"crisis": "crisis", "request": "request"}
+# How a PSW can close a case (/close <outcome> <note>): a fixed list, so reports and
+# exports can count outcomes and free text never ends up in them.
+CLOSE_OUTCOMES = ("supported", "signposted", "referred", "emergency_services", "no_contact", "other")
+# Outcomes the bot sets itself.
+SYSTEM_OUTCOMES = ("ended_by_person", "forgotten")
 PRIORITY_ORDER = {"urgent": 0, "normal": 1, "low": 2}
 CHAIN_STEPS = ("on-duty PSWs", "backup PSWs", "coordinators")
 RECENT_CHECKINS = 3

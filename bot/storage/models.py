@@ -11,6 +11,7 @@ Conventions:
 """
 from __future__ import annotations
 
+import re
 import secrets
 
 from sqlalchemy import (
@@ -55,6 +56,7 @@ ESCALATION_PRIORITIES = ("urgent", "normal", "low")
 ESCALATION_STATUSES = ("open", "claimed", "closed")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "skipped", "failed")
 NOTICE_KINDS = ("cancelled", "changed", "promoted")
+OUTCOME_STATUSES = ("open", "complete", "abandoned")
 ROUND_KINDS = ("in", "out")
 UPDATE_STATUSES = ("processing", "done", "failed")
 
@@ -68,6 +70,12 @@ def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
 def new_pseudonym() -> str:
     """A random, stable id for a person in exports; carries nothing about them."""
     return secrets.token_hex(6)
+
+
+def new_slug(title: str, fallback: str) -> str:
+    """A readable, unique key made from a title: its words and a short random suffix."""
+    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40].strip("-") or fallback
+    return f"{words}-{secrets.token_hex(3)}"
 
 
 def new_invite_code() -> str:
@@ -94,6 +102,9 @@ class Person(Base):
     offer_pending_since = Column(UTCDateTime, nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     forgotten_at = Column(UTCDateTime, nullable=True)
+    # The optional outcome questionnaire: asked once for consent; None means not yet asked.
+    outcome_consent = Column(Boolean, nullable=True)
+    outcome_consent_at = Column(UTCDateTime, nullable=True)
 
     roles = relationship(
         "PersonRole", back_populates="person", cascade="all, delete-orphan", foreign_keys="PersonRole.person_id"
@@ -343,7 +354,8 @@ class ReminderDelivery(Base):
     __table_args__ = (
         UniqueConstraint("occurrence_id", "person_id", "offset_minutes"),
         one_of("status", DELIVERY_STATUSES),
-        Index("ix_reminder_deliveries_due", "status", "due_at"),
+        # The sender takes the oldest pending row: (status, due_at, id) finds it at once.
+        Index("ix_reminder_deliveries_due", "status", "due_at", "id"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -357,6 +369,27 @@ class ReminderDelivery(Base):
     error = Column(Text, nullable=True)
 
 
+class OutcomeResponse(Base):
+    """One completion (or attempt) of the outcome questionnaire, with its item answers and scores.
+
+    The measure itself (items, scale, scoring) is data in config/; ``measure``
+    names it, so answers stay interpretable if the file changes later.
+    """
+
+    __tablename__ = "outcome_responses"
+    __table_args__ = (one_of("status", OUTCOME_STATUSES),
+                      Index("ix_outcome_responses_person_started", "person_id", "started_at"))
+
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False)
+    measure = Column(String(32), nullable=False)
+    status = Column(String(16), nullable=False, default="open")
+    answers = Column(JSON, nullable=False, default=dict)  # item id -> chosen value
+    scores = Column(JSON, nullable=True)  # score name -> value, once complete
+    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    completed_at = Column(UTCDateTime, nullable=True)
+
+
 class SessionNotice(Base):
     """A message owed to a person about an occurrence (cancelled, changed, a place freed).
 
@@ -366,7 +399,7 @@ class SessionNotice(Base):
 
     __tablename__ = "session_notices"
     __table_args__ = (one_of("kind", NOTICE_KINDS), one_of("status", DELIVERY_STATUSES),
-                      Index("ix_session_notices_status", "status", "created_at"))
+                      Index("ix_session_notices_status", "status", "created_at", "id"))
 
     id = Column(Integer, primary_key=True)
     occurrence_id = Column(Integer, ForeignKey("occurrences.id", ondelete="CASCADE"), nullable=False)

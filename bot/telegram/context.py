@@ -8,13 +8,17 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.services.checkins import CheckInService
+from bot.services.coping import CopingService
 from bot.services.drafts import DraftService
 from bot.services.escalations import EscalationService
-from bot.services.groups import GroupService
-from bot.services.people import PeopleService
 from bot.services.facilitation import FacilitationService
+from bot.services.groups import GroupService
 from bot.services.notices import NoticeService
+from bot.services.outcomes import OutcomeService
+from bot.services.people import PeopleService
+from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
 from bot.services.series import SeriesService
 from bot.services.updates import UpdateLedger
 
@@ -35,6 +39,10 @@ class AppContext:
     notices: NoticeService
     facilitation: FacilitationService
     drafts: DraftService
+    coping: CopingService
+    reports: ReportService
+    privacy: PrivacyService
+    outcomes: OutcomeService
 
 
 def app_of(context: ContextTypes.DEFAULT_TYPE) -> AppContext:

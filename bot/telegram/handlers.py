@@ -17,11 +17,11 @@ from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply
 from bot.dialogue.engine import ParseResult
 from bot.safety.screen import RiskAssessment
 from bot.services.checkins import mood_chart_png
-from bot.services.escalations import minutes, name_of, timings
+from bot.services.escalations import CLOSE_OUTCOMES, minutes, name_of, timings
 from bot.services.people import InviteError, clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
 from bot.storage.models import Person
-from bot.telegram import session_admin
+from bot.telegram import flows, outcome_handlers
 from bot.telegram.access import (
     ANYONE,
     COORDINATORS,
@@ -134,7 +134,7 @@ def consent_notice(app: AppContext, person_region: Optional[str]) -> str:
         "• What I keep: your Telegram id, the name you choose, your check-ins (your mood and any words you add), "
         "your replies about sessions, and our conversation, so that peer supporters can help you.\n"
         "• Who can see it: the service's peer support workers and coordinators. Reports only ever use totals.\n"
-        "• You can ask to see your data or have it deleted at any time.\n"
+        "• You can get a copy of your data (/mydata) or have it deleted (/forgetme) at any time.\n"
         "• I'm not an emergency service, and nobody watches this chat around the clock.\n\n"
         f"{crisis}\n\n"
         "Are you happy to go ahead?"
@@ -214,10 +214,11 @@ async def save_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person: 
     app = app_of(context)
     app.people.set_display_name(person.id, name)
     region, _ = app.conversation.crisis.contacts_for(person.region)
-    await reply(update, context, [Reply(
-        f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
-        f"or get a peer supporter for you.\n\nThe crisis contacts I show are for {region}; /region changes that.",
-        MAIN_MENU)])
+    replies = [Reply(f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
+                     f"or get a peer supporter for you.\n\nThe crisis contacts I show are for {region}; "
+                     "/region changes that.", MAIN_MENU)]
+    questionnaire = outcome_handlers.invitation(app, app.people.get(person.id))
+    await reply(update, context, replies + ([questionnaire] if questionnaire else []))
 
 
 REGION_PREFIX = "region:"
@@ -295,7 +296,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
         return
     if await relay_from_psw(context, caller, text):
         return
-    if await session_admin.take_draft_answer(update, context, caller):
+    if await flows.take_draft_answer(update, context, caller, parse):
         return
     if cut:
         await reply(update, context, [Reply("That's a long message, so I've read the first part. "
@@ -604,11 +605,12 @@ async def on_close(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
     if case is None:
         await tell(update, "You're not holding a case. /queue shows open ones.")
         return
-    if not context.args:
-        await tell(update, "Usage: /close <outcome> <note>, e.g. /close supported talked it through, "
-                           "will check in tomorrow")
+    outcome = context.args[0].lower() if context.args else ""
+    if outcome not in CLOSE_OUTCOMES:
+        await tell(update, "Usage: /close <outcome> <note>, e.g. /close supported talked it through, will check "
+                           f"in tomorrow. The outcome is one of: {', '.join(CLOSE_OUTCOMES)}.")
         return
-    await end_case(context, case.id, caller.person, context.args[0].lower(), " ".join(context.args[1:]) or None)
+    await end_case(context, case.id, caller.person, outcome, " ".join(context.args[1:]) or None)
 
 
 @guarded(PARTICIPANTS)

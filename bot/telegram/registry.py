@@ -10,12 +10,28 @@ from telegram import BotCommand, BotCommandScopeChat
 from telegram.ext import ContextTypes
 
 from bot.storage.models import Person
-from bot.telegram import facilitation, handlers, session_admin
+from bot.telegram import coping_handlers
+from bot.telegram import facilitation
+from bot.telegram import handlers
+from bot.telegram import outcome_handlers
+from bot.telegram import privacy_handlers
+from bot.telegram import report_handlers
+from bot.telegram import session_admin
 from bot.telegram.access import CommandSpec
 from bot.telegram.context import app_of
 
-COMMANDS: tuple[CommandSpec, ...] = handlers.COMMANDS + facilitation.COMMANDS + session_admin.COMMANDS
-CALLBACKS: tuple[tuple[str, object], ...] = handlers.CALLBACKS + facilitation.CALLBACKS + session_admin.CALLBACKS
+# One module per subject, each with its COMMANDS and CALLBACKS (one per line, to add to).
+MODULES = (
+    handlers,
+    facilitation,
+    session_admin,
+    privacy_handlers,
+    outcome_handlers,
+    report_handlers,
+    coping_handlers,
+)
+COMMANDS: tuple[CommandSpec, ...] = tuple(spec for module in MODULES for spec in module.COMMANDS)
+CALLBACKS: tuple[tuple[str, object], ...] = tuple(entry for module in MODULES for entry in module.CALLBACKS)
 
 
 def menu_for(roles: frozenset[str]) -> list[CommandSpec]:

@@ -2,51 +2,35 @@
 
 They call the same ``SeriesService`` as the command line and the sessions file,
 so a series made here behaves exactly like one imported from YAML. /newsession
-asks one question at a time; the answers so far live in the ``drafts`` table
-(``DraftService``), so a half-made series survives a restart and works when
-several bot processes share the updates. Typed answers arrive through
-``take_draft_answer``, which the private-text handler calls after its crisis
-screen, so risk language is always dealt with first.
+is a guided flow (``bot.telegram.flows``): one question at a time, the answers
+kept in the ``drafts`` table until Create.
 
 Everything here happens in a private chat only: in a group, the admin chatter
 (and people's RSVP counts) would be shown to everyone.
 """
 from __future__ import annotations
 
-import functools
-import logging
 import re
-import secrets
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Any, Callable, Optional
+from datetime import date, datetime, time, timedelta
+from typing import Optional
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, Update
-from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.conversation import Button, Reply
-from bot.services.drafts import DraftState
+from bot.conversation import Reply
 from bot.services.escalations import name_of
 from bot.services.series import OccurrenceLine, SeriesError, SeriesSpec
-from bot.storage.models import Occurrence, SessionSeries
+from bot.storage.models import Occurrence, SessionSeries, new_slug
 from bot.storage.types import utcnow
-from bot.telegram.access import COORDINATORS, Caller, CommandSpec, Handler, guarded, reply, tell
+from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
 from bot.telegram.context import AppContext, app_of
+from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, Stop, one_line, private_only, register, settle
 from bot.telegram.notices import send_pending_notices
 from bot.telegram.sending import keyboard
 
-log = logging.getLogger(__name__)
-
-FLOW = "newsession"
 DRAFT_PREFIX = "ns:"
 CANCEL_PREFIX = "cx:"
-PRIVATE_ONLY = "Let's do that in a private chat with me."
-OUT_OF_DATE = "That button is out of date, so nothing has changed. Please use the latest message."
-# A draft left alone this long stops catching the coordinator's typing (they have moved on).
-DRAFT_IDLE_HOURS = 6
 PREVIEW = 3  # upcoming sessions shown per series
 CANCEL_LIST = 10  # upcoming sessions offered by /cancel
 CANCEL_NOTE = "cancelled by the coordinators"
@@ -129,40 +113,6 @@ def who_is_coming(going: int) -> str:
 
 # --- shared plumbing ---------------------------------------------------------------------------
 
-def private_only(handler: Handler) -> Handler:
-    """Session admin belongs in a private chat: in a group, say so and change nothing."""
-
-    @functools.wraps(handler)
-    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-        if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
-            await tell(update, PRIVATE_ONLY)
-            return
-        await handler(update, context, caller)
-
-    return wrapper
-
-
-def pressed_title(query: CallbackQuery) -> str:
-    """The title of the button that was pressed, to leave the answer visible under the question."""
-    markup = query.message.reply_markup if query.message is not None else None
-    for row in (markup.inline_keyboard if markup else ()):
-        for button in row:
-            if button.callback_data == query.data:
-                return button.text
-    return query.data
-
-
-async def settle(query: CallbackQuery, outcome: str) -> None:
-    """Retire a message's buttons, noting what was chosen, so old buttons cannot be pressed twice.
-    Best effort: Telegram refuses edits to old messages, and the answer matters more."""
-    if query.message is None or not getattr(query.message, "text", None):
-        return
-    try:
-        await query.edit_message_text(f"{query.message.text}\n\n→ {outcome}")
-    except BadRequest as exc:
-        log.info("could not retire the buttons of message %s: %s", query.message.message_id, exc.message)
-
-
 def start_sending_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Cancellation notices were queued with the change; send them now rather than at the
     scheduler's next run (the queue is claimed row by row, so both never send one twice)."""
@@ -205,31 +155,9 @@ async def on_sessions(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
 
 # --- /newsession: the steps ------------------------------------------------------------------------
 
-class Invalid(ValueError):
-    """An answer that does not fit the step; the message says what would."""
-
-
-class Stop(Exception):
-    """The flow cannot go on (e.g. no group to hold a session); the message says why."""
-
-
-Data = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One question: how to ask it, and how to read a typed answer or a pressed button
-    (each returns the answers to add to the draft, or raises Invalid)."""
-
-    name: str
-    ask: Callable[[AppContext, Data], Reply]
-    typed: Optional[Callable[[AppContext, Data, str], Data]] = None
-    pick: Optional[Callable[[AppContext, Data, str], Data]] = None
-
-
-def choices(step: str, options: list[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:
-    """One button per row for each (title, value), carrying the step so stale presses are caught."""
-    return tuple(((title, f"{DRAFT_PREFIX}{step}:{value}"),) for title, value in options)
+NEWSESSION = register(Flow(
+    "newsession", DRAFT_PREFIX, COORDINATORS, idle=timedelta(hours=6),
+    ended="That new session has already ended. /newsession starts again."))
 
 
 def ask_name(app: AppContext, data: Data) -> Reply:
@@ -237,16 +165,13 @@ def ask_name(app: AppContext, data: Data) -> Reply:
 
 
 def take_name(app: AppContext, data: Data, text: str) -> Data:
-    name = " ".join(text.split())
-    if not name or len(name) > NAME_LIMIT:
-        raise Invalid(f"Please type a name of up to {NAME_LIMIT} characters.")
-    return {"name": name}
+    return {"name": one_line(text, NAME_LIMIT, "a name")}
 
 
 def ask_kind(app: AppContext, data: Data) -> Reply:
     kinds = app.settings.sessions.kinds
     return Reply(f"What kind of session is {data['name']}?",
-                 choices("kind", [(kind.capitalize(), str(index)) for index, kind in enumerate(kinds)]))
+                 NEWSESSION.choices("kind", [(kind.capitalize(), str(index)) for index, kind in enumerate(kinds)]))
 
 
 def pick_kind(app: AppContext, data: Data, value: str) -> Data:
@@ -265,7 +190,7 @@ def ask_group(app: AppContext, data: Data) -> Reply:
     groups = app.groups.with_bot()
     if not groups:
         raise Stop(no_groups_text())
-    return Reply("Which group is it for?", choices("group", [(g.title, str(g.id)) for g in groups]))
+    return Reply("Which group is it for?", NEWSESSION.choices("group", [(g.title, str(g.id)) for g in groups]))
 
 
 def pick_group(app: AppContext, data: Data, value: str) -> Data:
@@ -320,7 +245,7 @@ def take_time(app: AppContext, data: Data, text: str) -> Data:
 
 
 def ask_repeat(app: AppContext, data: Data) -> Reply:
-    return Reply("How often does it happen?", choices("repeat", [(title, key) for key, (title, _) in REPEATS.items()]))
+    return Reply("How often does it happen?", NEWSESSION.choices("repeat", [(title, key) for key, (title, _) in REPEATS.items()]))
 
 
 def pick_repeat(app: AppContext, data: Data, value: str) -> Data:
@@ -330,7 +255,7 @@ def pick_repeat(app: AppContext, data: Data, value: str) -> Data:
 
 
 def ask_duration(app: AppContext, data: Data) -> Reply:
-    return Reply("How long does each session last?", choices("duration", [(f"{m} minutes", str(m)) for m in DURATIONS]))
+    return Reply("How long does each session last?", NEWSESSION.choices("duration", [(f"{m} minutes", str(m)) for m in DURATIONS]))
 
 
 def pick_duration(app: AppContext, data: Data, value: str) -> Data:
@@ -355,7 +280,7 @@ def take_place(app: AppContext, data: Data, text: str) -> Data:
 
 def ask_capacity(app: AppContext, data: Data) -> Reply:
     options = [("No limit", "0")] + [(str(n), str(n)) for n in CAPACITIES]
-    return Reply("How many people can come? Anyone beyond that goes on a waiting list.", choices("capacity", options))
+    return Reply("How many people can come? Anyone beyond that goes on a waiting list.", NEWSESSION.choices("capacity", options))
 
 
 def pick_capacity(app: AppContext, data: Data, value: str) -> Data:
@@ -372,7 +297,7 @@ def ask_facilitators(app: AppContext, data: Data) -> Reply:
     text = ("Who will facilitate it? Tap peer support workers to choose them (tap again to undo), then Done."
             if people else "No peer support workers are set up yet, so there's nobody to choose. Press Done.")
     options = [(("✓ " if p.telegram_user_id in chosen else "") + name_of(p), str(p.telegram_user_id)) for p in people]
-    return Reply(text, choices("fac", options + [("Done", "done")]))
+    return Reply(text, NEWSESSION.choices("fac", options + [("Done", "done")]))
 
 
 def facilitator_names(app: AppContext, data: Data) -> str:
@@ -403,7 +328,7 @@ def ask_confirm(app: AppContext, data: Data) -> Reply:
     return Reply(summary(app, data), ((("Create", f"{DRAFT_PREFIX}ok"),),))
 
 
-STEPS = (
+NEWSESSION.steps = (
     Step("name", ask_name, typed=take_name),
     Step("kind", ask_kind, pick=pick_kind),
     Step("group", ask_group, pick=pick_group),
@@ -416,77 +341,6 @@ STEPS = (
     Step("fac", ask_facilitators),
     Step("confirm", ask_confirm),
 )
-STEP = {step.name: step for step in STEPS}
-CANCEL_ROW = (("Cancel", f"{DRAFT_PREFIX}stop"),)
-
-
-def next_step(step: Step) -> Step:
-    return STEPS[STEPS.index(step) + 1]
-
-
-def framed(step: Step, question: Reply, note: str) -> Reply:
-    """The question with its place in the flow, an optional note (e.g. why it is asked again)
-    and a Cancel button."""
-    number = STEPS.index(step) + 1
-    counter = f"({number}/{len(STEPS) - 1}) " if step is not STEPS[-1] else ""
-    text = f"{note}\n\n{counter}{question.text}" if note else f"{counter}{question.text}"
-    return Reply(text, question.buttons + (CANCEL_ROW,))
-
-
-def live_draft(app: AppContext, person_id: int) -> Optional[DraftState]:
-    """The person's /newsession draft, unless they left it idle long enough to have moved on."""
-    draft = app.drafts.get(person_id)
-    if draft is None or draft.flow != FLOW:
-        return None
-    idle = (utcnow() - draft.updated_at).total_seconds() / 3600 if draft.updated_at else 0
-    if idle > DRAFT_IDLE_HOURS:
-        app.drafts.clear(person_id)
-        return None
-    return draft
-
-
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, step: Step, data: Data,
-              note: str = "") -> None:
-    """Save the draft at ``step`` (so nothing is lost if sending fails), then ask its question."""
-    app = app_of(context)
-    try:
-        question = step.ask(app, data)
-    except Stop as stop:
-        app.drafts.clear(person_id)
-        await reply(update, context, [Reply(str(stop))])
-        return
-    if app.drafts.update(person_id, step.name, data) is None:
-        log.info("draft of person %s ended before step %s could be asked", person_id, step.name)
-        return
-    await reply(update, context, [framed(step, question, note)])
-
-
-async def advance(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: DraftState, answer: Data) -> None:
-    await ask(update, context, draft.person_id, next_step(STEP[draft.step]), {**draft.data, **answer})
-
-
-async def take_draft_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> bool:
-    """Typed text from a coordinator in the middle of /newsession: answer the current question
-    and ask the next one (or ask again, saying why). True if the text was taken; False lets
-    the caller's normal conversation go on. Call it after the crisis screen."""
-    if caller.person is None or not caller.roles & COORDINATORS:
-        return False
-    app = app_of(context)
-    draft = live_draft(app, caller.person.id)
-    if draft is None or draft.step not in STEP:
-        return False
-    step = STEP[draft.step]
-    if step.typed is None:
-        await ask(update, context, draft.person_id, step, draft.data,
-                  note="Please choose with the buttons below (or press Cancel to stop).")
-        return True
-    try:
-        answer = step.typed(app, draft.data, update.effective_message.text or "")
-    except Invalid as problem:
-        await ask(update, context, draft.person_id, step, draft.data, note=str(problem))
-        return True
-    await advance(update, context, draft, answer)
-    return True
 
 
 # --- /newsession: the command and its buttons ----------------------------------------------------------
@@ -496,49 +350,15 @@ async def take_draft_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 async def on_newsession(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Start (or restart) the guided flow; with no group to hold a session, say what to do first."""
     app = app_of(context)
-    drafts = app.drafts
-    had_draft = live_draft(app, caller.person.id) is not None
     if not app.groups.with_bot():
-        drafts.clear(caller.person.id)
+        app.drafts.clear(caller.person.id)
         await tell(update, no_groups_text())
         return
-    draft = drafts.start(caller.person.id, FLOW, STEPS[0].name)
-    note = "Starting again: your earlier answers are cleared." if had_draft else "Let's set up a new session series."
-    await ask(update, context, draft.person_id, STEPS[0], {"timezone": app.settings.service.default_timezone}, note)
+    await NEWSESSION.start(update, context, caller.person.id, {"timezone": app.settings.service.default_timezone},
+                           "Let's set up a new session series.")
 
 
-async def draft_at(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
-                   step: Optional[str]) -> Optional[DraftState]:
-    """The caller's draft if this button belongs to its current question (any question when
-    ``step`` is None); otherwise the press is answered as out of date and None returned."""
-    draft = live_draft(app_of(context), caller.person.id)
-    if draft is None:
-        await update.callback_query.answer("That new session has already ended. /newsession starts again.",
-                                           show_alert=True)
-        return None
-    if step is not None and draft.step != step:
-        await update.callback_query.answer(OUT_OF_DATE, show_alert=True)
-        return None
-    return draft
-
-
-@guarded(COORDINATORS)
-@private_only
-async def on_draft_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """A button answering one of the fixed-choice questions."""
-    query = update.callback_query
-    _, step_name, value = query.data.split(":", 2)
-    draft = await draft_at(update, context, caller, step_name)
-    if draft is None:
-        return
-    try:
-        answer = STEP[step_name].pick(app_of(context), draft.data, value)
-    except Invalid as problem:
-        await query.answer(str(problem), show_alert=True)
-        return
-    await query.answer()
-    await settle(query, pressed_title(query))
-    await advance(update, context, draft, answer)
+on_draft_pick = guarded(COORDINATORS)(private_only(NEWSESSION.on_pick))
 
 
 @guarded(COORDINATORS)
@@ -547,14 +367,14 @@ async def on_draft_facilitator(update: Update, context: ContextTypes.DEFAULT_TYP
     """Tap a PSW to choose or unchoose them (the keyboard updates in place); Done moves on."""
     query = update.callback_query
     value = query.data.rsplit(":", 1)[1]
-    draft = await draft_at(update, context, caller, "fac")
+    draft = await NEWSESSION.draft_at(update, context, caller, "fac")
     if draft is None:
         return
     app = app_of(context)
     if value == "done":
         await query.answer()
         await settle(query, facilitator_names(app, draft.data))
-        await advance(update, context, draft, {})
+        await NEWSESSION.advance(update, context, draft, {})
         return
     if int(value) not in {p.telegram_user_id for p in app.people.psws()}:
         await query.answer(OUT_OF_DATE, show_alert=True)
@@ -564,31 +384,19 @@ async def on_draft_facilitator(update: Update, context: ContextTypes.DEFAULT_TYP
     data = {**draft.data, "facilitators": chosen}
     app.drafts.update(draft.person_id, "fac", data)
     await query.answer("Chosen" if int(value) in chosen else "Removed")
-    await query.edit_message_reply_markup(keyboard(framed(STEP["fac"], ask_facilitators(app, data), "")))
+    question = NEWSESSION.framed(NEWSESSION.step("fac"), ask_facilitators(app, data))
+    await query.edit_message_reply_markup(keyboard(question))
 
 
 @guarded(COORDINATORS)
 @private_only
 async def on_draft_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    query = update.callback_query
-    if live_draft(app_of(context), caller.person.id) is None:
-        await query.answer("That new session has already ended.", show_alert=True)
-        return
-    app_of(context).drafts.clear(caller.person.id)
-    await query.answer("Stopped")
-    await settle(query, "Cancelled")
-    await reply(update, context, [Reply("Okay, I've dropped that new session. Nothing was saved.")])
-
-
-def new_key(name: str) -> str:
-    """A readable, unique key: a slug of the name and a short random suffix."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-") or "session"
-    return f"{slug}-{secrets.token_hex(3)}"
+    await NEWSESSION.on_stop(update, context, caller, "Okay, I've dropped that new session. Nothing was saved.")
 
 
 def spec_from(data: Data) -> SeriesSpec:
     first = first_start(data)
-    return SeriesSpec(key=new_key(data["name"]), name=data["name"], kind=data["kind"], timezone=data["timezone"],
+    return SeriesSpec(key=new_slug(data["name"], "session"), name=data["name"], kind=data["kind"], timezone=data["timezone"],
                       start_date=first.date(), start_time=first.time(), duration_minutes=data["duration"],
                       rrule=REPEATS[data["repeat"]][1], group=data["group"], location=data.get("location"),
                       online_link=data.get("online_link"), capacity=data.get("capacity"),
@@ -600,13 +408,13 @@ def spec_from(data: Data) -> SeriesSpec:
 async def on_draft_create(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Save the series through SeriesService; on a problem, say it and keep the answers."""
     query = update.callback_query
-    draft = await draft_at(update, context, caller, "confirm")
+    draft = await NEWSESSION.draft_at(update, context, caller, "confirm")
     if draft is None:
         return
     app = app_of(context)
     if first_start(draft.data) <= utcnow():
         await query.answer()
-        await ask(update, context, draft.person_id, STEP["date"], draft.data,
+        await NEWSESSION.ask(update, context, draft.person_id, NEWSESSION.step("date"), draft.data,
                   note="The first session's date and time have passed while we were talking. Let's pick again.")
         return
     spec = spec_from(draft.data)
@@ -614,7 +422,7 @@ async def on_draft_create(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
         series, _ = app.series.save(spec)
     except SeriesError as problem:
         await query.answer()
-        await ask(update, context, draft.person_id, STEP["confirm"], draft.data,
+        await NEWSESSION.ask(update, context, draft.person_id, NEWSESSION.step("confirm"), draft.data,
                   note=f"I couldn't create it: {problem}. Your answers are kept.")
         return
     app.drafts.clear(draft.person_id)

@@ -66,7 +66,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session_notices'))
     )
     with op.batch_alter_table('session_notices', schema=None) as batch_op:
-        batch_op.create_index('ix_session_notices_status', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_session_notices_status', ['status', 'created_at', 'id'], unique=False)
 
     with op.batch_alter_table('occurrences', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wrapped_up_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True))

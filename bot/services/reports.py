@@ -1,0 +1,513 @@
+"""Reports for coordinators: attendance, check-in trends, escalation timings, PSW
+caseload and duty hours, with small cells suppressed.
+
+The evidence base for peer support is thin, so services need figures; but the
+people behind them are in small groups where a number like "2 came" or "mood
+1.5 this week" can point at someone. So every figure about people passes one
+rule, applied here and nowhere else (the text and the charts only show what
+the ``Report`` holds):
+
+- **Counts of people** (present at a session, said yes to it, distinct people
+  checking in during a week) below ``small_cell`` are suppressed, zero
+  included: the ``Report`` holds ``None``, the text shows ``<5`` and the charts
+  leave the point out.
+- **Figures derived from people** are suppressed when fewer than
+  ``small_cell`` distinct people stand behind them: a series' total and mean
+  attendance (distinct people who came to any of its sessions), a group's
+  weekly check-ins and mean mood (distinct people who checked in / who gave a
+  mood, passes excluded from the mean).
+- **Secondary suppression**: a series' total and mean are also suppressed when
+  any of its sessions is, since the total minus the sessions shown would give
+  the hidden number back.
+- **Escalations**: counts of cases are shown (they are cases, not a cell of
+  people, and coordinators must see the workload), but a timing figure
+  (median, p90) is suppressed when fewer than ``small_cell`` cases are behind
+  it, because with two cases the "median" is one person's crisis.
+- **PSW caseload** is not suppressed: it is about staff, by the name they
+  chose, for coordinators.
+
+Percentiles (the median is the 50th) are **nearest-rank**: the smallest value
+with at least p% of the values at or below it, i.e. the ``ceil(p/100 * n)``-th
+smallest. So the median of an even number of values is the lower middle one,
+and every figure reported is a time some case actually took.
+
+Periods are half-open, ``[start, end)``, with aware datetimes; weeks are the
+7-day stretches counted from ``start``.
+"""
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from math import ceil
+from typing import Iterable, Optional, Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.services.escalations import name_of, timings
+from bot.services.roles import PSW
+from bot.storage.db import Database
+from bot.storage.models import (
+    ESCALATION_PRIORITIES,
+    Attendance,
+    AuditEntry,
+    CheckIn,
+    DutyPeriod,
+    Escalation,
+    Group,
+    Occurrence,
+    Person,
+    PersonRole,
+    Rsvp,
+    SessionSeries,
+)
+from bot.storage.types import utcnow
+
+WEEK = timedelta(days=7)
+NO_GROUP = "Private check-ins (not in a group)"
+CHART_NAMES = ("attendance", "mood", "escalations")
+TIMING_METRICS = ("claim median", "claim p90", "close median", "close p90")
+
+
+# --- the report's shape -----------------------------------------------------------------------
+# In every dataclass below, None in a figure means "suppressed" (see the module docstring).
+
+@dataclass(frozen=True)
+class OccurrenceAttendance:
+    occurrence_id: int
+    starts_at: datetime
+    series_key: str
+    present: Optional[int]
+    said_yes: Optional[int]
+
+
+@dataclass(frozen=True)
+class SeriesAttendance:
+    key: str
+    name: str
+    group: Optional[str]
+    held: int  # sessions, not people: never suppressed
+    total_present: Optional[int]
+    mean_present: Optional[float]
+    occurrences: tuple[OccurrenceAttendance, ...]
+
+
+@dataclass(frozen=True)
+class WeekTrend:
+    week_start: datetime
+    people: Optional[int]
+    checkins: Optional[int]
+    mean_mood: Optional[float]
+
+
+@dataclass(frozen=True)
+class GroupTrend:
+    group_id: Optional[int]  # None: check-ins made privately, outside any group
+    title: str
+    weeks: tuple[WeekTrend, ...]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Minutes from a case being raised to it being claimed (or closed)."""
+
+    cases: int  # how many cases the figures are over
+    median: Optional[float]
+    p90: Optional[float]
+
+
+@dataclass(frozen=True)
+class PriorityEscalations:
+    priority: str
+    cases: int
+    open_now: int  # of this period's cases, how many are not closed yet
+    to_claim: Timing
+    to_close: Timing
+
+
+@dataclass(frozen=True)
+class Caseload:
+    name: str
+    claimed: int
+    closed: int
+    held_now: int
+    duty_hours: float
+
+
+@dataclass(frozen=True)
+class Report:
+    start: datetime
+    end: datetime
+    timezone: str  # for showing dates; the figures do not depend on it
+    small_cell: int
+    generated_at: datetime
+    series: tuple[SeriesAttendance, ...]
+    trends: tuple[GroupTrend, ...]
+    escalations: tuple[PriorityEscalations, ...]
+    caseload: tuple[Caseload, ...]
+
+
+# --- small pure helpers -----------------------------------------------------------------------
+
+def nearest_rank(values: Sequence[float], percent: int) -> float:
+    """The nearest-rank percentile (integer arithmetic, so 90% of 70 is exactly the 63rd)."""
+    ordered = sorted(values)
+    rank = max(1, (percent * len(ordered) + 99) // 100)
+    return ordered[rank - 1]
+
+
+def minutes_of(span: timedelta) -> float:
+    return span.total_seconds() / 60
+
+
+def shown(count: int, small_cell: int) -> Optional[int]:
+    """A count of people, or None when it is a small cell."""
+    return count if count >= small_cell else None
+
+
+def timing(spans: Iterable[Optional[timedelta]], small_cell: int) -> Timing:
+    """Median and p90 in minutes, over the cases that got that far; suppressed below small_cell."""
+    values = [minutes_of(span) for span in spans if span is not None]
+    if len(values) < small_cell:
+        return Timing(len(values), None, None)
+    return Timing(len(values), nearest_rank(values, 50), nearest_rank(values, 90))
+
+
+def overlap_hours(begin: datetime, finish: datetime, start: datetime, end: datetime) -> float:
+    """Hours of [begin, finish) that fall inside [start, end)."""
+    span = min(finish, end) - max(begin, start)
+    return max(span.total_seconds(), 0.0) / 3600
+
+
+def series_key(series: SessionSeries) -> str:
+    return series.key or f"series-{series.id}"
+
+
+# --- building ---------------------------------------------------------------------------------
+
+class ReportService:
+    def __init__(self, db: Database, small_cell: int) -> None:
+        self.db = db
+        self.small_cell = small_cell
+
+    def build(self, start: datetime, end: datetime, *, timezone: str = "UTC") -> Report:
+        """Every figure for [start, end), small cells already suppressed; ``timezone`` only
+        says how the text and charts show dates."""
+        now = utcnow()
+        with self.db.session() as session:
+            return Report(start, end, timezone, self.small_cell, now,
+                          self.attendance(session, start, end, now), self.trends(session, start, end),
+                          self.escalations(session, start, end), self.caseload(session, start, end, now))
+
+    def record(self, report: Report, actor_id: Optional[int] = None) -> None:
+        """Note in the audit log that a report left the database (who saw what)."""
+        audit(self.db, "report.created", report.start, report.end, actor_id)
+
+    # attendance ----------------------------------------------------------------------------
+    def attendance(self, session: Session, start: datetime, end: datetime,
+                   now: datetime) -> tuple[SeriesAttendance, ...]:
+        """Per series, the sessions held in the period (not cancelled, already started)."""
+        was_held = (Occurrence.status != "cancelled", Occurrence.starts_at >= start,
+                    Occurrence.starts_at < min(end, now))
+        held = session.execute(
+            select(Occurrence, SessionSeries).join(SessionSeries, SessionSeries.id == Occurrence.series_id)
+            .where(*was_held).order_by(Occurrence.starts_at, Occurrence.id)
+        ).all()
+        ids = select(Occurrence.id).where(*was_held)
+        present = people_by_occurrence(session, select(Attendance.occurrence_id, Attendance.person_id).where(
+            Attendance.present.is_(True), Attendance.occurrence_id.in_(ids)))
+        said_yes = people_by_occurrence(session, select(Rsvp.occurrence_id, Rsvp.person_id).where(
+            Rsvp.status == "yes", Rsvp.occurrence_id.in_(ids)))
+        titles = group_titles(session)
+        by_series: dict[int, list[Occurrence]] = defaultdict(list)
+        series_of: dict[int, SessionSeries] = {}
+        for occurrence, series in held:
+            by_series[series.id].append(occurrence)
+            series_of[series.id] = series
+        return tuple(sorted(
+            (self.series_attendance(series_of[sid], titles.get(series_of[sid].group_id), occurrences,
+                                    present, said_yes) for sid, occurrences in by_series.items()),
+            key=lambda s: s.name.lower()))
+
+    def series_attendance(self, series: SessionSeries, group: Optional[str], occurrences: list[Occurrence],
+                          present: dict[int, set[int]], said_yes: dict[int, set[int]]) -> SeriesAttendance:
+        key = series_key(series)
+        rows = tuple(OccurrenceAttendance(o.id, o.starts_at, key, shown(len(present[o.id]), self.small_cell),
+                                          shown(len(said_yes[o.id]), self.small_cell)) for o in occurrences)
+        attendees = set().union(*(present[o.id] for o in occurrences))
+        total = sum(len(present[o.id]) for o in occurrences)
+        visible = len(attendees) >= self.small_cell and all(row.present is not None for row in rows)
+        return SeriesAttendance(key, series.name, group, len(rows), total if visible else None,
+                                total / len(rows) if visible else None, rows)
+
+    # check-in trends -----------------------------------------------------------------------
+    def trends(self, session: Session, start: datetime, end: datetime) -> tuple[GroupTrend, ...]:
+        """Per group (and for private check-ins), per week: people, check-ins, mean mood."""
+        checkins = session.execute(
+            select(CheckIn.group_id, CheckIn.person_id, CheckIn.mood, CheckIn.created_at)
+            .where(CheckIn.created_at >= start, CheckIn.created_at < end)
+        ).all()
+        weeks = [start + index * WEEK for index in range(max(1, ceil((end - start) / WEEK)))]
+        buckets: dict[tuple[Optional[int], int], list] = defaultdict(list)
+        for group_id, person_id, mood, created_at in checkins:
+            buckets[(group_id, (created_at - start) // WEEK)].append((person_id, mood))
+        groups = sorted(group_titles(session).items(), key=lambda item: item[1].lower())
+        return tuple(
+            GroupTrend(group_id, title, tuple(self.week(week, buckets[(group_id, index)])
+                                              for index, week in enumerate(weeks)))
+            for group_id, title in [*groups, (None, NO_GROUP)])
+
+    def week(self, week_start: datetime, checkins: list[tuple[int, Optional[int]]]) -> WeekTrend:
+        people = {person_id for person_id, _ in checkins}
+        if len(people) < self.small_cell:
+            return WeekTrend(week_start, None, None, None)
+        moods = [(person_id, mood) for person_id, mood in checkins if mood is not None]
+        enough_moods = len({person_id for person_id, _ in moods}) >= self.small_cell
+        mean = sum(mood for _, mood in moods) / len(moods) if enough_moods else None
+        return WeekTrend(week_start, len(people), len(checkins), mean)
+
+    # escalations ---------------------------------------------------------------------------
+    def escalations(self, session: Session, start: datetime, end: datetime) -> tuple[PriorityEscalations, ...]:
+        """Cases raised in the period, by priority, with how long they waited to be claimed and closed."""
+        cases = session.execute(
+            select(Escalation).where(Escalation.created_at >= start, Escalation.created_at < end)
+        ).scalars().all()
+        result = []
+        for priority in ESCALATION_PRIORITIES:
+            these = [case for case in cases if case.priority == priority]
+            spans = [timings(case) for case in these]
+            result.append(PriorityEscalations(
+                priority, len(these), sum(case.status != "closed" for case in these),
+                timing((claim for claim, _ in spans), self.small_cell),
+                timing((close for _, close in spans), self.small_cell)))
+        return tuple(result)
+
+    # PSW caseload --------------------------------------------------------------------------
+    def caseload(self, session: Session, start: datetime, end: datetime, now: datetime) -> tuple[Caseload, ...]:
+        """Each PSW (and anyone else who claimed a case in the period): cases and hours on duty."""
+        claimed = session.execute(select(Escalation).where(or_(
+            Escalation.status == "claimed",
+            Escalation.claimed_at.between(start, end), Escalation.closed_at.between(start, end),
+        ))).scalars().all()
+        psws = set(session.execute(select(PersonRole.person_id).where(PersonRole.role == PSW)).scalars())
+        claimers = {case.claimed_by_id for case in claimed
+                    if case.claimed_by_id is not None and case.claimed_at is not None
+                    and start <= case.claimed_at < end}
+        duty = session.execute(select(DutyPeriod).where(
+            DutyPeriod.started_at < end, or_(DutyPeriod.ended_at.is_(None), DutyPeriod.ended_at > start)
+        )).scalars().all()
+        people = session.execute(select(Person).where(Person.id.in_(psws | claimers))).scalars().all()
+        rows = [self.one_caseload(person, claimed, duty, start, end, now) for person in people]
+        return tuple(sorted(rows, key=lambda row: row.name.lower()))
+
+    @staticmethod
+    def one_caseload(person: Person, cases: Sequence[Escalation], duty: Sequence[DutyPeriod],
+                     start: datetime, end: datetime, now: datetime) -> Caseload:
+        """A duty period still open counts up to now (or the period's end, if that is earlier)."""
+        mine = [case for case in cases if case.claimed_by_id == person.id]
+        hours = sum(overlap_hours(period.started_at, period.ended_at or now, start, end)
+                    for period in duty if period.person_id == person.id)
+        return Caseload(
+            name_of(person),
+            sum(case.claimed_at is not None and start <= case.claimed_at < end for case in mine),
+            sum(case.closed_at is not None and start <= case.closed_at < end for case in mine),
+            sum(case.status == "claimed" for case in mine),
+            hours)
+
+    # showing -------------------------------------------------------------------------------
+    def text(self, report: Report) -> str:
+        """The report as plain text (for the terminal, report.txt and Telegram)."""
+        return report_text(report)
+
+    def charts(self, report: Report) -> dict[str, bytes]:
+        """PNG charts by name; a chart with nothing that may be drawn is left out."""
+        return report_charts(report)
+
+
+def people_by_occurrence(session: Session, query) -> dict[int, set[int]]:
+    """Rows of (occurrence id, person id) as the set of people per occurrence."""
+    people: dict[int, set[int]] = defaultdict(set)
+    for occurrence_id, person_id in session.execute(query):
+        people[occurrence_id].add(person_id)
+    return people
+
+
+def group_titles(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Group.id, Group.title)).all())
+
+
+def audit(db: Database, action: str, start: datetime, end: datetime, actor_id: Optional[int]) -> None:
+    """One audit row per report or export: data about people left the database."""
+    with db.session() as session, session.begin():
+        session.add(AuditEntry(actor_id=actor_id, action=action,
+                               detail={"from": start.isoformat(), "to": end.isoformat()}))
+
+
+# --- text -------------------------------------------------------------------------------------
+
+def count_text(value: Optional[int], small_cell: int) -> str:
+    return f"<{small_cell}" if value is None else str(value)
+
+
+def number_text(value: Optional[float], small_cell: int, unit: str = "") -> str:
+    return f"<{small_cell}" if value is None else f"{value:.1f}{unit}"
+
+
+def local(instant: datetime, report: Report, pattern: str = "%a %d %b %Y %H:%M") -> str:
+    return instant.astimezone(ZoneInfo(report.timezone)).strftime(pattern)
+
+
+def attendance_lines(report: Report) -> list[str]:
+    k = report.small_cell
+    lines = ["ATTENDANCE (sessions held in the period)"]
+    for series in report.series:
+        where = f", {series.group}" if series.group else ""
+        lines.append(f"{series.name} ({series.key}{where}): {series.held} held, "
+                     f"{count_text(series.total_present, k)} present in all, "
+                     f"{number_text(series.mean_present, k)} per session")
+        lines += [f"  {local(o.starts_at, report)}: {count_text(o.present, k)} present, "
+                  f"{count_text(o.said_yes, k)} said yes" for o in series.occurrences]
+    return lines if report.series else [*lines, "No sessions were held."]
+
+
+def trend_lines(report: Report) -> list[str]:
+    k = report.small_cell
+    lines = ["CHECK-IN TRENDS (per week from the start of the period; totals only)"]
+    for trend in report.trends:
+        lines.append(trend.title)
+        for week in trend.weeks:
+            head = f"  week from {local(week.week_start, report, '%d %b')}: "
+            if week.people is None:
+                lines.append(f"{head}<{k} people, not shown")
+            else:
+                lines.append(f"{head}{week.people} people, {week.checkins} check-ins, "
+                             f"mean mood {number_text(week.mean_mood, k)}")
+    return lines
+
+
+def timing_text(label: str, figures: Timing, small_cell: int) -> str:
+    if figures.median is None:
+        return f"{label}: <{small_cell} cases, not shown"
+    return f"{label} ({figures.cases} cases): median {figures.median:.1f} min, p90 {figures.p90:.1f} min"
+
+
+def escalation_lines(report: Report) -> list[str]:
+    k = report.small_cell
+    lines = ["ESCALATIONS (raised in the period, by priority)"]
+    for row in report.escalations:
+        lines.append(f"{row.priority}: {row.cases} cases, {row.open_now} not closed yet")
+        lines.append(f"  {timing_text('time to claim', row.to_claim, k)}")
+        lines.append(f"  {timing_text('time to close', row.to_close, k)}")
+    return lines
+
+
+def caseload_lines(report: Report) -> list[str]:
+    lines = ["PSW CASELOAD"]
+    lines += [f"{row.name}: {row.claimed} claimed, {row.closed} closed, {row.held_now} held now, "
+              f"{row.duty_hours:.1f} h on duty" for row in report.caseload]
+    return lines if report.caseload else [*lines, "No peer support workers yet."]
+
+
+def report_text(report: Report) -> str:
+    k = report.small_cell
+    head = [f"Report from {local(report.start, report)} to {local(report.end, report)} ({report.timezone})",
+            f"Made {local(report.generated_at, report)}. Figures about fewer than {k} people (or timings over "
+            f"fewer than {k} cases) are shown as <{k} and left out of the charts."]
+    sections = [head, attendance_lines(report), trend_lines(report), escalation_lines(report),
+                caseload_lines(report)]
+    return "\n\n".join("\n".join(section) for section in sections) + "\n"
+
+
+# --- charts -----------------------------------------------------------------------------------
+# The data each chart draws comes from these functions, so what is drawn can be checked
+# (suppressed figures are None in the Report, and None is never plotted).
+
+def attendance_points(report: Report) -> dict[str, list[tuple[datetime, int]]]:
+    """Series name -> (session start, present), shown sessions only; series with none left out."""
+    points = {s.name: [(o.starts_at, o.present) for o in s.occurrences if o.present is not None]
+              for s in report.series}
+    return {name: values for name, values in points.items() if values}
+
+
+def mood_points(report: Report) -> dict[str, list[tuple[datetime, float]]]:
+    """Group title -> (week start, mean mood), shown weeks only; groups with none left out."""
+    points = {t.title: [(w.week_start, w.mean_mood) for w in t.weeks if w.mean_mood is not None]
+              for t in report.trends}
+    return {title: values for title, values in points.items() if values}
+
+
+def timing_points(report: Report) -> dict[str, dict[str, float]]:
+    """Metric ("claim median", ...) -> priority -> minutes, shown figures only."""
+    points: dict[str, dict[str, float]] = {metric: {} for metric in TIMING_METRICS}
+    for row in report.escalations:
+        for metric, value in zip(TIMING_METRICS, (row.to_claim.median, row.to_claim.p90,
+                                                  row.to_close.median, row.to_close.p90)):
+            if value is not None:
+                points[metric][row.priority] = value
+    return {metric: values for metric, values in points.items() if values}
+
+
+def new_figure():
+    """A figure of its own, not pyplot's shared state: reports may be drawn off the event loop."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(8, 4), dpi=100)
+
+
+def png_of(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def line_chart(lines: dict[str, list[tuple[datetime, float]]], title: str, ylabel: str, zone: str,
+               ylim: tuple[Optional[float], Optional[float]]) -> bytes:
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import MaxNLocator
+
+    figure = new_figure()
+    axes = figure.subplots()
+    for label, points in lines.items():
+        axes.plot([x for x, _ in points], [y for _, y in points], marker="o", label=label)
+    axes.set_title(title)
+    axes.set_ylabel(ylabel)
+    axes.set_ylim(*ylim)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=ZoneInfo(zone)))
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small")
+    figure.autofmt_xdate()
+    return png_of(figure)
+
+
+def bar_chart(bars: dict[str, dict[str, float]], title: str, ylabel: str) -> bytes:
+    figure = new_figure()
+    axes = figure.subplots()
+    priorities = [p for p in ESCALATION_PRIORITIES if any(p in values for values in bars.values())]
+    width = 0.8 / len(TIMING_METRICS)
+    for metric, values in bars.items():
+        offset = (TIMING_METRICS.index(metric) - (len(TIMING_METRICS) - 1) / 2) * width
+        axes.bar([priorities.index(p) + offset for p in values], list(values.values()), width, label=metric)
+    axes.set_xticks(range(len(priorities)), priorities)
+    axes.set_xlim(-0.6, len(priorities) - 0.4)
+    axes.set_title(title)
+    axes.set_ylabel(ylabel)
+    axes.grid(alpha=0.3, axis="y")
+    axes.legend(fontsize="small")
+    return png_of(figure)
+
+
+def report_charts(report: Report) -> dict[str, bytes]:
+    charts: dict[str, bytes] = {}
+    attendance, moods, waits = attendance_points(report), mood_points(report), timing_points(report)
+    if attendance:
+        charts["attendance"] = line_chart(attendance, "People present per session", "present", report.timezone,
+                                          (0, None))
+    if moods:
+        charts["mood"] = line_chart(moods, "Mean mood per week (1-5)", "mean mood", report.timezone, (0.5, 5.5))
+    if waits:
+        charts["escalations"] = bar_chart(waits, "Escalations: minutes to claim and to close", "minutes")
+    return charts

@@ -1,0 +1,231 @@
+"""The co-designed coping library in Telegram: /suggest and /review.
+
+Members and PSWs send in ideas that help them (/suggest), a question at a time,
+with the answers so far kept in the ``drafts`` table (flow ``suggest``) so a
+half-written idea survives a restart and several bot processes. Typed answers
+arrive through ``take_draft_answer``, which the private-text handler calls after
+its crisis screen. Nothing suggested is offered to anyone until a coordinator
+approves it (/review); the person who suggested it is told either way.
+
+Both happen in a private chat only: a suggestion may draw on someone's own
+experience, and a review names who sent it in.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Optional
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.conversation import Reply
+from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
+from bot.storage.models import Person
+from bot.telegram.access import COORDINATORS, PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
+from bot.telegram.context import AppContext, app_of
+from bot.telegram.sending import try_send
+from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, one_line, private_only, register, settle
+
+SUGGEST_PREFIX = "cs:"
+REVIEW_PREFIX = "cr:"
+TITLE_LIMIT = 80
+STEPS_LIMIT = 800
+REVIEW_LIST = 20
+# Offered as buttons: (title, moods). An empty list suits any mood.
+MOOD_CHOICES: dict[str, tuple[str, list[int]]] = {
+    "low": ("Low (1–2)", [1, 2]),
+    "mid": ("Middling (3)", [3]),
+    "good": ("Good (4–5)", [4, 5]),
+    "any": ("Any", []),
+}
+ALREADY_REVIEWED = "That suggestion was already reviewed, so nothing has changed."
+
+
+# --- words ----------------------------------------------------------------------------------------
+
+def moods_text(moods: list[int] | tuple[int, ...]) -> str:
+    if not moods:
+        return "any mood"
+    return f"mood {moods[0]}" if len(moods) == 1 else "moods " + ", ".join(str(m) for m in moods)
+
+
+def describe(title: str, category: str, steps: str, moods: list[int] | tuple[int, ...]) -> str:
+    """An idea as people will read it, with what it is filed under."""
+    return f"{title}\nKind: {category}\nSuits: {moods_text(moods)}\n\n{steps}"
+
+
+def review_card(item: PendingStrategy) -> Reply:
+    text = f"{describe(item.title, item.category, item.steps, item.moods)}\n\nSuggested by {item.suggested_by}"
+    return Reply(text, ((("Approve", f"{REVIEW_PREFIX}a:{item.id}"), ("Reject", f"{REVIEW_PREFIX}r:{item.id}")),))
+
+
+def verdict_for_suggester(result: ReviewResult) -> str:
+    if result.status == "approved":
+        return (f"Good news: your coping idea “{result.title}” has been approved. I may now offer it to others "
+                "when it suits how they're feeling. Thank you for passing on something that helps.")
+    return (f"Thank you for suggesting “{result.title}”. The coordinators have decided not to add it to the library "
+            "this time. Please don't let that put you off: ideas from people's own experience are what make the "
+            "library useful, and you're welcome to suggest another with /suggest.")
+
+
+# --- /suggest: the steps ----------------------------------------------------------------------------
+
+# A suggestion left alone for half an hour stops catching the person's typing: they have
+# moved on, and what they write now is meant for the conversation, not for the form.
+SUGGEST = register(Flow("suggest", SUGGEST_PREFIX, PARTICIPANTS, idle=timedelta(minutes=30),
+                        ended="That suggestion has already ended. /suggest starts again."))
+
+
+def ask_title(app: AppContext, data: Data) -> Reply:
+    return Reply("What is your idea called? Type a short title, for example: Tea in the garden.")
+
+
+def take_title(app: AppContext, data: Data, text: str) -> Data:
+    return {"title": one_line(text, TITLE_LIMIT, "a title")}
+
+
+def ask_category(app: AppContext, data: Data) -> Reply:
+    return Reply(f"What kind of idea is “{data['title']}”?",
+                 SUGGEST.choices("category", [(c.capitalize(), c) for c in CATEGORIES]))
+
+
+def pick_category(app: AppContext, data: Data, value: str) -> Data:
+    if value not in CATEGORIES:
+        raise Invalid(OUT_OF_DATE)
+    return {"category": value}
+
+
+def ask_steps(app: AppContext, data: Data) -> Reply:
+    return Reply("How does it go? Type it in a few short lines, the way you'd explain it to a friend.")
+
+
+def take_steps(app: AppContext, data: Data, text: str) -> Data:
+    steps = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    if not steps or len(steps) > STEPS_LIMIT:
+        raise Invalid(f"Please type the steps in up to {STEPS_LIMIT} characters.")
+    return {"steps": steps}
+
+
+def ask_moods(app: AppContext, data: Data) -> Reply:
+    return Reply("When might it help most? On the check-in scale, 1 is very low and 5 is very good.",
+                 SUGGEST.choices("moods", [(title, key) for key, (title, _) in MOOD_CHOICES.items()]))
+
+
+def pick_moods(app: AppContext, data: Data, value: str) -> Data:
+    if value not in MOOD_CHOICES:
+        raise Invalid(OUT_OF_DATE)
+    return {"moods": MOOD_CHOICES[value][1]}
+
+
+def ask_confirm(app: AppContext, data: Data) -> Reply:
+    idea = describe(data["title"], data["category"], data["steps"], data["moods"])
+    return Reply(f"Here is your idea:\n\n{idea}\n\nShall I send it to the coordinators?",
+                 ((("Send for review", f"{SUGGEST_PREFIX}send"),),))
+
+
+SUGGEST.steps = (
+    Step("title", ask_title, typed=take_title),
+    Step("category", ask_category, pick=pick_category),
+    Step("steps", ask_steps, typed=take_steps),
+    Step("moods", ask_moods, pick=pick_moods),
+    Step("confirm", ask_confirm),
+)
+
+# --- /suggest: the command and its buttons ------------------------------------------------------------
+
+@guarded(PARTICIPANTS)
+@private_only
+async def on_suggest(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Start (or restart) the guided flow."""
+    await SUGGEST.start(update, context, caller.person.id, {}, (
+        "Thank you for sharing something that helps you. I'll ask four quick questions; then a coordinator "
+        "will look at your idea before it's offered to anyone."))
+
+
+on_suggest_pick = guarded(PARTICIPANTS)(private_only(SUGGEST.on_pick))
+
+
+@guarded(PARTICIPANTS)
+@private_only
+async def on_suggest_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await SUGGEST.on_stop(update, context, caller, "Okay, I've dropped that idea and nothing was sent. "
+                                                   "/suggest starts again whenever you like.")
+
+
+@guarded(PARTICIPANTS)
+@private_only
+async def on_suggest_send(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Store the idea as pending for review, and thank the person."""
+    query = update.callback_query
+    draft = await SUGGEST.draft_at(update, context, caller, "confirm")
+    if draft is None:
+        return
+    app = app_of(context)
+    data = draft.data
+    app.coping.submit(draft.person_id, data["title"], data["category"], data["steps"], data["moods"])
+    app.drafts.clear(draft.person_id)
+    await query.answer("Sent")
+    await settle(query, "Sent for review")
+    thanks = f"Thank you, {caller.person.display_name}." if caller.person.display_name else "Thank you."
+    await reply(update, context, [Reply(f"{thanks} I've passed “{data['title']}” to the coordinators, and one of "
+                                        "them will look at it soon. I'll let you know what they decide.")])
+
+
+# --- /review ------------------------------------------------------------------------------------------
+
+@guarded(COORDINATORS)
+@private_only
+async def on_review(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Pending suggestions, oldest first, each with Approve and Reject."""
+    waiting = app_of(context).coping.pending(REVIEW_LIST)
+    if not waiting:
+        await tell(update, "There are no suggestions waiting for review.")
+        return
+    count = "1 suggestion is" if len(waiting) == 1 else f"{len(waiting)} suggestions are"
+    header = Reply(f"{count} waiting for review. Approving one adds it to the ideas I offer; "
+                   "whoever suggested it is told either way.")
+    await reply(update, context, [header] + [review_card(item) for item in waiting])
+
+
+async def tell_suggester(context: ContextTypes.DEFAULT_TYPE, result: ReviewResult) -> Optional[Person]:
+    """Let the person who suggested it know the decision; the person if they were reached.
+    Someone the bot cannot write to (or who has asked to be forgotten) is simply not told."""
+    if result.suggested_by_id is None:
+        return None
+    person = app_of(context).people.get(result.suggested_by_id)
+    if person is None or person.telegram_user_id is None or person.forgotten_at is not None:
+        return None
+    sent, _ = await try_send(context.bot, person.telegram_user_id, Reply(verdict_for_suggester(result)))
+    return person if sent else None
+
+
+@guarded(COORDINATORS)
+@private_only
+async def on_review_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    _, choice, strategy_id = query.data.split(":")
+    result = app_of(context).coping.review(int(strategy_id), caller.person.id, approve=choice == "a")
+    if not result.changed:
+        await query.answer(ALREADY_REVIEWED, show_alert=True)
+        return
+    decision = result.status.capitalize()
+    await query.answer(decision)
+    await settle(query, decision)
+    told = await tell_suggester(context, result)
+    news = f"{told.display_name or 'The person who suggested it'} has been told." if told else \
+        "I couldn't message the person who suggested it, so they haven't been told."
+    await reply(update, context, [Reply(f"{decision}: “{result.title}”. {news}")])
+
+
+# --- this module's commands and buttons -------------------------------------------------------------
+
+COMMANDS = (
+    CommandSpec("suggest", "suggest a coping idea for the library", on_suggest),
+    CommandSpec("review", "approve or reject suggested coping ideas", on_review),
+)
+CALLBACKS = (
+    (f"^{SUGGEST_PREFIX}(category|moods):[a-z-]+$", on_suggest_pick),
+    (f"^{SUGGEST_PREFIX}stop$", on_suggest_stop),
+    (f"^{SUGGEST_PREFIX}send$", on_suggest_send),
+    (f"^{REVIEW_PREFIX}[ar]:\\d+$", on_review_decision),
+)

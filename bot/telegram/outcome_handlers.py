@@ -1,0 +1,123 @@
+"""The optional wellbeing questionnaire in Telegram: asking for consent after
+onboarding, one question at a time with buttons, /wellbeing to answer now or
+stop being asked, and the scheduler's periodic invitation."""
+from __future__ import annotations
+
+from typing import Optional
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.conversation import Reply
+from bot.services.outcomes import NextQuestion, OutcomeService
+from bot.storage.models import Person
+from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply
+from bot.telegram.context import APP_KEY, AppContext, app_of
+from bot.telegram.sending import send_replies
+
+CONSENT_PREFIX = "oc:"
+ANSWER_PREFIX = "oq:"
+STOP = "stop"
+
+
+def consent_question(outcomes: OutcomeService) -> Reply:
+    measure = outcomes.measure
+    every = outcomes.every.days // 7
+    return Reply(
+        f"One more thing, and it's entirely up to you. To show whether the groups help, the service asks "
+        f"{len(measure.items)} short questions about wellbeing now and every {every} weeks ({measure.title}). "
+        "Answers are only ever reported as totals, you can skip or stop any time, and saying no changes "
+        "nothing else. Would you be willing?",
+        ((("Yes, ask me", f"{CONSENT_PREFIX}y"),), (("Not for me", f"{CONSENT_PREFIX}n"),)))
+
+
+def invitation(app: AppContext, person: Person) -> Optional[Reply]:
+    """The consent question after onboarding, if the service uses a questionnaire and
+    the person has not been asked yet."""
+    if not app.outcomes.enabled or person.outcome_consent is not None:
+        return None
+    return consent_question(app.outcomes)
+
+
+def question_reply(question: NextQuestion, intro: bool = False) -> Reply:
+    measure = question.measure
+    values = list(measure.values)
+    middle = (len(values) + 1) // 2
+    data = f"{ANSWER_PREFIX}{question.response_id}:{question.number}:"
+    rows = (tuple((str(v), f"{data}{v}") for v in values[:middle]),
+            tuple((str(v), f"{data}{v}") for v in values[middle:]),
+            (("Stop for now", f"{ANSWER_PREFIX}{question.response_id}:{STOP}"),))
+    opening = f"{measure.intro}\n\n" if intro else ""
+    return Reply(f"{opening}Question {question.number} of {len(measure.items)}: {question.item.text}\n"
+                 f"({measure.low} = {measure.low_label}, {measure.high} = {measure.high_label})", rows)
+
+
+@guarded(PARTICIPANTS)
+async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    app = app_of(context)
+    if not app.outcomes.enabled:
+        return
+    yes = query.data == f"{CONSENT_PREFIX}y"
+    app.outcomes.set_consent(caller.person.id, yes)
+    if not yes:
+        await reply(update, context, [Reply("That's fine, I won't ask. /wellbeing changes your mind any time.")])
+        return
+    await reply(update, context, [question_reply(app.outcomes.begin(caller.person.id), intro=True)])
+
+
+@guarded(PARTICIPANTS)
+async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    app = app_of(context)
+    response_id, *rest = query.data[len(ANSWER_PREFIX):].split(":")
+    if rest == [STOP]:
+        app.outcomes.stop(int(response_id), caller.person.id)
+        replies = [Reply("Okay, we'll leave it there. Thank you.")]
+    else:
+        following = app.outcomes.answer(int(response_id), caller.person.id, int(rest[0]), int(rest[1]))
+        if following is None and not app.outcomes.is_complete(int(response_id)):
+            await query.answer("That question has closed. /wellbeing starts again.", show_alert=True)
+            return
+        replies = [question_reply(following) if following is not None else Reply(
+            f"Thank you, that's all. It helps the service a lot.\n\n{app.outcomes.measure.attribution}")]
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await reply(update, context, replies)
+
+
+@guarded(PARTICIPANTS)
+async def on_wellbeing(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    if not app.outcomes.enabled:
+        await reply(update, context, [Reply("This service doesn't use a wellbeing questionnaire.")])
+        return
+    if not caller.person.outcome_consent:
+        await reply(update, context, [consent_question(app.outcomes)])
+        return
+    await reply(update, context, [Reply(
+        "You've agreed to the wellbeing questions. Answer them now, or stop being asked?",
+        ((("Answer now", f"{CONSENT_PREFIX}y"),), (("Stop asking me", f"{CONSENT_PREFIX}n"),)))])
+
+
+async def ask_due_questionnaires(application: Application) -> int:
+    """The scheduler's job: invite everyone whose next questionnaire is due (the response
+    row is written before sending, so nobody is asked twice in a period)."""
+    app: AppContext = application.bot_data[APP_KEY]
+    asked = 0
+    for person_id, telegram_id in app.outcomes.due():
+        question = app.outcomes.begin(person_id)
+        opening = Reply("It's time for the wellbeing questions again, if you're happy to (skip or stop any time).")
+        asked += await send_replies(application.bot, telegram_id, [opening, question_reply(question, intro=True)])
+    return asked
+
+
+COMMANDS = (
+    CommandSpec("wellbeing", "the optional wellbeing questions: answer now or stop", on_wellbeing),
+)
+CALLBACKS = (
+    (f"^{CONSENT_PREFIX}[yn]$", on_consent),
+    (f"^{ANSWER_PREFIX}\\d+:(\\d+:\\d+|{STOP})$", on_answer),
+)

@@ -1,0 +1,77 @@
+"""/mydata and /forgetme: people's rights over their data, in a private chat."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.conversation import Reply
+from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
+from bot.telegram.context import app_of
+from bot.telegram.sending import send_replies
+
+FORGET_PREFIX = "forget:"
+PRIVATE_ONLY = "That's private, so let's do it in a private chat with me."
+FORGET_WARNING = (
+    "If you go ahead, I will delete your name, your Telegram id, everything you've written to me (including our "
+    "conversation and your check-in notes) and your session replies' link to you. What's left can't be traced "
+    "back to you: anonymous counts, like the number of people at a session, and a de-identified record of any "
+    "time you were put in touch with a peer supporter, which the service must keep for safety.\n\n"
+    "This can't be undone, and I won't recognise you afterwards (you can always start again with /start). "
+    "If you'd like a copy of your data first, use /mydata.\n\nDelete everything?")
+
+
+async def in_private(update: Update) -> bool:
+    if update.effective_chat.type == ChatType.PRIVATE:
+        return True
+    await tell(update, PRIVATE_ONLY)
+    return False
+
+
+@guarded(PARTICIPANTS)
+async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    if not await in_private(update):
+        return
+    data = app_of(context).privacy.export_json(caller.person.id)
+    await reply(update, context, [Reply(
+        "Here is everything I hold about you, as a file (JSON, which opens in any text editor).",
+        document=("my-data.json", data))])
+
+
+@guarded(PARTICIPANTS)
+async def on_forgetme(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    if not await in_private(update):
+        return
+    buttons = ((("Yes, delete everything", f"{FORGET_PREFIX}yes"),), (("No, keep it", f"{FORGET_PREFIX}no"),))
+    await reply(update, context, [Reply(FORGET_WARNING, buttons)])
+
+
+@guarded(PARTICIPANTS)
+async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if query.data != f"{FORGET_PREFIX}yes":
+        await reply(update, context, [Reply("Okay, nothing has been deleted.")])
+        return
+    app = app_of(context)
+    held = app.escalations.held_for(caller.person.id)
+    holder = app.people.get(held.claimed_by_id) if held is not None else None
+    app.privacy.forget(caller.person.id)
+    await reply(update, context, [Reply(
+        "Done: I've deleted everything that could identify you. Thank you for being part of the group. "
+        "If you ever want to come back, just send /start.\n\n"
+        + app.conversation.crisis.message_for(caller.person.region))])
+    if holder is not None:
+        await send_replies(context.bot, holder.telegram_user_id, [Reply(
+            "The person whose case you were holding asked the bot to delete their data, so the case is closed "
+            "and I can no longer pass messages to them.")])
+
+
+COMMANDS = (
+    CommandSpec("mydata", "a copy of everything I hold about you", on_mydata),
+    CommandSpec("forgetme", "delete your data", on_forgetme),
+)
+CALLBACKS = (
+    (f"^{FORGET_PREFIX}(yes|no)$", on_forget_button),
+)

@@ -1,0 +1,165 @@
+"""People's rights over their data, on SQLite and PostgreSQL: /mydata gives them
+everything held; after /forgetme no row anywhere (the dialogue history included)
+holds their Telegram id, name or words; raw words expire after the retention period."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import MetaData, insert, select
+
+from bot.dialogue.history import DialogueHistory
+from bot.dialogue.inprocess import tracker_store_for
+from bot.services.coping import CopingService
+from bot.services.escalations import EscalationService
+from bot.services.people import PeopleService
+from bot.services.privacy import PrivacyService
+from bot.services.sessions import SessionService
+from bot.storage.models import (
+    AuditEntry,
+    CheckIn,
+    CopingStrategy,
+    Draft,
+    Escalation,
+    Group,
+    OutcomeResponse,
+    Person,
+)
+from bot.storage.types import utcnow
+from conftest import session_soon
+
+TELEGRAM_ID = 987_654_321
+NAME = "Zephyrine"
+WORDS = ("marmalade", "lighthouse", "tangerine")  # one per place their words are kept
+
+
+def traces(engine, telegram_id: int, name: str, words: tuple[str, ...]) -> list[str]:
+    """Every cell in every table of this database that holds the id, the name or the words."""
+    found = []
+    metadata = MetaData()
+    metadata.reflect(bind=engine)
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            for row in connection.execute(select(table)):
+                for column, value in row._mapping.items():
+                    text = str(value) if value is not None else ""
+                    if value == telegram_id or str(telegram_id) in text or name.lower() in text.lower() \
+                            or any(word in text.lower() for word in words):
+                        found.append(f"{table.name}.{column} = {text[:80]!r}")
+    return found
+
+
+@pytest.fixture
+def history(db) -> DialogueHistory:
+    """Rasa's tracker store tables on the same database, as in production."""
+    store = tracker_store_for(db.url)
+    yield DialogueHistory(db.engine)
+    store.engine.dispose()
+
+
+@pytest.fixture
+def zephyrine(db, history):
+    """A participant with data in every place the service keeps some."""
+    from bot.config import EscalationSettings
+
+    with db.session() as session, session.begin():
+        session.add(Group(title="Walkers", invite_code="walk"))
+    people = PeopleService(db, [], timedelta(hours=1))
+    person = people.consent(TELEGRAM_ID, "uk", "Europe/London")
+    people.set_display_name(person.id, NAME)
+    people.join_group(person.id, "walk")
+    walk = session_soon(db, "walk", "walk", 120)
+    SessionService(db).rsvp(person.id, walk.id, "yes")
+    escalations = EscalationService(db, EscalationSettings(), "Europe/London")
+    escalations.create(person.id, "urgent", "crisis", trigger_text=f"the {WORDS[1]} is too far",
+                       conversation_id=str(TELEGRAM_ID))
+    with db.session() as session, session.begin():
+        session.add(CheckIn(person_id=person.id, mood=2, note=f"{WORDS[0]} again"))
+        session.add(CopingStrategy(slug="mine", title="My idea", category="social", steps="ring a friend",
+                                   status="pending", suggested_by_id=person.id))
+        session.add(Draft(person_id=person.id, flow="suggest", step="steps", data={"title": "x"}))
+        session.add(OutcomeResponse(person_id=person.id, measure="ons4", status="complete",
+                                    answers={"happiness": 6}, scores={"happiness": 6}))
+    CopingService(db).suggest(person.id, 2)
+    tracker = history.engine
+    events = MetaData()
+    events.reflect(bind=tracker, only=["events"])
+    with tracker.begin() as connection:
+        for sender, kind in ((str(TELEGRAM_ID), "user"), (f"-100:{TELEGRAM_ID}", "user"), (str(TELEGRAM_ID), "bot")):
+            connection.execute(insert(events.tables["events"]).values(
+                sender_id=sender, type_name=kind, timestamp=utcnow().timestamp(),
+                data=json.dumps({"event": kind, "text": f"{WORDS[2]} talk"})))
+    return person
+
+
+def test_mydata_holds_the_persons_profile_sessions_check_ins_and_words(db, history, zephyrine):
+    data = PrivacyService(db, timedelta(days=365), history).export(zephyrine.id)
+    assert data["profile"]["telegram_user_id"] == TELEGRAM_ID and data["profile"]["name"] == NAME
+    assert [g["group"] for g in data["groups"]] == ["Walkers"]
+    assert data["sessions"][0]["your_reply"] == "yes"
+    assert data["check_ins"][0]["words"] == "marmalade again"
+    assert data["wellbeing_questionnaires"][0]["scores"] == {"happiness": 6}
+    assert data["coping_ideas"]["you_suggested"][0]["title"] == "My idea"
+    assert [m["where"] for m in data["conversation_with_the_bot"]] == ["private chat", "group chat", "private chat"]
+    assert data["times_you_were_put_in_touch_with_a_person"][0]["your_words"] == "the lighthouse is too far"
+    json.dumps(data)  # it must be serialisable as it is
+    with db.session() as session:
+        assert session.execute(select(AuditEntry.action).where(AuditEntry.action == "data.exported")).scalar_one()
+
+
+def test_after_forgetme_no_row_anywhere_holds_their_id_name_or_words(db, history, zephyrine):
+    assert traces(db.engine, TELEGRAM_ID, NAME, WORDS), "the seeded data must be found before forgetting"
+    closed = PrivacyService(db, timedelta(days=365), history).forget(zephyrine.id)
+    assert traces(db.engine, TELEGRAM_ID, NAME, WORDS) == []
+    assert len(closed) == 1
+    with db.session() as session:
+        person = session.get(Person, zephyrine.id)
+        assert person.forgotten_at is not None and person.pseudonym != zephyrine.pseudonym
+        case = session.execute(select(Escalation)).scalar_one()
+        assert (case.status, case.outcome) == ("closed", "forgotten"), "the de-identified audit trail stays"
+        assert session.execute(select(CheckIn.mood)).scalar_one() == 2, "aggregate counts stay"
+
+
+def test_raw_words_older_than_the_retention_period_are_deleted_and_moods_kept(db, history, zephyrine):
+    privacy = PrivacyService(db, timedelta(days=30), history)
+    with db.session() as session, session.begin():
+        case = session.execute(select(Escalation)).scalar_one()
+        case.status, case.closed_at, case.outcome_note = "closed", utcnow(), "talked it through"
+    assert privacy.apply_retention(now=utcnow() + timedelta(days=29)) == \
+        {"check_in_notes": 0, "case_texts": 0, "dialogue_events": 0}
+    assert privacy.apply_retention(now=utcnow() + timedelta(days=31)) == \
+        {"check_in_notes": 1, "case_texts": 1, "dialogue_events": 3}
+    with db.session() as session:
+        checkin = session.execute(select(CheckIn)).scalar_one()
+        assert (checkin.mood, checkin.note) == (2, None)
+    assert history.messages(TELEGRAM_ID) == []
+
+
+async def test_through_telegram_mydata_sends_a_file_and_forgetme_asks_first_then_leaves_no_trace(world):
+    user = world.sandbox.add_user(NAME, user_id=TELEGRAM_ID + 7)
+    await world.say(user, "/start")
+    consented = await world.press(user, world.sandbox.bot_messages(user["id"])[-1], "Yes, I agree")
+    await world.press(user, consented, f"Use {NAME}")
+    await world.sandbox.wait_for_bot_message(user["id"], lambda m: "wellbeing" in m.get("text", ""))
+    await world.say(user, f"I'm feeling low, the {WORDS[0]} ran out")
+
+    world.sandbox.send(user["id"], user["id"], "/mydata")
+    sent = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "document" in m)
+    data = json.loads(world.sandbox.file_bytes(sent["document"]["file_id"]))
+    assert data["profile"]["name"] == NAME
+    assert any(WORDS[0] in m["text"] for m in data["conversation_with_the_bot"])
+
+    warning = await world.say(user, "/forgetme")
+    assert "can't be undone" in warning["text"]
+    kept = await world.press(user, warning, "No, keep it")
+    assert "nothing has been deleted" in kept["text"]
+    assert world.context.people.find(user["id"]) is not None
+
+    warning = await world.say(user, "/forgetme")
+    done = await world.press(user, warning, "Yes, delete everything")
+    assert "deleted everything that could identify you" in done["text"]
+    history = world.context.conversation.engine.history()
+    assert traces(world.db.engine, user["id"], NAME, WORDS[:1]) == []
+    assert traces(history.engine, user["id"], NAME, WORDS[:1]) == []
+    assert world.context.people.find(user["id"]) is None
