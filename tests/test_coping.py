@@ -319,6 +319,15 @@ async def test_a_title_too_long_is_asked_again_and_cancel_sends_nothing(world):
     assert world.context.coping.pending() == []
 
 
+async def test_starting_a_suggestion_says_it_replaces_an_unfinished_new_session(world):
+    cora = world.person("Cora", roles=("coordinator",))
+    await world.group("Walkers", "walk", [cora])
+    await world.say(cora, "/newsession")
+    question = await world.say(cora, "/suggest")
+    assert "This replaces your unfinished /newsession" in question["text"]
+    assert "What is your idea called?" in question["text"]
+
+
 async def test_a_suggestion_left_idle_no_longer_catches_what_the_person_types(world):
     sam = world.person("Sam")
     await world.say(sam, "/suggest")

@@ -141,11 +141,17 @@ class Flow:
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, data: Data,
                     welcome: str) -> None:
-        """Start (or restart, saying so) at the first question."""
+        """Start (or restart, saying so) at the first question. A person has one draft at a
+        time, so an unfinished different command is set aside, and they are told."""
         app = app_of(context)
-        again = self.live_draft(app, person_id) is not None
+        current = app.drafts.get(person_id)
+        other = FLOWS.get(current.flow) if current is not None and current.flow != self.name else None
+        note = welcome
+        if self.live_draft(app, person_id) is not None:
+            note = "Starting again: your earlier answers are cleared."
+        elif other is not None and other.live_draft(app, person_id) is not None:
+            note = f"(This replaces your unfinished /{other.name}.)\n\n{welcome}"
         app.drafts.start(person_id, self.name, self.steps[0].name)
-        note = "Starting again: your earlier answers are cleared." if again else welcome
         await self.ask(update, context, person_id, self.steps[0], data, note)
 
     async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, step: Step,
