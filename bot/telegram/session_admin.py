@@ -464,6 +464,11 @@ def still_scheduled(line: Optional[OccurrenceLine]) -> bool:
     return line is not None and line.status == "scheduled" and line.starts_at > utcnow()
 
 
+def confirmation(question: str, yes: str, action: str) -> Reply:
+    """A cancelling question with its two answers: do it, or keep things as they are."""
+    return Reply(question, (((yes, f"{CANCEL_PREFIX}{action}"),), (("Keep it", f"{CANCEL_PREFIX}keep"),)))
+
+
 async def scheduled_line(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Optional[OccurrenceLine]:
     """The pressed button's session if it can still be cancelled; else the press is answered."""
     query = update.callback_query
@@ -481,10 +486,9 @@ async def on_cancel_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
     if line is None:
         return
     await update.callback_query.answer()
-    buttons = ((("Yes, cancel it", f"{CANCEL_PREFIX}yes:{line.occurrence_id}"),),
-               (("Keep it", f"{CANCEL_PREFIX}keep"),))
-    await reply(update, context, [Reply(f"Cancel {line.series_name} on {local_time(line.starts_at, line.timezone)}? "
-                                        f"{who_is_coming(line.going)}", buttons)])
+    await reply(update, context, [confirmation(
+        f"Cancel {line.series_name} on {local_time(line.starts_at, line.timezone)}? {who_is_coming(line.going)}",
+        "Yes, cancel it", f"yes:{line.occurrence_id}")])
 
 
 @guarded(COORDINATORS)
@@ -528,10 +532,9 @@ async def on_end_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
     if series is None:
         return
     await update.callback_query.answer()
-    buttons = ((("Yes, end the series", f"{CANCEL_PREFIX}endyes:{series.id}"),),
-               (("Keep it", f"{CANCEL_PREFIX}keep"),))
-    await reply(update, context, [Reply(f"End the whole series {series.name}? All its future sessions will be "
-                                        "cancelled, and anyone who said they'd come will be told.", buttons)])
+    await reply(update, context, [confirmation(
+        f"End the whole series {series.name}? All its future sessions will be cancelled, and anyone who said "
+        "they'd come will be told.", "Yes, end the series", f"endyes:{series.id}")])
 
 
 @guarded(COORDINATORS)
