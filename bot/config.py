@@ -55,6 +55,13 @@ def more_than_zero(cls, value: float) -> float:
     return value
 
 
+def existing_file(cls, value: Optional[Path]) -> Optional[Path]:
+    """Shared validator for content files the service reads (None: an optional file left out)."""
+    if value is not None and not value.is_file():
+        raise ValueError(f"file {value} does not exist")
+    return value
+
+
 class ServiceSettings(_Section):
     """Who runs this bot and where, used in notices and crisis replies."""
 
@@ -211,11 +218,8 @@ class ContentSettings(_Section):
     coping_strategies: Path = Path("config/coping_strategies.yaml")
     ground_rules: Path = Path("config/ground_rules.md")
 
-    @validator("crisis_resources", "risk_lexicon", "role_guide", "coping_strategies", "ground_rules")
-    def _exists(cls, value: Path) -> Path:
-        if not value.is_file():
-            raise ValueError(f"file {value} does not exist")
-        return value
+    _exists = validator("crisis_resources", "risk_lexicon", "role_guide", "coping_strategies", "ground_rules",
+                        allow_reuse=True)(existing_file)
 
 
 class PrivacySettings(_Section):
@@ -237,12 +241,7 @@ class OutcomeSettings(_Section):
     every_weeks: int = 12
 
     _positive = validator("every_weeks", allow_reuse=True)(more_than_zero)
-
-    @validator("measure")
-    def _exists(cls, value: Optional[Path]) -> Optional[Path]:
-        if value is not None and not value.is_file():
-            raise ValueError(f"file {value} does not exist")
-        return value
+    _exists = validator("measure", allow_reuse=True)(existing_file)
 
 
 class ReportSettings(_Section):
