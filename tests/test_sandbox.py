@@ -366,6 +366,74 @@ async def test_a_persons_media_messages_carry_files_the_bot_can_download(bot, sa
         sandbox.send(user["id"], user["id"], "text", kind="photo")
 
 
+async def test_audio_and_gifs_carry_files_and_a_gif_is_also_a_document_as_on_telegram(bot, sandbox):
+    user = started(sandbox)
+    await drain(bot)
+    sandbox.send(user["id"], user["id"], kind="audio", caption="a song")
+    sandbox.send(user["id"], user["id"], kind="animation")
+    audio, gif = (u.message for u in await drain(bot))
+    assert audio.audio.duration and audio.caption == "a song"
+    assert gif.animation.width and gif.document.file_id == gif.animation.file_id
+    with pytest.raises(SandboxError, match="a sticker has no caption"):
+        sandbox.send(user["id"], user["id"], kind="sticker", caption="hi")
+
+
+async def test_a_persons_poll_arrives_with_telegrams_poll_fields(bot, sandbox):
+    user = sandbox.add_user("Sam")
+    group = sandbox.add_group("Walkers")
+    sandbox.add_member(group["id"], user["id"])
+    await drain(bot)
+    sent = sandbox.send(group["id"], user["id"], kind="poll", question="Walk on Friday?", options=["Yes", "No"])
+    (update,) = await drain(bot)
+    poll = update.message.poll
+    assert (poll.question, [o.text for o in poll.options], [o.voter_count for o in poll.options]) == (
+        "Walk on Friday?", ["Yes", "No"], [0, 0])
+    assert (poll.total_voter_count, poll.is_closed, poll.is_anonymous, poll.type, poll.allows_multiple_answers) == (
+        0, False, True, "regular", False)
+    assert poll.id == sent["poll"]["id"] and update.message.text is None
+    for wrong, problem in ((dict(question="", options=["Yes"]), "question of 1-300"),
+                           (dict(question="Walk?", options=[]), "1-12 options"),
+                           (dict(question="Walk?", options=["x" * 101]), "1-100 characters")):
+        with pytest.raises(SandboxError, match=problem):
+            sandbox.send(group["id"], user["id"], kind="poll", **wrong)
+    with pytest.raises(SandboxError, match="only a poll has a question"):
+        sandbox.send(group["id"], user["id"], "Walk?", question="Walk?")
+
+
+async def test_formatting_entities_are_merged_with_command_and_mention_entities_in_offset_order(bot, sandbox):
+    user = started(sandbox)
+    await drain(bot)
+    text = f"@{BOT_NAME} 🙂 a secret"
+    spoiler = {"type": "spoiler", "offset": len(BOT_NAME) + 7, "length": 6}  # the emoji is 2 UTF-16 units
+    sandbox.send(user["id"], user["id"], text, entities=[spoiler, {"type": "bold", "offset": 0, "length": 1}])
+    sandbox.send(user["id"], user["id"], kind="photo", caption="shh", entities=[{"type": "italic", "offset": 0,
+                                                                                 "length": 3}])
+    message, photo = (u.message for u in await drain(bot))
+    assert [e.type for e in message.entities] == ["mention", "bold", "spoiler"]
+    assert message.parse_entity(message.entities[2]) == "secret" and message.text == text
+    assert photo.caption_entities[0].type == "italic"
+    with pytest.raises(SandboxError, match="must lie within the text"):
+        sandbox.send(user["id"], user["id"], "short", entities=[{"type": "bold", "offset": 2, "length": 9}])
+    with pytest.raises(SandboxError, match="each entity needs a type"):
+        sandbox.send(user["id"], user["id"], "short", entities=[{"type": "mention", "offset": 0, "length": 1}])
+
+
+async def test_a_persons_caption_edit_arrives_as_an_edited_message(bot, sandbox, control):
+    user = started(sandbox)
+    photo = sandbox.send(user["id"], user["id"], kind="photo", caption="my garden")
+    await drain(bot)
+    edited = await control.post(f"/messages/{user['id']}/{photo['message_id']}/edit", json={"caption": "my garden!"})
+    assert edited.status_code == 200
+    (update,) = await drain(bot)
+    assert update.edited_message.caption == "my garden!" and update.edited_message.photo
+    with pytest.raises(SandboxError, match="not a person's text message"):
+        sandbox.edit(user["id"], photo["message_id"], "text")
+    with pytest.raises(SandboxError, match="not a person's photo"):
+        sandbox.edit(user["id"], 1, caption="a caption for /start")
+    with pytest.raises(SandboxError, match="either the text or the caption"):
+        sandbox.edit(user["id"], 1)
+
+
 async def test_photos_and_documents_from_the_bot_are_stored_downloadable_and_reusable(bot, sandbox):
     user = started(sandbox)
     photo = await bot.send_photo(user["id"], b"\x89PNG fake image", caption="<i>chart</i>", parse_mode="HTML")

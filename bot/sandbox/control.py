@@ -79,6 +79,18 @@ class Body:
     def maybe_number(self, name: str) -> float | None:
         return self._get(name, (int, float), "a number", required=False)
 
+    def maybe_texts(self, name: str) -> list[str] | None:
+        values = self._get(name, (list,), "a list of strings", required=False)
+        if values is not None and not all(isinstance(value, str) for value in values):
+            raise SandboxError(f"{name} must be a list of strings")
+        return values
+
+    def maybe_objects(self, name: str) -> list[dict] | None:
+        values = self._get(name, (list,), "a list of objects", required=False)
+        if values is not None and not all(isinstance(value, dict) for value in values):
+            raise SandboxError(f"{name} must be a list of objects")
+        return values
+
 
 def path_int(request: web.Request, name: str) -> int:
     try:
@@ -149,12 +161,15 @@ class ControlApi:
             body.integer("chat_id"), body.integer("user_id"), body.maybe_text("text"),
             kind=body.maybe_text("kind") or "text", reply_to_message_id=body.maybe_integer("reply_to_message_id"),
             forward_from_user_id=body.maybe_integer("forward_from_user_id"), caption=body.maybe_text("caption"),
+            entities=body.maybe_objects("entities"), question=body.maybe_text("question"),
+            options=body.maybe_texts("options"),
         )
         return web.json_response(message, status=201)
 
     async def edit(self, request: web.Request) -> web.Response:
         body = await Body.of(request)
-        message = self.world.edit(path_int(request, "chat_id"), path_int(request, "message_id"), body.text("text"))
+        message = self.world.edit(path_int(request, "chat_id"), path_int(request, "message_id"),
+                                  body.maybe_text("text"), caption=body.maybe_text("caption"))
         return web.json_response(message)
 
     async def press(self, request: web.Request) -> web.Response:

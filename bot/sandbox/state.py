@@ -32,7 +32,16 @@ BOT_FIRST_NAME = "Peerbot (sandbox)"
 
 BOT_STATUSES = ("member", "administrator", "left", "kicked")
 JOIN_STATUSES = ("member", "administrator", "creator")
-MESSAGE_KINDS = ("text", "sticker", "photo", "voice", "document", "video")
+MESSAGE_KINDS = ("text", "sticker", "photo", "voice", "audio", "document", "video", "animation", "poll")
+# Kinds a person's message can carry a caption on (and have it edited).
+CAPTIONED_KINDS = ("photo", "voice", "audio", "document", "video", "animation")
+# Formatting a person can give their words (Telegram sends it as entities beside the text).
+FORMATTING_ENTITIES = ("bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre", "blockquote",
+                       "expandable_blockquote", "text_link")
+# sendPoll's limits (Bot API 10.0), which hold for a person's poll too.
+POLL_QUESTION_LENGTH = (1, 300)
+POLL_OPTION_LENGTH = (1, 100)
+POLL_OPTIONS = (1, 12)
 
 # Telegram's documented broadcast limits (core.telegram.org/bots/faq).
 MESSAGES_PER_SECOND = 30
@@ -67,6 +76,10 @@ PERSON_MEDIA: dict[str, tuple[str, bytes, dict]] = {
                                                     "is_video": False, "type": "regular", "emoji": "\U0001f642"}),
     "voice": ("audio/ogg", b"sandbox voice note", {"duration": 3, "mime_type": "audio/ogg"}),
     "video": ("video/mp4", b"sandbox video", {"width": 640, "height": 360, "duration": 5, "mime_type": "video/mp4"}),
+    "audio": ("audio/mpeg", b"sandbox audio", {"duration": 4, "mime_type": "audio/mpeg", "file_name": "audio.mp3"}),
+    # Telegram also sets "document" on a GIF, for clients that predate animations.
+    "animation": ("video/mp4", b"sandbox animation", {"width": 320, "height": 240, "duration": 2,
+                                                      "mime_type": "video/mp4", "file_name": "animation.mp4"}),
     "document": ("text/plain", b"sandbox document\n", {"file_name": "document.txt", "mime_type": "text/plain"}),
 }
 
@@ -282,7 +295,7 @@ class World:
         self._open_queries: set[str] = set()
         # The next free automatic ids, and the last ones handed out for the rest.
         self._counters = {"user": first_user_id, "group": FIRST_GROUP_ID, "update": 0, "seq": 0, "query": 0,
-                          "file": 0}
+                          "file": 0, "poll": 0}
         self._polls = 0
         self._closed = False
         self._stats: dict = {"sent": 0, "rate_limited": 0, "forbidden": 0, "injected_faults": 0, "calls": {}}
@@ -379,11 +392,18 @@ class World:
 
     def send(self, chat_id: int, user_id: int, text: str | None = None, *, kind: str = "text",
              reply_to_message_id: int | None = None, forward_from_user_id: int | None = None,
-             caption: str | None = None) -> dict:
-        """A person's message; in a private chat, ``chat_id`` is the person's own id."""
+             caption: str | None = None, entities: list[dict] | None = None, question: str | None = None,
+             options: list[str] | None = None) -> dict:
+        """A person's message; in a private chat, ``chat_id`` is the person's own id.
+
+        ``entities`` adds formatting (bold, spoiler, ...) to the text or caption; a ``poll``
+        has a ``question`` and ``options`` instead of text.
+        """
         user = self._user(user_id)
         self._check_person_in(chat_id, user_id, writing=True)
-        content = self._person_content(kind, text, caption)
+        content = self._person_content(kind, text, caption, question, options)
+        if entities:
+            self._add_formatting(content, entities)
         if reply_to_message_id is not None:
             content["reply_to_message"] = self._existing(chat_id, reply_to_message_id).quoted()
         if forward_from_user_id is not None:
@@ -395,16 +415,22 @@ class World:
         self._deliver("message", stored)
         return stored.view()
 
-    def edit(self, chat_id: int, message_id: int, text: str) -> dict:
-        """The author edits their text message."""
+    def edit(self, chat_id: int, message_id: int, text: str | None = None, *, caption: str | None = None) -> dict:
+        """The author edits their text message (``text``) or the caption of their photo, file, ... (``caption``)."""
         stored = self._existing(chat_id, message_id)
-        if stored.from_bot or "text" not in stored.api:
-            raise SandboxError(f"message {message_id} in chat {chat_id} is not a person's text message")
-        if not text:
-            raise SandboxError("the edited text is empty")
-        stored.api.update({"text": text, "edit_date": now()})
-        stored.api.pop("entities", None)
-        stored.api.update(self._entities("entities", text))
+        if (text is None) == (caption is None):
+            raise SandboxError("an edit changes either the text or the caption")
+        key, entities_key, new = ("text", "entities", text) if caption is None else ("caption", "caption_entities",
+                                                                                     caption)
+        editable = "text" in stored.api if key == "text" else any(kind in stored.api for kind in CAPTIONED_KINDS)
+        if stored.from_bot or not editable:
+            what = "text message" if key == "text" else "photo, video, GIF, voice note, audio or document"
+            raise SandboxError(f"message {message_id} in chat {chat_id} is not a person's {what}")
+        if not new:
+            raise SandboxError(f"the edited {key} is empty")
+        stored.api.update({key: new, "edit_date": now()})
+        stored.api.pop(entities_key, None)
+        stored.api.update(self._entities(entities_key, new))
         self._touch(stored)
         self._deliver("edited_message", stored)
         return stored.view()
@@ -746,22 +772,69 @@ class World:
         if writing and member["status"] == "restricted" and not member["can_send_messages"]:
             raise SandboxError(f"user {user_id} is restricted in group {chat_id} and may not send messages")
 
-    def _person_content(self, kind: str, text: str | None, caption: str | None) -> dict:
+    def _person_content(self, kind: str, text: str | None, caption: str | None, question: str | None = None,
+                        options: list[str] | None = None) -> dict:
         if kind not in MESSAGE_KINDS:
             raise SandboxError(f"kind must be one of {', '.join(MESSAGE_KINDS)}, not {kind!r}")
+        if (question is not None or options is not None) and kind != "poll":
+            raise SandboxError("only a poll has a question and options")
         if kind == "text":
             if not text or caption is not None:
                 raise SandboxError("a text message needs text (and has no caption)")
             return {"text": text, **self._entities("entities", text)}
         if text is not None:
             raise SandboxError(f"a {kind} message has no text; give a caption instead")
+        if kind == "poll":
+            if caption is not None:
+                raise SandboxError("a poll has no caption; give a question and options")
+            return {"poll": self._poll(question, options)}
+        if caption is not None and kind not in CAPTIONED_KINDS:
+            raise SandboxError(f"a {kind} has no caption")
         mime_type, data, fields = PERSON_MEDIA[kind]
         stored = self.store_file(data, kind, mime_type, fields.get("file_name"))
         media = {**stored.describe(), **fields}
         content: dict = {kind: [media] if kind == "photo" else media}
+        if kind == "animation":
+            content["document"] = {**stored.describe(), "file_name": fields["file_name"],
+                                   "mime_type": fields["mime_type"]}
         if caption:
             content.update({"caption": caption, **self._entities("caption_entities", caption)})
         return content
+
+    def _poll(self, question: str | None, options: list[str] | None) -> dict:
+        """A new regular poll as Telegram shows it in a Message: no votes yet, open, anonymous."""
+        within = lambda value, bounds: bounds[0] <= len(value) <= bounds[1]  # noqa: E731
+        if not isinstance(question, str) or not within(question, POLL_QUESTION_LENGTH):
+            raise SandboxError("a poll needs a question of %d-%d characters" % POLL_QUESTION_LENGTH)
+        if not isinstance(options, list) or not within(options, POLL_OPTIONS) or not all(
+                isinstance(option, str) and within(option, POLL_OPTION_LENGTH) for option in options):
+            raise SandboxError("a poll needs %d-%d options" % POLL_OPTIONS
+                               + ", each of %d-%d characters" % POLL_OPTION_LENGTH)
+        poll_id = str(self._next("poll") + 5_000_000_000_000_000)
+        return {"id": poll_id, "question": question,
+                "options": [{"persistent_id": f"{poll_id}-{index}", "text": option, "voter_count": 0}
+                            for index, option in enumerate(options)],
+                "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+                "allows_multiple_answers": False, "allows_revoting": True, "members_only": False}
+
+    @staticmethod
+    def _add_formatting(content: dict, entities: list[dict]) -> None:
+        """Formatting entities a person gave their text or caption, merged in offset order as Telegram sends them."""
+        key, entities_key = ("text", "entities") if "text" in content else ("caption", "caption_entities")
+        if key not in content:
+            raise SandboxError("entities format a text or a caption; this message has neither")
+        limit = utf16_length(content[key])
+        for entity in entities:
+            if not isinstance(entity, dict) or entity.get("type") not in FORMATTING_ENTITIES:
+                raise SandboxError(f"each entity needs a type out of {', '.join(FORMATTING_ENTITIES)}")
+            offset, length = entity.get("offset"), entity.get("length")
+            if not all(isinstance(n, int) and not isinstance(n, bool) for n in (offset, length)) \
+                    or offset < 0 or length < 1 or offset + length > limit:
+                raise SandboxError(f"entity {entity} must lie within the {key} ({limit} UTF-16 units)")
+            if entity["type"] == "text_link" and not isinstance(entity.get("url"), str):
+                raise SandboxError("a text_link entity needs a url")
+        merged = [*content.get(entities_key, []), *(copy.deepcopy(entity) for entity in entities)]
+        content[entities_key] = sorted(merged, key=lambda entity: (entity["offset"], -entity["length"]))
 
     def _entities(self, key: str, text: str) -> dict:
         """A command at the start and mentions of the bot, as Telegram marks them."""
@@ -863,7 +936,7 @@ class World:
         for stored in self._logs[chat_id]:
             api = stored.api
             who = "bot" if stored.from_bot else api["from"]["first_name"]
-            what = api.get("text") or api.get("caption") or next(
+            what = api.get("text") or api.get("caption") or api.get("poll", {}).get("question") or next(
                 (key for key in (*MESSAGE_KINDS, "new_chat_members", "left_chat_member") if key in api), "?")
             buttons = [b["text"] for row in (stored.reply_markup or {}).get("inline_keyboard", []) for b in row]
             flags = (" [deleted]" if stored.deleted else "") + (f" [buttons: {', '.join(buttons)}]" if buttons else "")

@@ -9,7 +9,7 @@ from typing import Optional
 
 from aiohttp import web
 from sqlalchemy import select
-from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommandScopeChat, BotCommandScopeDefault, Message, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -28,6 +28,7 @@ from bot.storage.models import Person, PersonRole
 from bot.telegram import handlers, registry
 from bot.telegram.context import APP_KEY, AppContext, app_of
 from bot.telegram.sending import send_replies
+from bot.telegram.words import has_words
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -73,6 +74,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.exception("could not apologise for update %s", update_id)
 
 
+class HasWords(filters.MessageFilter):
+    """Messages carrying a person's words (text, a caption, a poll, ...): each is screened."""
+
+    def filter(self, message: Message) -> bool:
+        return has_words(message)
+
+
+WORDS = HasWords(name="HasWords")
+
+
 def register_handlers(application: Application) -> None:
     for spec in registry.COMMANDS:
         application.add_handler(CommandHandler(spec.name, spec.callback))
@@ -82,9 +93,9 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, handlers.on_new_members))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.on_edited))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.on_unknown_command))
-    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, handlers.on_private_text))
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT, handlers.on_group_text))
-    application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.on_not_text))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & WORDS, handlers.on_private_message))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & WORDS, handlers.on_group_message))
+    application.add_handler(MessageHandler(~WORDS & ~filters.StatusUpdate.ALL, handlers.on_not_text))
     application.add_error_handler(on_error)
 
 

@@ -7,10 +7,11 @@ bottom list this module's part of the registry (``bot.telegram.registry``).
 from __future__ import annotations
 
 import logging
+import dataclasses
 from typing import Optional
 
 from telegram import ChatMemberUpdated, Message, Update
-from telegram.constants import ChatType, MessageEntityType, MessageLimit
+from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ContextTypes
 
 from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply, TurnResult, offers_a_person
@@ -38,6 +39,7 @@ from bot.telegram.context import AppContext, app_of
 from bot.telegram.notices import send_pending_notices
 from bot.telegram.paging import CLAIM_PREFIX, card_text, page
 from bot.telegram.sending import send_replies, send_reply
+from bot.telegram.words import Words, bounded, words_of
 
 log = logging.getLogger(__name__)
 
@@ -262,22 +264,51 @@ def addressed_text(message: Message, bot_username: str, bot_id: int) -> Optional
     return text.replace(f"@{bot_username}", "").strip() or "hello"
 
 
-def bounded(text: str) -> tuple[str, bool]:
-    """Text for the dialogue, cut to Telegram's own limit; True if it was cut."""
-    return text[:MessageLimit.MAX_TEXT_LENGTH], len(text) > MessageLimit.MAX_TEXT_LENGTH
+FORWARDED = ("That looks like a forwarded message. I can only respond to your own words, but if it worries you, "
+             "a peer supporter can help.")
+FORWARDED_REASON = "forwarded: someone else's words, so a concern rather than a crisis"
+
+
+async def screen_words(app: AppContext, words: Words) -> tuple[ParseResult, RiskAssessment]:
+    """The safety screen on a person's words. Forwarded words are not the sender's own,
+    so they are at most a concern: a peer supporter follows it up, without a crisis page."""
+    parse, risk = await app.conversation.screen(words.text)
+    if words.forwarded and risk.level != "none":
+        risk = dataclasses.replace(risk, level="concern", reasons=(FORWARDED_REASON, *risk.reasons))
+    return parse, risk
+
+
+def flag_if_concern(app: AppContext, caller: Caller, message: Message, words: Words, risk: RiskAssessment) -> None:
+    """Risk short of a crisis from someone who has joined becomes a follow-up task for a PSW."""
+    person = caller.person
+    if risk.level != "none" and not risk.is_crisis and person is not None and person.consented_at is not None:
+        app.conversation.flag_concern(person, chat_context(app, message), words.text, risk)
+
+
+def not_answered(words: Words) -> str:
+    """Why the bot does not answer words it has read (and screened)."""
+    if words.forwarded:
+        return FORWARDED
+    if words.kind in ("poll", "checklist"):
+        return (f"I read your {words.kind}, but I can't answer a {words.kind}. You can type to me, "
+                "or ask for a person at any time.")
+    return (f"I read the words with your {words.kind}, but I can only read text, not the {words.kind} itself. "
+            "You can type to me, or ask for a person at any time.")
 
 
 @guarded(ANYONE)
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Text, a caption or a poll in a private chat: screened before anything else; only typed words are answered."""
     app = app_of(context)
     message = update.effective_message
-    text, cut = bounded(message.text or "")
+    words = words_of(message)
+    text = words.text
     if not text.strip():
         await reply(update, context, [Reply("I didn't catch any words there. You can type to me, or ask for a person.")])
         return
-    parse, risk = await app.conversation.screen(text)
+    parse, risk = await screen_words(app, words)
     person = caller.person
-    if await relay_from_person(context, person, text, risk):
+    if await relay_from_person(context, person, words.labelled(), risk):
         return
     if risk.is_crisis:
         await handle_crisis(update, context, caller, text, risk)
@@ -287,18 +318,15 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
                                              "and ask for your OK.")])
         return
     app.escalations.heard_from(person.id)
-    if message.forward_origin is not None:
-        if risk.level != "none":
-            app.conversation.flag_concern(person, chat_context(app, message), text, risk)
-        await reply(update, context, [Reply(
-            "That looks like a forwarded message. I can only respond to your own words, but if it worries you, "
-            "a peer supporter can help.", PERSON_BUTTON)])
+    if not words.answerable:
+        flag_if_concern(app, caller, message, words, risk)
+        await reply(update, context, [Reply(not_answered(words), PERSON_BUTTON)])
         return
     if await relay_from_psw(context, caller, text):
         return
     if await flows.take_draft_answer(update, context, caller, parse):
         return
-    if cut:
+    if words.cut:
         await reply(update, context, [Reply("That's a long message, so I've read the first part. "
                                              "A peer supporter can read all of it if you ask for a person.")])
     if person.display_name is None and looks_like_a_name(parse, text):
@@ -348,30 +376,30 @@ async def relay_from_psw(context: ContextTypes.DEFAULT_TYPE, caller: Caller, tex
 
 
 def looks_like_a_name(parse: ParseResult, text: str) -> bool:
-    """A short answer to "what should we call you?", and nothing the person needs help with
-    (the screen has already ruled out a crisis; names can trip it to a concern: "Birdie")."""
+    """A short answer to "what should we call you?". The screen has already ruled out a
+    crisis, so the dialogue model's guess is not asked (it reads names such as "Birdie" or
+    "Marguerite" as moods or worse); only a typed "talk to a person" still escapes."""
     if clean_display_name(text) is None or len(text.split()) > 4:
         return False
-    return parse.intent not in ("request_human", "crisis", "checkin", "ask_coping", "inform_mood")
+    return parse.intent != "request_human"
 
 
 @guarded(ANYONE)
-async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """Every group message is screened; the bot speaks only when addressed (or for a crisis)."""
+async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Every group message with words is screened; the bot speaks only when addressed in typed
+    text (or for a crisis)."""
     app = app_of(context)
     message = update.effective_message
-    raw = bounded(message.text or "")[0]
-    _, risk = await app.conversation.screen(raw)
+    words = words_of(message)
+    _, risk = await screen_words(app, words)
     if risk.is_crisis:
-        await handle_crisis(update, context, caller, raw, risk)
+        await handle_crisis(update, context, caller, words.text, risk)
         return
-    consented = caller.person is not None and caller.person.consented_at is not None
-    text = addressed_text(message, context.bot.username, context.bot.id)
+    text = addressed_text(message, context.bot.username, context.bot.id) if words.answerable else None
     if text is None:
-        if consented and risk.level == "concern":
-            app.conversation.flag_concern(caller.person, chat_context(app, message), raw, risk)
+        flag_if_concern(app, caller, message, words, risk)
         return
-    if not consented:
+    if caller.person is None or caller.person.consented_at is None:
         await message.reply_text(f"Hi! To talk with me, please open a private chat first: {start_link(context)}")
         return
     group = app.groups.ensure(message.chat.id, message.chat.title or "")
@@ -381,13 +409,17 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE, call
 
 @guarded(ANYONE)
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """Edits are screened like new messages (risk can be added in an edit), but not re-answered."""
-    text = update.effective_message.text or update.effective_message.caption or ""
-    if text.strip():
-        _, risk = await app_of(context).conversation.screen(bounded(text)[0])
+    """Edits of text or a caption are screened like new messages (risk can be added in an edit),
+    but not re-answered."""
+    message = update.effective_message
+    words = words_of(message)
+    if words.text.strip():
+        app = app_of(context)
+        _, risk = await screen_words(app, words)
         if risk.is_crisis:
-            await handle_crisis(update, context, caller, text, risk)
+            await handle_crisis(update, context, caller, words.text, risk)
             return
+        flag_if_concern(app, caller, message, words, risk)
     if update.effective_chat.type == ChatType.PRIVATE:
         await reply(update, context, [Reply(
             "I noticed you edited a message. I read each message once, so if you meant something different, "
@@ -396,6 +428,7 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
 
 @guarded(ANYONE)
 async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A sticker, or a photo, voice note, ... without words (those with words go to the handlers above)."""
     if update.effective_chat.type != ChatType.PRIVATE:
         return
     await reply(update, context, [Reply(
