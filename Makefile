@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-DEPS_HASH := $(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+DEPS_HASH := $(shell cat pyproject.toml constraints.txt scripts/setup-venv.sh | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.deps-$(DEPS_HASH)
 
 # Rasa and TensorFlow are chatty; keep the set-up output readable.
@@ -35,5 +35,6 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
+	$(BIN)/python scripts/bench_screen.py --rounds 10
 	$(BIN)/python scripts/bench_escalation.py --runs 100
 	$(BIN)/python scripts/bench_fanout.py --people 1000 10000

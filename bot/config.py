@@ -123,6 +123,29 @@ class DialogueSettings(_Section):
     # With rasa_url: the database of the Rasa servers' SQL tracker store (default:
     # database.url), so /mydata and /forgetme reach the dialogue history.
     tracker_url: Optional[str] = None
+    # A turn or a parse taking longer than this counts as a failure of the dialogue
+    # engine: the safety screen goes on without it and the person is told honestly.
+    timeout_seconds: float = 3
+
+    _positive = validator("timeout_seconds", allow_reuse=True)(more_than_zero)
+
+    @property
+    def nlu_file(self) -> Path:
+        return self.project_dir / "data" / "nlu.yml"
+
+
+class SafetySettings(_Section):
+    """The safety screen's learned layer: what it is trained from."""
+
+    # Crisis and everyday lines (*.yaml) the sentence classifier learns from, besides
+    # the dialogue model's NLU data. Never the evaluation set.
+    training_dir: Path = Path("safety_data")
+
+    @validator("training_dir")
+    def _directory(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"directory {value} does not exist")
+        return value
 
 
 class RoleSettings(_Section):
@@ -277,6 +300,7 @@ class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
     dialogue: DialogueSettings = DialogueSettings()
+    safety: SafetySettings = SafetySettings()
     roles: RoleSettings = RoleSettings()
     escalation: EscalationSettings = EscalationSettings()
     sessions: SessionSettings = SessionSettings()

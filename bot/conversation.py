@@ -7,6 +7,7 @@ built in the order the dialogue model gave them.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,6 +34,17 @@ RECENT_MOOD = timedelta(hours=6)
 LOW_MOOD = 2
 TREND_LENGTH = 3
 CRISIS_PAYLOAD = "/crisis"
+ABOUT_OTHERS = "about someone else at risk, not the writer"
+# Said by the application itself when the crisis is about someone else (the
+# dialogue model's crisis words speak to the writer), or when the dialogue
+# engine has failed: the crisis path never depends on the model being up.
+OWN_CRISIS_WORDS = ("Thank you for telling me. I'm a bot, so I can't keep you safe on my own, but I'm letting a "
+                    "peer supporter know right now. If you're in danger or might act on these thoughts, please "
+                    "contact one of these services straight away.")
+OTHERS_CRISIS_WORDS = ("Thank you for telling me; it sounds like someone you care about may be in danger. I'm a bot, "
+                       "so I can't reach them myself, but I'm letting a peer supporter know now. If they are in "
+                       "immediate danger, please call the emergency number below. These services can also help "
+                       "you support them, and you, right now.")
 STATE_CHANGING = ("record_checkin", "escalate", "coping_feedback")
 
 Button = tuple[str, str]  # (title, callback data)
@@ -105,9 +117,10 @@ def format_session(session: UpcomingSession, with_rsvp: bool = True) -> str:
 class ConversationService:
     def __init__(self, engine: DialogueEngine, checkins: CheckInService, coping: CopingService,
                  escalations: EscalationService, sessions: SessionService, crisis: CrisisDirectory,
-                 screen: SafetyScreen) -> None:
+                 screen: SafetyScreen, engine_timeout: float = 3.0) -> None:
         self.engine = engine
         self.safety = screen
+        self.engine_timeout = engine_timeout
         self.checkins = checkins
         self.coping = coping
         self.escalations = escalations
@@ -119,17 +132,33 @@ class ConversationService:
         return conversation_id(chat.chat_id, person.telegram_user_id, chat.private)
 
     async def screen(self, text: str) -> tuple[ParseResult, RiskAssessment]:
-        """The safety screen, run on every incoming text before anything else."""
-        parse = await self.engine.parse(text)
-        return parse, self.safety.assess(text, parse)
+        """The safety screen, run on every incoming text before anything else; without
+        a working dialogue engine the parse reads as "no intent"."""
+        parse, risk = await self.safety.screen(text, self.engine.parse, self.engine_timeout)
+        return parse or ParseResult(text, None, 0.0, {}), risk
 
     async def respond(self, person: Person, chat: ChatContext, text: str,
                       risk: Optional[RiskAssessment] = None) -> TurnResult:
         """The bot's turn. On a crisis the dialogue is steered to its crisis response
-        whatever intent it would have guessed, since the screen may see more than the model."""
-        spoken = CRISIS_PAYLOAD if risk is not None and risk.is_crisis else text
-        turn = await self.engine.handle(self.conversation_for(person, chat), spoken)
+        whatever intent it would have guessed, since the screen may see more than the model;
+        a crisis about someone else, or one the engine fails to answer, gets the
+        application's own crisis turn, so contacts and a page never wait on the model."""
+        if risk is not None and risk.is_crisis:
+            return self.execute(person, chat, await self._crisis_turn(person, chat, risk), text, risk)
+        turn = await self.engine.handle(self.conversation_for(person, chat), text)
         return self.execute(person, chat, turn, text, risk)
+
+    async def _crisis_turn(self, person: Person, chat: ChatContext, risk: RiskAssessment) -> BotTurn:
+        if not risk.about_others:
+            try:
+                return await asyncio.wait_for(self.engine.handle(self.conversation_for(person, chat), CRISIS_PAYLOAD),
+                                              self.engine_timeout)
+            except Exception as exc:  # the engine failed: the crisis path goes on without it
+                log.warning("dialogue engine failed on a crisis turn (%s); using the built-in one",
+                            type(exc).__name__)
+        words = OTHERS_CRISIS_WORDS if risk.about_others else OWN_CRISIS_WORDS
+        return BotTurn((BotMessage(words), Directive("escalate", {"priority": "urgent", "reason": "crisis"}),
+                        Directive("crisis_contacts")))
 
     def flag_concern(self, person: Person, chat: ChatContext, text: str, risk: RiskAssessment) -> int:
         """A concern becomes a non-urgent follow-up task for a PSW (one open per person)."""
@@ -174,6 +203,8 @@ class ConversationService:
                 return [self.escalations.create(person.id, "low", "low_mood", group_id=chat.group_id)]
         elif directive.name == "escalate":
             reasons = list(risk.reasons) if risk is not None and risk.reasons else [params["reason"]]
+            if risk is not None and risk.about_others:
+                reasons.insert(0, ABOUT_OTHERS)
             private = str(person.telegram_user_id)
             return [self.escalations.create(person.id, params["priority"], params["reason"], group_id=chat.group_id,
                                             conversation_id=private, trigger_text=text, reasons=reasons)]

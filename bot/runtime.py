@@ -23,7 +23,6 @@ from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.factory import open_engine
-from bot.safety.lexicon import RiskLexicon
 from bot.scheduler import Scheduler
 from bot.safety.screen import SafetyScreen
 from bot.services.checkins import CheckInService
@@ -57,9 +56,9 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
     coping.seed(content.coping_strategies)
     checkins = CheckInService(db)
     escalations = EscalationService(db, settings.escalation, settings.service.default_timezone)
-    screen = SafetyScreen(RiskLexicon.load(content.risk_lexicon))
-    conversation = ConversationService(engine, checkins, coping, escalations, SessionService(db),
-                                       CrisisDirectory.load(content.crisis_resources), screen)
+    conversation = ConversationService(
+        engine, checkins, coping, escalations, SessionService(db), CrisisDirectory.load(content.crisis_resources),
+        SafetyScreen.load(settings), settings.dialogue.timeout_seconds)
     people = PeopleService(db, settings.roles.bootstrap_coordinators, timedelta(hours=settings.roles.invite_expiry_hours))
     sessions = settings.sessions
     reminders = ReminderService(db, sessions.reminder_offsets_minutes,

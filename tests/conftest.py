@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.dialogue.engine import DialogueEngine
@@ -96,8 +96,21 @@ SERVER_START_TIMEOUT = 240
 
 @pytest.fixture(scope="session")
 def dialogue_model() -> Path:
+    """The Rasa model, and the safety classifier every running bot loads beside it."""
+    from bot.safety import classifier
+
     path, _ = train_if_changed(RASA_PROJECT, RASA_PROJECT / "models")
+    classifier.train_if_changed(RASA_PROJECT / "models", RASA_PROJECT / "data" / "nlu.yml", PROJECT_ROOT / "safety_data")
     return path
+
+
+@pytest.fixture(scope="session")
+def safety_screen(dialogue_model: Path):
+    """The screen as the bot loads it: lexicon, sentence encoder and trained classifier."""
+    from bot.config import load_settings
+    from bot.safety.screen import SafetyScreen
+
+    return SafetyScreen.load(load_settings(environ={}))
 
 
 @pytest.fixture(scope="session")
@@ -267,6 +280,23 @@ class World:
         except TimeoutError:
             return True
         return False
+
+
+def escalations(world) -> list:
+    """Every case in the world's database, oldest first."""
+    from bot.storage.models import Escalation
+
+    with world.db.session() as session:
+        return list(session.execute(select(Escalation).order_by(Escalation.id)).scalars())
+
+
+def events(world, escalation_id: int) -> list[str]:
+    """The audit trail of one case, in order."""
+    from bot.storage.models import EscalationEvent
+
+    with world.db.session() as session:
+        return list(session.execute(select(EscalationEvent.event).where(
+            EscalationEvent.escalation_id == escalation_id).order_by(EscalationEvent.id)).scalars())
 
 
 def button_data(message: dict, title: str) -> str:

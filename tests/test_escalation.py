@@ -8,20 +8,9 @@ import threading
 from sqlalchemy import select
 
 from bot.storage.models import Escalation, EscalationEvent
-from conftest import fresh_sandbox, running_bot, titles
+from conftest import escalations, events, fresh_sandbox, running_bot, titles
 
 CRISIS = "I want to end it all"
-
-
-def escalations(world) -> list[Escalation]:
-    with world.db.session() as session:
-        return list(session.execute(select(Escalation).order_by(Escalation.id)).scalars())
-
-
-def events(world, escalation_id: int) -> list[str]:
-    with world.db.session() as session:
-        return list(session.execute(select(EscalationEvent.event).where(
-            EscalationEvent.escalation_id == escalation_id).order_by(EscalationEvent.id)).scalars())
 
 
 def staff(world, name: str, role: str = "psw", on_duty: bool = True) -> dict:

@@ -96,4 +96,5 @@ def test_peerbot_classify_prints_intent_and_risk_per_line():
     assert records[0]["risk"] == "crisis" and records[0]["intent"] == "crisis"
     assert records[1]["risk"] == "none"
     assert records[2]["intent"] == "bot_challenge"
-    assert all(set(r) == {"text", "intent", "confidence", "risk"} for r in records)
+    assert all(set(r) == {"text", "intent", "confidence", "risk", "reasons"} for r in records)
+    assert records[0]["reasons"] and records[1]["reasons"] == []

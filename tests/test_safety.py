@@ -101,3 +101,71 @@ async def test_the_hard_negative_idioms_stay_none_with_model_and_lexicon_togethe
         if assessment.level != "none":
             flagged[text] = assessment.reasons
     assert flagged == {}
+
+
+# --- Disguised words, long messages, third parties (lexicon and normalisation) -------------
+
+DISGUISED_CRISES = [
+    "i want to k1ll mys3lf",                 # leetspeak
+    "k i l l m y s e l f",                   # spaced-out letters
+    "i want to d\u200bie",                   # a zero-width space inside the word
+    "i just want to diiiiie",                # stretched letters
+    "\U0001d5c2 \U0001d5ba\U0001d5c7\U0001d5cd to end it all",  # "fancy font" letters
+    "💊💊💊 took all of them 👋",             # emoji standing for the means
+]
+
+
+@pytest.mark.parametrize("text", DISGUISED_CRISES)
+def test_disguised_risk_words_are_still_read_as_a_crisis(text):
+    assert SCREEN.read(text).level == "crisis", text
+
+
+@pytest.mark.parametrize("text", [
+    "I took 40 co-codamol an hour ago",
+    "my self harm has got worse since last week, needed stitches",
+    "waiting at the platform for the fast train and I'm not getting on it",
+    "goodbye everyone, forever",
+    "I just want to end the pain",
+    "I want to disappear forever",
+])
+def test_plainly_stated_means_and_farewells_are_a_crisis(text):
+    assert SCREEN.read(text).level == "crisis", text
+
+
+@pytest.mark.parametrize("text", [
+    "took my tablets as usual",
+    "took 2 paracetamol for my headache",
+    "cut myself on the rotary cutter lol",
+    "watching Suicide Squad tonight",
+    "going to end the day with a bath",
+    "I feel safer in this group than anywhere",
+])
+def test_everyday_talk_of_medicines_tools_titles_and_endings_stays_none(text):
+    assert SCREEN.read(text).level == "none", SCREEN.read(text).reasons
+
+
+def test_a_disclosure_after_a_paragraph_of_news_counts_in_full():
+    news = ("Lovely walk today, the dog got absolutely filthy in the woods. Bought some new wool for the "
+            "blanket and had a scone at the cafe. Not sure about thursday yet. ")
+    alone = SCREEN.read("I want to kill myself")
+    late = SCREEN.read(news + "I want to kill myself")
+    assert alone.level == late.level == "crisis"
+
+
+def test_a_negation_in_an_earlier_sentence_does_not_soften_a_later_disclosure():
+    assert SCREEN.read("Not sure I'll make it thursday. I want to kill myself").level == "crisis"
+
+
+def test_risk_to_someone_else_is_a_crisis_about_them():
+    risk = SCREEN.read("my friend says she's going to kill herself tonight")
+    assert risk.is_crisis and risk.about_others
+
+
+def test_a_writer_at_risk_as_well_as_a_friend_is_not_only_about_others():
+    risk = SCREEN.read("my mate wants to kill himself and honestly I want to kill myself too")
+    assert risk.is_crisis and not risk.about_others
+
+
+def test_the_model_alone_makes_a_single_word_a_concern_not_a_crisis():
+    assert SCREEN.assess("Birdie", neutral("Birdie", crisis_confidence=0.9)).level == "concern"
+    assert SCREEN.assess("kms", neutral("kms", crisis_confidence=0.9)).level == "crisis"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.storage.models import CheckIn, CopingOffer, Group, Person, PersonRole, ProcessedUpdate
@@ -58,6 +59,17 @@ async def test_consent_then_a_chosen_name_completes_onboarding(world):
     with world.db.session() as session:
         person = session.execute(select(Person)).scalar_one()
     assert person.display_name == "Birdie" and person.consented_at is not None
+
+
+@pytest.mark.parametrize("name", ["Marguerite", "Riley08"])
+async def test_a_name_the_dialogue_model_reads_as_a_mood_is_still_taken_as_the_name(world, name):
+    user = world.sandbox.add_user("Robin")
+    notice = await world.say(user, "/start")
+    await world.press(user, notice, "Yes, I agree")
+    welcome = await world.say(user, name)
+    assert f"Thanks, {name}" in welcome["text"]
+    with world.db.session() as session:
+        assert session.execute(select(Person.display_name)).scalar_one() == name
 
 
 async def test_a_group_invite_link_joins_the_group_after_consent(world):

@@ -7,6 +7,7 @@ from bot.cli import (  # noqa: F401  (each registers its subcommands)
     db_commands,
     dialogue_commands,
     report_commands,
+    safety_commands,
     session_commands,
 )
 from bot.cli.app import cli, main

@@ -9,27 +9,38 @@ import click
 
 from bot.cli.app import cli, current_settings
 from bot.dialogue.model import ModelError, train_if_changed
+from bot.safety.classifier import ClassifierMissing
+from bot.safety.encoder import EncoderUnavailable
+
+SCREEN_ERRORS = (ModelError, ClassifierMissing, EncoderUnavailable)
 
 
 @cli.command("train")
-@click.option("--force", is_flag=True, help="Train even if the project has not changed.")
+@click.option("--force", is_flag=True, help="Train even if the training data has not changed.")
 def train(force: bool) -> None:
-    """Train the Rasa model if rasa_project/ changed since the last training."""
-    dialogue = current_settings().dialogue
+    """Train the Rasa model and the safety screen's classifier, each only if its data changed."""
+    from bot.safety import classifier
+
+    settings = current_settings()
+    dialogue = settings.dialogue
     try:
         path, trained = train_if_changed(dialogue.project_dir, dialogue.model_dir, force=force)
-    except ModelError as exc:
+        click.echo(f"{'trained' if trained else 'up to date'}: {path}")
+        screen, summary = classifier.train_if_changed(dialogue.model_dir, dialogue.nlu_file,
+                                                      settings.safety.training_dir, force=force)
+    except SCREEN_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{'trained' if trained else 'up to date'}: {path}")
+    click.echo(f"{'trained' if summary else 'up to date'}: {screen}")
+    if summary:
+        click.echo(f"  safety classifier, cross-validated on its training data: {json.dumps(summary)}")
 
 
 async def _classify_lines(lines) -> None:
     from bot.dialogue.factory import open_engine
-    from bot.safety.lexicon import RiskLexicon
     from bot.safety.screen import SafetyScreen
 
     settings = current_settings()
-    screen = SafetyScreen(RiskLexicon.load(settings.content.risk_lexicon))
+    screen = SafetyScreen.load(settings)
     engine = open_engine(settings)
     try:
         for line in lines:
@@ -39,7 +50,7 @@ async def _classify_lines(lines) -> None:
             parse = await engine.parse(message)
             risk = screen.assess(message, parse)
             record = {"text": message, "intent": parse.intent, "confidence": round(parse.confidence, 4),
-                      "risk": risk.level}
+                      "risk": risk.level, "reasons": list(risk.reasons)}
             click.echo(json.dumps(record, ensure_ascii=False))
     finally:
         await engine.close()
@@ -53,5 +64,5 @@ def classify() -> None:
     """
     try:
         asyncio.run(_classify_lines(sys.stdin))
-    except ModelError as exc:
+    except SCREEN_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc

@@ -1,5 +1,10 @@
 """The curated risk lexicon (config/risk_lexicon.yaml): phrases that make a message
-a crisis or a concern on their own, with idioms blanked out and negation handled."""
+a crisis or a concern on their own, with idioms blanked out and negation handled.
+
+It needs no model, so it still works when the dialogue engine is slow or down.
+Each message is read in several forms (``normalise.forms``) so that spacing,
+leetspeak, invisible characters, stretched letters and emoji do not hide a phrase.
+"""
 from __future__ import annotations
 
 import re
@@ -7,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from bot.safety.normalise import forms
 
 LEVELS = ("none", "concern", "crisis")
 NEGATION_WINDOW = 25  # characters before a match in which a negation softens it
@@ -17,6 +24,7 @@ class Category:
     name: str
     level: str
     patterns: tuple[re.Pattern, ...]
+    about_others: bool = False  # the risk is to someone else (a friend, a neighbour)
 
 
 @dataclass(frozen=True)
@@ -24,11 +32,7 @@ class LexiconMatch:
     category: str
     level: str
     phrase: str
-
-
-def normalise(text: str) -> str:
-    """Lower case, straight apostrophes, single spaces: the form the patterns expect."""
-    return " ".join(text.lower().replace("\u2019", "'").replace("\u2018", "'").split())
+    about_others: bool = False
 
 
 class RiskLexicon:
@@ -46,7 +50,8 @@ class RiskLexicon:
             if entry["level"] not in LEVELS[1:]:
                 raise ValueError(f"{path}: category {name}: level must be concern or crisis")
             categories.append(Category(name, entry["level"],
-                                       tuple(re.compile(p, re.IGNORECASE) for p in entry["patterns"])))
+                                       tuple(re.compile(p, re.IGNORECASE) for p in entry["patterns"]),
+                                       bool(entry.get("about_others", False))))
         idioms = [re.compile(p, re.IGNORECASE) for p in data.get("idioms") or ()]
         return cls(categories, idioms, list(data.get("negations") or ()))
 
@@ -59,17 +64,28 @@ class RiskLexicon:
         return bool(self.negation.search(text[max(0, start - NEGATION_WINDOW):start]))
 
     def matches(self, text: str) -> list[LexiconMatch]:
-        """Every category that matches, a negated crisis phrase counting as a concern."""
-        clean = self.blank_idioms(normalise(text))
-        found = []
-        for category in self.categories:
-            for pattern in category.patterns:
-                match = pattern.search(clean)
+        """Every category that matches in any form of the text, a negated crisis phrase
+        counting as a concern."""
+        found: dict[str, LexiconMatch] = {}
+        for form in forms(text):
+            clean = self.blank_idioms(form)
+            for category in self.categories:
+                match = self._first(category, clean)
                 if match is None:
                     continue
                 level = category.level
                 if level == "crisis" and self.negated(clean, match.start()):
                     level = "concern"
-                found.append(LexiconMatch(category.name, level, match.group(0).strip()))
-                break
-        return found
+                earlier = found.get(category.name)
+                if earlier is None or LEVELS.index(level) > LEVELS.index(earlier.level):
+                    found[category.name] = LexiconMatch(category.name, level, match.group(0).strip(),
+                                                        category.about_others)
+        return list(found.values())
+
+    @staticmethod
+    def _first(category: Category, text: str) -> re.Match | None:
+        for pattern in category.patterns:
+            match = pattern.search(text)
+            if match is not None:
+                return match
+        return None

@@ -1,22 +1,44 @@
 """The risk decision: ``none``, ``concern`` or ``crisis``, with the reasons.
 
-Two layers: the dialogue model's ``crisis`` intent and its confidence (read
-from the full ranking, so a guess below the fallback threshold still counts),
-and the curated lexicon (config/risk_lexicon.yaml). The lexicon may raise the
-model's decision but never lower it. The running bot and ``peerbot classify``
-use the same ``SafetyScreen``, so the command line shows what the bot does.
+Three layers, each able to raise the level and none able to lower it:
+
+1. the curated lexicon (config/risk_lexicon.yaml), read in several
+   de-obfuscated forms;
+2. a classifier over sentence embeddings (``classifier.py``), trained on
+   wording far beyond the lexicon's;
+3. the dialogue model's ``crisis`` intent and its confidence (read from the
+   full ranking, so a guess below the fallback threshold still counts).
+
+The first two need no dialogue model, so they run first and on their own
+(``read``): a slow or dead Rasa never costs a person in crisis their screen.
+Long messages are read whole and part by part (``segments.parts``), taking the
+highest level, so a disclosure after a paragraph of news counts in full. The
+running bot, ``peerbot classify`` and ``peerbot eval-safety`` use this one
+``SafetyScreen``, so the command line shows what the bot does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Awaitable, Callable, Optional
 
+from bot.config import Settings
 from bot.dialogue.engine import ParseResult
-from bot.safety.lexicon import LEVELS, RiskLexicon
+from bot.safety.classifier import RiskClassifier, load_current
+from bot.safety.encoder import SentenceEncoder
+from bot.safety.lexicon import LEVELS, LexiconMatch, RiskLexicon
+from bot.safety.normalise import readable
+from bot.safety.segments import MIN_WORDS, parts
+
+log = logging.getLogger(__name__)
 
 CRISIS_INTENT = "crisis"
 # Confidence of the crisis intent at which a message is treated as a crisis,
 # and the lower level at which it is a concern a human should look at. Set
-# from the held-out evaluation (tests/test_nlu_quality.py): recall first.
+# from the held-out NLU file (tests/test_nlu_quality.py): recall first.
 CRISIS_THRESHOLD = 0.5
 CONCERN_THRESHOLD = 0.25
 
@@ -25,15 +47,40 @@ CONCERN_THRESHOLD = 0.25
 class RiskAssessment:
     level: str
     reasons: tuple[str, ...] = ()
+    # The words are about someone else at risk (a friend, a neighbour), not the writer.
+    about_others: bool = False
 
     @property
     def is_crisis(self) -> bool:
         return self.level == "crisis"
 
 
+def highest(*assessments: RiskAssessment) -> RiskAssessment:
+    """The combined view: the highest level, every reason, and "about someone else"
+    only when no first-person crisis was seen."""
+    level = max((a.level for a in assessments), key=LEVELS.index, default="none")
+    reasons = tuple(dict.fromkeys(r for a in assessments for r in a.reasons))
+    crises = [a for a in assessments if a.level == "crisis"]
+    about_others = bool(crises) and all(a.about_others for a in crises if a.reasons and
+                                        all(r.startswith("lexicon:") for r in a.reasons))
+    return RiskAssessment(level, reasons, about_others and _only_others(assessments))
+
+
+def _only_others(assessments: tuple[RiskAssessment, ...]) -> bool:
+    """A third-party match means the message is about someone else, unless the lexicon
+    also saw a first-person crisis (then it is about the writer too)."""
+    lexicon = [a for a in assessments if a.reasons and a.reasons[0].startswith("lexicon:")]
+    return any(a.about_others for a in lexicon) and not any(
+        a.level == "crisis" and not a.about_others for a in lexicon)
+
+
 def assess(parse: ParseResult) -> RiskAssessment:
-    """The dialogue model's view alone."""
+    """The dialogue model's view alone. On a single word ("Birdie") the model's character
+    n-grams are guesswork, so alone it can raise one only to a concern; single-word
+    crises ("kms", "suicidal") are the lexicon's."""
     confidence = parse.confidence_of(CRISIS_INTENT)
+    if confidence >= CRISIS_THRESHOLD and len(parse.text.split()) < MIN_WORDS:
+        return RiskAssessment("concern", (f"model: crisis intent {confidence:.2f} on a single word",))
     if confidence >= CRISIS_THRESHOLD:
         return RiskAssessment("crisis", (f"model: crisis intent {confidence:.2f}",))
     if confidence >= CONCERN_THRESHOLD:
@@ -41,13 +88,87 @@ def assess(parse: ParseResult) -> RiskAssessment:
     return RiskAssessment("none")
 
 
-class SafetyScreen:
-    def __init__(self, lexicon: RiskLexicon) -> None:
-        self.lexicon = lexicon
+def from_lexicon(match: LexiconMatch) -> RiskAssessment:
+    return RiskAssessment(match.level, (f"lexicon: {match.category.replace('_', ' ')} ({match.phrase!r})",),
+                          match.about_others)
 
-    def assess(self, text: str, parse: ParseResult) -> RiskAssessment:
-        model = assess(parse)
-        matches = self.lexicon.matches(text)
-        level = max([model.level, *(m.level for m in matches)], key=LEVELS.index)
-        reasons = model.reasons + tuple(f"lexicon: {m.category.replace('_', ' ')} ({m.phrase!r})" for m in matches)
-        return RiskAssessment(level, reasons)
+
+@functools.lru_cache(maxsize=1)
+def shared_encoder() -> SentenceEncoder:
+    """One encoder per process: it is read-only, and loading it costs about a second."""
+    return SentenceEncoder.load()
+
+
+class EmbeddingLayer:
+    """The sentence encoder and the risk classifier, used together."""
+
+    def __init__(self, encoder: SentenceEncoder, classifier: RiskClassifier) -> None:
+        self.encoder = encoder
+        self.classifier = classifier
+
+    @classmethod
+    def load(cls, model_dir: Path, nlu_file: Path, training_dir: Path) -> "EmbeddingLayer":
+        return cls(shared_encoder(), load_current(model_dir, nlu_file, training_dir))
+
+    def assess(self, texts: list[str]) -> RiskAssessment:
+        """The highest score over the texts (the whole message and its parts). A single
+        word ("Kim", "ok") carries too little for a sentence model and scores at random,
+        so one-word texts are left to the lexicon and the dialogue model."""
+        texts = [t for t in texts if len(t.split()) >= MIN_WORDS]
+        if not texts:
+            return RiskAssessment("none")
+        scores = self.classifier.scores(self.encoder.encode(texts))
+        best = int(scores.argmax())
+        score = float(scores[best])
+        where = "" if best == 0 else f" in the part {texts[best][:60]!r}"
+        if score >= self.classifier.crisis_threshold:
+            return RiskAssessment("crisis", (f"classifier: crisis {score:.2f}{where}",))
+        if score >= self.classifier.concern_threshold:
+            return RiskAssessment("concern", (f"classifier: possible crisis {score:.2f}{where}",))
+        return RiskAssessment("none")
+
+
+class SafetyScreen:
+    def __init__(self, lexicon: RiskLexicon, embedding: Optional[EmbeddingLayer] = None) -> None:
+        self.lexicon = lexicon
+        self.embedding = embedding
+
+    @classmethod
+    def load(cls, settings: Settings) -> "SafetyScreen":
+        """Every layer; raises ClassifierMissing (run `peerbot train`) or EncoderUnavailable."""
+        dialogue = settings.dialogue
+        return cls(RiskLexicon.load(settings.content.risk_lexicon),
+                   EmbeddingLayer.load(dialogue.model_dir, dialogue.nlu_file, settings.safety.training_dir))
+
+    def read(self, text: str) -> RiskAssessment:
+        """The layers that need no dialogue model, on the whole message and each of its parts.
+        CPU-bound (the encoder), so the bot runs it in a worker thread."""
+        pieces = [text, *parts(text)]
+        found = [from_lexicon(m) for piece in pieces for m in self.lexicon.matches(piece)]
+        if self.embedding is not None:
+            found.append(self.embedding.assess([readable(p) for p in pieces]))
+        return highest(*found)
+
+    def combine(self, own: RiskAssessment, parse: Optional[ParseResult]) -> RiskAssessment:
+        """Add the dialogue model's view, when there is one (None: the engine failed)."""
+        if parse is None:
+            return replace(own, reasons=own.reasons + ("dialogue model unavailable: screened without it",))
+        return highest(own, assess(parse))
+
+    def assess(self, text: str, parse: Optional[ParseResult]) -> RiskAssessment:
+        return self.combine(self.read(text), parse)
+
+    async def screen(self, text: str, parser: Optional[Callable[[str], Awaitable[ParseResult]]],
+                     timeout: float) -> tuple[Optional[ParseResult], RiskAssessment]:
+        """Every layer, as the bot runs them: the model-free ones in a worker thread while
+        the dialogue engine parses, so the screen costs little more than the parse. When
+        the engine fails, or is slower than ``timeout``, the screen goes on without it
+        (the parse is then None)."""
+        own = asyncio.create_task(asyncio.to_thread(self.read, text))
+        parse = None
+        if parser is not None:
+            try:
+                parse = await asyncio.wait_for(parser(text), timeout)
+            except Exception as exc:  # any failure of the engine: the screen must not depend on it
+                log.warning("dialogue engine failed to parse (%s); screening without it", type(exc).__name__)
+        return parse, self.combine(await own, parse)

