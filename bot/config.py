@@ -81,6 +81,16 @@ class TelegramSettings(_Section):
     webhook_secret: Optional[str] = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # An update being handled is leased to its worker for this long; after a crash it
+    # is handled again once the lease has run out.
+    handling_lease_seconds: float = 20
+    # Handling that fails this many times quarantines the update (logged, skipped).
+    max_attempts: int = 3
+    # Beyond this many updates a minute from one person, theirs wait behind everyone else's.
+    flood_per_minute: int = 20
+
+    _positive = validator("handling_lease_seconds", "max_attempts", "flood_per_minute",
+                          allow_reuse=True)(more_than_zero)
 
     @validator("base_url", "webhook_url")
     def _http_url(cls, value: Optional[str]) -> Optional[str]:
@@ -99,6 +109,19 @@ class TelegramSettings(_Section):
     def _port(cls, value: int) -> int:
         if not 1 <= value <= 65535:
             raise ValueError("must be a TCP port between 1 and 65535")
+        return value
+
+
+class MonitoringSettings(_Section):
+    """Where /healthz, /readyz and /metrics (Prometheus) are served; port 0 turns them off."""
+
+    listen: str = "127.0.0.1"
+    port: int = 9464
+
+    @validator("port")
+    def _port(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError("must be a TCP port between 1 and 65535, or 0 for off")
         return value
 
 
@@ -199,9 +222,11 @@ class EscalationSettings(_Section):
     unanswered_offer_minutes: float = 60
     support_hours: str = "Monday to Friday, 9am to 5pm"
     rota: list[RotaShift] = []
+    # A crisis unclaimed this long logs a CRITICAL alert line every minute (for log-based alerting).
+    alert_after_minutes: float = 15
 
     _positive = validator("repage_after_minutes", "check_interval_seconds", "caseload_cap",
-                          "unanswered_offer_minutes", allow_reuse=True)(more_than_zero)
+                          "unanswered_offer_minutes", "alert_after_minutes", allow_reuse=True)(more_than_zero)
 
 
 class SessionSettings(_Section):
@@ -298,6 +323,7 @@ class LoggingSettings(_Section):
 class Settings(_Section):
     service: ServiceSettings = ServiceSettings()
     telegram: TelegramSettings = TelegramSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     database: DatabaseSettings = DatabaseSettings()
     dialogue: DialogueSettings = DialogueSettings()
     safety: SafetySettings = SafetySettings()

@@ -7,15 +7,17 @@ built in the order the dialogue model gave them.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
+from bot.dialogue import contract
 from bot.dialogue.contract import BotMessage, BotTurn, Directive
 from bot.dialogue.engine import DialogueEngine, ParseResult, conversation_id
+from bot.dialogue.guarded import EngineUnavailable
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.crisis import CrisisDirectory
@@ -34,6 +36,18 @@ RECENT_MOOD = timedelta(hours=6)
 LOW_MOOD = 2
 TREND_LENGTH = 3
 CRISIS_PAYLOAD = "/crisis"
+REQUEST_PAYLOAD = "/request_human"
+# A request for a person, recognised without the dialogue model (when it is down).
+REQUEST_WORDS = re.compile(
+    r"\b(talk|speak|chat|get through)\s+(to|with)\s+(a|an|some|the|real|actual)?\s*(real\s+)?"
+    r"(person|human|someone|somebody|peer supporter|psw|staff|worker)\b|\breal person\b|\bhuman please\b",
+    re.IGNORECASE)
+REQUEST_WORDS_WITHOUT_ENGINE = ("I've asked a peer supporter to get in touch with you here. I'm having some "
+                                "trouble on my side right now, so a person may take a little longer than usual.")
+NOT_UNDERSTANDING = ("I'm sorry, I'm having trouble understanding messages right now. A peer supporter can "
+                     "help: press the button or type \"talk to a person\". If you need help now, the contacts "
+                     "in /help are there day and night.")
+FAILED_TURNS_FOR_FOLLOW_UP = 2
 ABOUT_OTHERS = "about someone else at risk, not the writer"
 # Said by the application itself when the crisis is about someone else (the
 # dialogue model's crisis words speak to the writer), or when the dialogue
@@ -65,6 +79,9 @@ class ChatContext:
     chat_id: int
     private: bool
     group_id: Optional[int] = None
+    # The message being answered ("chat:message"): a case it raises is raised once,
+    # however often the message is handled (Telegram re-delivers after a crash).
+    source: Optional[str] = None
 
 
 @dataclass
@@ -77,7 +94,7 @@ class TurnResult:
 
 def offers_a_person(replies: list[Reply]) -> bool:
     """Whether these replies offer the person a human (a "Talk to a person" button)."""
-    return any(data == RASA_BUTTON_PREFIX + "/request_human"
+    return any(data == RASA_BUTTON_PREFIX + REQUEST_PAYLOAD
                for reply in replies for row in reply.buttons for _, data in row)
 
 
@@ -117,10 +134,10 @@ def format_session(session: UpcomingSession, with_rsvp: bool = True) -> str:
 class ConversationService:
     def __init__(self, engine: DialogueEngine, checkins: CheckInService, coping: CopingService,
                  escalations: EscalationService, sessions: SessionService, crisis: CrisisDirectory,
-                 screen: SafetyScreen, engine_timeout: float = 3.0) -> None:
+                 screen: SafetyScreen) -> None:
         self.engine = engine
         self.safety = screen
-        self.engine_timeout = engine_timeout
+        self.engine_failures: dict[int, int] = {}  # person id -> turns in a row the engine failed
         self.checkins = checkins
         self.coping = coping
         self.escalations = escalations
@@ -134,7 +151,7 @@ class ConversationService:
     async def screen(self, text: str) -> tuple[ParseResult, RiskAssessment]:
         """The safety screen, run on every incoming text before anything else; without
         a working dialogue engine the parse reads as "no intent"."""
-        parse, risk = await self.safety.screen(text, self.engine.parse, self.engine_timeout)
+        parse, risk = await self.safety.screen(text, self.engine.parse)
         return parse or ParseResult(text, None, 0.0, {}), risk
 
     async def respond(self, person: Person, chat: ChatContext, text: str,
@@ -142,28 +159,55 @@ class ConversationService:
         """The bot's turn. On a crisis the dialogue is steered to its crisis response
         whatever intent it would have guessed, since the screen may see more than the model;
         a crisis about someone else, or one the engine fails to answer, gets the
-        application's own crisis turn, so contacts and a page never wait on the model."""
+        application's own crisis turn, so contacts and a page never wait on the model.
+        When the engine fails on an ordinary turn the person is told so honestly, with a
+        route to a person (a typed request for one still reaches a PSW)."""
         if risk is not None and risk.is_crisis:
             return self.execute(person, chat, await self._crisis_turn(person, chat, risk), text, risk)
-        turn = await self.engine.handle(self.conversation_for(person, chat), text)
+        try:
+            turn = await self.engine.handle(self.conversation_for(person, chat), text)
+        except EngineUnavailable:
+            turn = self._turn_without_engine(person, text)
+        else:
+            self.engine_failures.pop(person.id, None)
         return self.execute(person, chat, turn, text, risk)
 
     async def _crisis_turn(self, person: Person, chat: ChatContext, risk: RiskAssessment) -> BotTurn:
         if not risk.about_others:
             try:
-                return await asyncio.wait_for(self.engine.handle(self.conversation_for(person, chat), CRISIS_PAYLOAD),
-                                              self.engine_timeout)
-            except Exception as exc:  # the engine failed: the crisis path goes on without it
-                log.warning("dialogue engine failed on a crisis turn (%s); using the built-in one",
-                            type(exc).__name__)
+                return await self.engine.handle(self.conversation_for(person, chat), CRISIS_PAYLOAD)
+            except EngineUnavailable:
+                log.warning("dialogue engine unavailable for a crisis turn; using the built-in one")
         words = OTHERS_CRISIS_WORDS if risk.about_others else OWN_CRISIS_WORDS
         return BotTurn((BotMessage(words), Directive("escalate", {"priority": "urgent", "reason": "crisis"}),
                         Directive("crisis_contacts")))
 
+    def _turn_without_engine(self, person: Person, text: str) -> BotTurn:
+        """What the bot can still do with no dialogue model: hand a request for a person to
+        a PSW, and otherwise say honestly that it can't understand right now. A second
+        failed turn in a row becomes a follow-up, so a person is never left going round."""
+        if text.strip() == REQUEST_PAYLOAD or REQUEST_WORDS.search(text):
+            return BotTurn((BotMessage(REQUEST_WORDS_WITHOUT_ENGINE),
+                            Directive("escalate", {"priority": "normal", "reason": "request"})))
+        failures = self.engine_failures.get(person.id, 0) + 1
+        self.engine_failures[person.id] = failures
+        items: list = [BotMessage(NOT_UNDERSTANDING, (contract.Button("Talk to a person", REQUEST_PAYLOAD),))]
+        if failures == FAILED_TURNS_FOR_FOLLOW_UP:
+            items.append(Directive("escalate", {"priority": "low", "reason": "misunderstanding"}))
+        return BotTurn(tuple(items))
+
+    async def hold_for_human(self, conversation: str, held: bool) -> None:
+        """Pause the dialogue while a PSW holds the case, resume it after. With the engine
+        down this is skipped: while a case is held, the person's words go to the PSW first."""
+        try:
+            await (self.engine.pause(conversation) if held else self.engine.resume(conversation))
+        except EngineUnavailable:
+            log.warning("dialogue engine unavailable: conversation not %s", "paused" if held else "resumed")
+
     def flag_concern(self, person: Person, chat: ChatContext, text: str, risk: RiskAssessment) -> int:
         """A concern becomes a non-urgent follow-up task for a PSW (one open per person)."""
         return self.escalations.create(person.id, "low", "concern", group_id=chat.group_id,
-                                       trigger_text=text, reasons=list(risk.reasons)).id
+                                       trigger_text=text, reasons=list(risk.reasons), source=chat.source).id
 
     def execute(self, person: Person, chat: ChatContext, turn: BotTurn, text: str,
                 risk: Optional[RiskAssessment] = None) -> TurnResult:
@@ -207,7 +251,8 @@ class ConversationService:
                 reasons.insert(0, ABOUT_OTHERS)
             private = str(person.telegram_user_id)
             return [self.escalations.create(person.id, params["priority"], params["reason"], group_id=chat.group_id,
-                                            conversation_id=private, trigger_text=text, reasons=reasons)]
+                                            conversation_id=private, trigger_text=text, reasons=reasons,
+                                            source=chat.source)]
         elif directive.name == "coping_feedback":
             self.coping.rate_latest(person.id, params["helpful"])
         return []

@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.factory import open_engine
+from bot.dialogue.guarded import GuardedEngine
 from bot.scheduler import Scheduler
 from bot.safety.screen import SafetyScreen
 from bot.services.checkins import CheckInService
@@ -32,6 +33,7 @@ from bot.services.drafts import DraftService
 from bot.services.escalations import EscalationService
 from bot.services.facilitation import FacilitationService
 from bot.services.groups import GroupService
+from bot.services.inbox import Inbox
 from bot.services.notices import NoticeService
 from bot.services.outcomes import OutcomeService
 from bot.services.people import PeopleService
@@ -40,11 +42,12 @@ from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from bot.services.series import SeriesService
 from bot.services.sessions import SessionService
-from bot.services.updates import UpdateLedger
 from bot.storage import migrate
 from bot.storage.db import Database
-from bot.telegram.application import build_application, post_init, webhook_app
+from bot.telegram.application import build_application, post_init, watch_dialogue_engine, webhook_app
 from bot.telegram.context import AppContext
+from bot.telegram.intake import INTAKE_KEY, Intake
+from bot.telegram.monitoring import monitoring_app
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +55,24 @@ log = logging.getLogger(__name__)
 def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> AppContext:
     """Every service, built once; also seeds the coping library."""
     content = settings.content
+    telegram = settings.telegram
     coping = CopingService(db)
     coping.seed(content.coping_strategies)
     checkins = CheckInService(db)
     escalations = EscalationService(db, settings.escalation, settings.service.default_timezone)
+    guarded = GuardedEngine(engine, settings.dialogue.timeout_seconds)
     conversation = ConversationService(
-        engine, checkins, coping, escalations, SessionService(db), CrisisDirectory.load(content.crisis_resources),
-        SafetyScreen.load(settings), settings.dialogue.timeout_seconds)
+        guarded, checkins, coping, escalations, SessionService(db), CrisisDirectory.load(content.crisis_resources),
+        SafetyScreen.load(settings))
     people = PeopleService(db, settings.roles.bootstrap_coordinators, timedelta(hours=settings.roles.invite_expiry_hours))
     sessions = settings.sessions
     reminders = ReminderService(db, sessions.reminder_offsets_minutes,
                                 timedelta(minutes=sessions.reminder_grace_minutes))
     facilitation = FacilitationService(db, escalations, timedelta(minutes=sessions.round_minutes))
     return AppContext(settings, people, GroupService(db, content.ground_rules), checkins, conversation,
-                      UpdateLedger(db), escalations, reminders, SeriesService(db, sessions.kinds), NoticeService(db),
+                      Inbox(db, lease=timedelta(seconds=telegram.handling_lease_seconds),
+                            max_attempts=telegram.max_attempts, flood_per_minute=telegram.flood_per_minute),
+                      escalations, reminders, SeriesService(db, sessions.kinds), NoticeService(db),
                       facilitation, DraftService(db), coping, ReportService(db, settings.reports.small_cell),
                       PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history()),
                       OutcomeService(db, settings.outcomes.measure, timedelta(weeks=settings.outcomes.every_weeks)))
@@ -95,33 +102,52 @@ async def start_sandbox(settings: Settings, context: AppContext):
 @asynccontextmanager
 async def running(application: Application, settings: Settings, poll_timeout: float = 10) -> AsyncIterator[Application]:
     """The application started as in production: start-up checks and menus, the
-    scheduler, then a webhook or long polling; all stopped again on exit."""
+    scheduler, the monitoring endpoints, the inbox worker, then a webhook or long
+    polling; all stopped again on exit (the update being handled may finish)."""
     telegram = settings.telegram
-    runner: Optional[web.AppRunner] = None
+    servers: list[web.AppRunner] = []
     async with application:
         await post_init(application)
         await application.start()
         scheduler = Scheduler(application)
         scheduler.start()
+        intake = Intake(application, poll_timeout)
+        intake.telegram_ok = True  # post_init has just reached it
+        application.bot_data[INTAKE_KEY] = intake
+        watch_dialogue_engine(application)
         try:
+            if settings.monitoring.port:
+                try:
+                    servers.append(await serve_http(monitoring_app(application), settings.monitoring.listen,
+                                                    settings.monitoring.port))
+                except OSError as exc:  # people come first: serve them without the endpoints
+                    log.error("monitoring.port %s: cannot listen (%s); /healthz, /readyz and /metrics are off. "
+                              "Set PEERBOT_MONITORING__PORT to a free port (0 turns them off).",
+                              settings.monitoring.port, exc.strerror)
+            intake.start(polling=not telegram.webhook_url)
             if telegram.webhook_url:
-                runner = web.AppRunner(webhook_app(application, telegram.webhook_secret))
-                await runner.setup()
-                await web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port).start()
+                servers.append(await serve_http(webhook_app(intake, telegram.webhook_secret),
+                                                telegram.webhook_listen, telegram.webhook_port))
                 await application.bot.set_webhook(telegram.webhook_url, secret_token=telegram.webhook_secret,
                                                   allowed_updates=Update.ALL_TYPES)
                 log.info("webhook mode: listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
             else:
-                await application.updater.start_polling(timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+                await application.bot.delete_webhook()
                 log.info("polling for updates")
             yield application
         finally:
+            for server in servers:
+                await server.cleanup()
+            await intake.stop()
             scheduler.stop()
-            if application.updater.running:
-                await application.updater.stop()
             await application.stop()
-            if runner is not None:
-                await runner.cleanup()
+
+
+async def serve_http(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
 
 
 async def run_until_stopped(application: Application, settings: Settings) -> None:

@@ -17,6 +17,7 @@ from bot.services.leader import LeaderLease
 from bot.storage.types import utcnow
 from bot.telegram.context import APP_KEY, AppContext
 from bot.telegram.facilitation import run_due_rounds
+from bot.telegram.monitoring import alert_unclaimed_crises
 from bot.telegram.notices import send_pending_notices
 from bot.telegram.outcome_handlers import ask_due_questionnaires
 from bot.telegram.paging import repage_due
@@ -26,6 +27,7 @@ Job = Callable[[Application], Awaitable[object]]
 EXTEND_EVERY = timedelta(hours=6)
 DAILY = timedelta(days=1)
 HOURLY = timedelta(hours=1)
+ALERT_EVERY = timedelta(minutes=1)
 
 
 async def follow_up_offers(application: Application) -> None:
@@ -64,6 +66,7 @@ class Scheduler:
         every = {
             repage_due: settings.escalation.check_interval_seconds,
             follow_up_offers: settings.escalation.check_interval_seconds,
+            alert_unclaimed_crises: ALERT_EVERY.total_seconds(),
             send_due_reminders: settings.sessions.reminder_check_seconds,
             send_pending_notices: settings.sessions.reminder_check_seconds,
             run_due_rounds: settings.sessions.reminder_check_seconds,

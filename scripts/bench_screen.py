@@ -18,6 +18,7 @@ import time
 
 from bot.config import load_settings
 from bot.dialogue.factory import open_engine
+from bot.dialogue.guarded import GuardedEngine
 from bot.safety.screen import SafetyScreen
 
 NEWS = ("Lovely walk this morning, the dog got filthy in the woods and then rolled in something awful. "
@@ -48,18 +49,17 @@ async def bench(rounds: int) -> None:
     screen = await asyncio.to_thread(SafetyScreen.load, settings)
     load_seconds = time.perf_counter() - started
     print("loading the dialogue model...", flush=True)
-    engine = await asyncio.to_thread(open_engine, settings)
-    timeout = settings.dialogue.timeout_seconds
+    engine = GuardedEngine(await asyncio.to_thread(open_engine, settings), settings.dialogue.timeout_seconds)
     try:
         for text in MESSAGES:  # warm up both paths
-            await screen.screen(text, engine.parse, timeout)
+            await screen.screen(text, engine.parse)
         parse_only, whole, added, own = [], [], [], []
         for _ in range(rounds):
             for text in MESSAGES:
                 t0 = time.perf_counter()
                 await engine.parse(text)
                 t1 = time.perf_counter()
-                await screen.screen(text, engine.parse, timeout)
+                await screen.screen(text, engine.parse)
                 t2 = time.perf_counter()
                 await asyncio.to_thread(screen.read, text)
                 t3 = time.perf_counter()

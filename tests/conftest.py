@@ -317,7 +317,8 @@ def titles(message: dict) -> list[str]:
 TEST_ENVIRONMENT = {"PEERBOT_ESCALATION__REPAGE_AFTER_MINUTES": "0.05",
                     "PEERBOT_ESCALATION__UNANSWERED_OFFER_MINUTES": "0.05",
                     "PEERBOT_ESCALATION__CHECK_INTERVAL_SECONDS": "0.5",
-                    "PEERBOT_SESSIONS__REMINDER_CHECK_SECONDS": "0.5"}
+                    "PEERBOT_SESSIONS__REMINDER_CHECK_SECONDS": "0.5",
+                    "PEERBOT_MONITORING__PORT": "0"}
 
 
 @asynccontextmanager

@@ -13,9 +13,11 @@ from conftest import escalations, events, fresh_sandbox, running_bot, titles
 CRISIS = "I want to end it all"
 
 
-def staff(world, name: str, role: str = "psw", on_duty: bool = True) -> dict:
+async def staff(world, name: str, role: str = "psw", on_duty: bool = True) -> dict:
+    """A staff member who has started the bot, on duty (a PSW) once the bot has said so:
+    a crisis is handled before anything else waiting, so it must not overtake the /onduty."""
     user = world.person(name, roles=(role,))
-    world.sandbox.send(user["id"], user["id"], "/onduty" if on_duty and role == "psw" else "/help")
+    await world.say(user, "/onduty" if on_duty and role == "psw" else "/help")
     return user
 
 
@@ -24,7 +26,7 @@ async def page_for(world, user: dict, heading: str = "URGENT") -> dict:
 
 
 async def test_a_crisis_in_a_private_chat_gets_contacts_and_pages_the_on_duty_psw(world):
-    psw = staff(world, "Jo")
+    psw = await staff(world, "Jo")
     await world.sandbox.wait_for_bot_message(psw["id"], lambda m: "on duty" in m["text"])
     sam = world.person("Sam")
     first = await world.say(sam, CRISIS)
@@ -39,7 +41,7 @@ async def test_a_crisis_in_a_private_chat_gets_contacts_and_pages_the_on_duty_ps
 
 
 async def test_a_crisis_in_a_group_is_followed_up_in_private_not_discussed_in_the_group(world):
-    psw = staff(world, "Jo")
+    psw = await staff(world, "Jo")
     sam = world.person("Sam")
     world.sandbox.send(sam["id"], sam["id"], "/help")  # Sam has a private chat with the bot
     group = world.sandbox.add_group("Walkers")
@@ -54,7 +56,7 @@ async def test_a_crisis_in_a_group_is_followed_up_in_private_not_discussed_in_th
 
 
 async def test_a_crisis_from_someone_who_never_started_the_bot_tells_the_psw_so(world):
-    psw = staff(world, "Jo")
+    psw = await staff(world, "Jo")
     stranger = world.sandbox.add_user("Nic")
     group = world.sandbox.add_group("Walkers")
     world.sandbox.add_member(group["id"], stranger["id"])
@@ -66,7 +68,7 @@ async def test_a_crisis_from_someone_who_never_started_the_bot_tells_the_psw_so(
 
 
 async def test_with_nobody_on_duty_the_person_is_told_honestly_and_coordinators_are_paged(world):
-    coordinator = staff(world, "Priya", role="coordinator")
+    coordinator = await staff(world, "Priya", role="coordinator")
     sam = world.person("Sam")
     await world.say(sam, CRISIS)
     honest = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "on duty" in m["text"])
@@ -76,8 +78,8 @@ async def test_with_nobody_on_duty_the_person_is_told_honestly_and_coordinators_
 
 
 async def test_an_unclaimed_case_is_paged_again_and_moves_along_the_chain(world):
-    psw = staff(world, "Jo")
-    coordinator = staff(world, "Priya", role="coordinator")
+    psw = await staff(world, "Jo")
+    coordinator = await staff(world, "Priya", role="coordinator")
     sam = world.person("Sam")
     await world.say(sam, CRISIS)
     await page_for(world, psw)
@@ -91,7 +93,7 @@ async def test_an_unclaimed_case_is_paged_again_and_moves_along_the_chain(world)
 
 
 async def test_claiming_relays_messages_both_ways_and_closing_hands_back_to_the_bot(world):
-    psw = staff(world, "Jo")
+    psw = await staff(world, "Jo")
     sam = world.person("Sam")
     await world.say(sam, CRISIS)
     card = await page_for(world, psw)
@@ -133,7 +135,7 @@ async def test_claiming_relays_messages_both_ways_and_closing_hands_back_to_the_
 
 
 async def test_the_person_can_end_the_conversation_too(world):
-    psw = staff(world, "Jo")
+    psw = await staff(world, "Jo")
     sam = world.person("Sam")
     await world.say(sam, "can I talk to a real person please")
     card = await page_for(world, psw, heading="would like to talk")
@@ -146,7 +148,7 @@ async def test_the_person_can_end_the_conversation_too(world):
 
 
 async def test_a_second_claim_is_told_who_holds_the_case(world):
-    jo, kim = staff(world, "Jo"), staff(world, "Kim")
+    jo, kim = await staff(world, "Jo"), await staff(world, "Kim")
     sam = world.person("Sam")
     await world.say(sam, CRISIS)
     jo_card, kim_card = await page_for(world, jo), await page_for(world, kim)
@@ -192,7 +194,7 @@ async def test_an_escalation_its_timer_and_the_relay_survive_a_restart(inprocess
     url = f"sqlite:///{tmp_path / 'peerbot.db'}"
     try:
         async with running_bot(inprocess_engine, url, sandbox) as before:
-            psw = staff(before, "Jo")
+            psw = await staff(before, "Jo")
             sam = before.person("Sam")
             await before.say(sam, CRISIS)
             first_page = await page_for(before, psw)
@@ -210,7 +212,7 @@ async def test_an_escalation_its_timer_and_the_relay_survive_a_restart(inprocess
 
 
 async def test_asking_for_a_person_pages_with_normal_priority_and_says_when(world):
-    psw = staff(world, "Jo")
+    psw = await staff(world, "Jo")
     sam = world.person("Sam")
     await world.say(sam, "i'd like to speak to a human please")
     told = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "on duty" in m["text"])
@@ -222,7 +224,7 @@ async def test_asking_for_a_person_pages_with_normal_priority_and_says_when(worl
 
 
 async def test_a_low_check_in_becomes_a_follow_up_in_the_queue_without_paging(world):
-    psw = staff(world, "Jo")
+    psw = await staff(world, "Jo")
     sam = world.person("Sam")
     scale = await world.say(sam, "I'd like to check in")
     note_question = await world.press(sam, scale, "1 😞")
@@ -235,7 +237,7 @@ async def test_a_low_check_in_becomes_a_follow_up_in_the_queue_without_paging(wo
 
 
 async def test_the_queue_lists_urgent_cases_before_older_normal_ones(world):
-    psw = staff(world, "Jo", on_duty=False)
+    psw = await staff(world, "Jo", on_duty=False)
     sam, alex = world.person("Sam"), world.person("Alex")
     await world.say(sam, "can I talk to someone real")
     await world.say(alex, CRISIS)

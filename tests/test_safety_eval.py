@@ -51,7 +51,7 @@ def test_the_evaluation_set_has_every_line_labelled_with_a_category_and_a_style(
 
 async def test_the_screen_holds_its_measured_recall_and_false_crisis_rate(safety_screen, inprocess_engine, capsys):
     async def assess(text: str):
-        return (await safety_screen.screen(text, inprocess_engine.parse, timeout=30))[1]
+        return (await safety_screen.screen(text, inprocess_engine.parse))[1]
 
     outcomes = await run(load_set(EVALUATION_SET), assess)
     REPORT.parent.mkdir(exist_ok=True)

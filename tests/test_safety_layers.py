@@ -10,6 +10,7 @@ import time
 from sqlalchemy import select
 
 from bot.conversation import ABOUT_OTHERS
+from bot.dialogue.guarded import GuardedEngine
 from bot.dialogue.remote import RemoteEngine
 from bot.storage.models import Escalation
 from conftest import fresh_sandbox, running_bot, titles
@@ -39,7 +40,7 @@ def test_everyday_chat_is_not_a_crisis_for_the_classifier(safety_screen):
 async def test_with_rasa_stopped_the_screen_still_reads_a_crisis(safety_screen):
     stopped = RemoteEngine(f"http://127.0.0.1:{closed_port()}", timeout=5)
     try:
-        parse, risk = await safety_screen.screen(UNSEEN_CRISIS, stopped.parse, timeout=3)
+        parse, risk = await safety_screen.screen(UNSEEN_CRISIS, GuardedEngine(stopped, timeout=3).parse)
     finally:
         await stopped.close()
     assert parse is None and risk.is_crisis
@@ -56,7 +57,7 @@ async def test_a_hanging_rasa_costs_the_screen_only_its_time_budget(safety_scree
     hanging = RemoteEngine(f"http://127.0.0.1:{port}", timeout=30)
     started = time.monotonic()
     try:
-        parse, risk = await safety_screen.screen("I want to end it all", hanging.parse, timeout=0.5)
+        parse, risk = await safety_screen.screen("I want to end it all", GuardedEngine(hanging, timeout=0.5).parse)
     finally:
         await hanging.close()
         server.close()

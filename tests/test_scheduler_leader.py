@@ -62,7 +62,7 @@ def bot_process(database_url: str, sandbox, log: Path) -> tuple[subprocess.Popen
            "PEERBOT_TELEGRAM__WEBHOOK_SECRET": "s3cret", "PEERBOT_TELEGRAM__WEBHOOK_PORT": str(port),
            "PEERBOT_TELEGRAM__WEBHOOK_LISTEN": "127.0.0.1", "RASA_URL": "http://127.0.0.1:9",
            "PEERBOT_SESSIONS__REMINDER_CHECK_SECONDS": "0.3", "PEERBOT_SCHEDULER__LEASE_SECONDS": "2",
-           "PEERBOT_CONFIG": ""}
+           "PEERBOT_CONFIG": "", "PEERBOT_MONITORING__PORT": "0"}
     peerbot = Path(sys.executable).parent / "peerbot"
     with log.open("w") as output:
         process = subprocess.Popen([str(peerbot), "run"], cwd=PROJECT_ROOT, env=env, stdout=output,

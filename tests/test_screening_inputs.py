@@ -4,9 +4,10 @@ in private chats and in groups. Driven end to end: the real bot against the sand
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from telegram import Message
 
-from bot.storage.models import Escalation, ProcessedUpdate
+from bot.storage.models import Escalation, InboxUpdate
 from bot.telegram.words import words_of
 from conftest import escalations, events
 
@@ -53,8 +54,7 @@ async def edited(world, chat_id: int, message_id: int, text: str | None = None, 
 
 def status_of(world, update_id: int) -> str | None:
     with world.db.session() as session:
-        row = session.get(ProcessedUpdate, update_id)
-        return row.status if row else None
+        return session.execute(select(InboxUpdate.status).where(InboxUpdate.update_id == update_id)).scalar()
 
 
 async def crisis_path(world, psw: dict, person: dict, trigger: str, group: dict | None = None) -> None:

@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from bot.storage.models import (
     CheckIn,
     Group,
+    InboxUpdate,
     Membership,
     Occurrence,
     Person,
     PersonRole,
-    ProcessedUpdate,
     ReminderDelivery,
     SessionSeries,
 )
@@ -139,11 +139,12 @@ def test_a_round_checkin_may_be_a_pass_but_otherwise_needs_a_mood(db):
         session.add(CheckIn(person_id=person_id, source="round_in"))
 
 
-def test_each_telegram_update_id_is_recorded_once(db):
+def test_each_telegram_update_id_is_stored_once_per_bot(db):
     with db.session() as session, session.begin():
-        session.add(ProcessedUpdate(update_id=2**40))
+        session.add(InboxUpdate(bot_id=1, update_id=2**40))
+        session.add(InboxUpdate(bot_id=2, update_id=2**40))
     with pytest.raises(IntegrityError), db.session() as session, session.begin():
-        session.add(ProcessedUpdate(update_id=2**40))
+        session.add(InboxUpdate(bot_id=1, update_id=2**40))
 
 
 def test_foreign_keys_are_enforced(db):

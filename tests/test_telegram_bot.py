@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage.models import CheckIn, CopingOffer, Group, Person, PersonRole, ProcessedUpdate
+from bot.storage.models import CheckIn, CopingOffer, Group, InboxUpdate, Person, PersonRole
 from conftest import session_soon, titles
 
 
@@ -188,28 +188,42 @@ async def test_a_429_from_telegram_is_waited_out_and_the_message_still_arrives(w
     assert world.sandbox.stats["injected_faults"] == 1
 
 
-async def test_a_failed_update_is_marked_and_the_person_told(world):
+async def test_a_failed_update_is_handled_again_and_the_person_still_gets_the_answer(world):
     user = await onboard(world)
     world.sandbox.add_fault("sendMessage", 400, "Bad Request: something unexpected", count=1)
+    answer = await world.say(user, "/help")
+    assert "not an emergency service" in answer["text"]
+
+    def latest():
+        with world.db.session() as session:
+            row = session.execute(select(InboxUpdate).order_by(InboxUpdate.id.desc())).scalars().first()
+            return row.status, row.attempts, row.payload
+
+    await world.eventually(lambda: latest()[0] == "done")
+    assert latest() == ("done", 2, None), "done at the second attempt, and the words no longer kept"
+
+
+async def test_an_update_that_keeps_failing_is_quarantined_and_the_person_told(world):
+    user = await onboard(world)
+    world.sandbox.add_fault("sendMessage", 400, "Bad Request: something unexpected", count=3)
     apology = await world.say(user, "/help")
     assert "something went wrong on my side" in apology["text"]
     with world.db.session() as session:
-        failed = session.execute(select(ProcessedUpdate).where(ProcessedUpdate.status == "failed")).scalars().all()
-    assert len(failed) == 1 and "something unexpected" in failed[0].error.lower()
+        row = session.execute(select(InboxUpdate).where(InboxUpdate.status == "poison")).scalar_one()
+    assert row.attempts == 3 and "something unexpected" in row.error.lower() and row.payload is not None
 
 
-async def test_each_update_is_processed_once(world):
-    from telegram import Update
+async def test_an_update_telegram_delivers_twice_is_handled_once(world):
+    from bot.services.inbox import Arrival
 
     user = await onboard(world)
     sent = world.sandbox.send(user["id"], user["id"], "/help")
     reply = await world.sandbox.wait_for_bot_message(user["id"], after_message_id=sent["message_id"])
     with world.db.session() as session:
-        seen = session.execute(select(func.max(ProcessedUpdate.update_id))).scalar_one()
-    replay = Update.de_json({"update_id": seen, "message": {**sent, "chat": {"id": user["id"], "type": "private"}}},
-                            world.application.bot)
-    await world.application.process_update(replay)
-    assert await world.bot_says_nothing(user["id"], reply["message_id"], seconds=1)
+        row = session.execute(select(InboxUpdate).order_by(InboxUpdate.id.desc())).scalars().first()
+    again = {"update_id": row.update_id, "message": {**sent, "chat": {"id": user["id"], "type": "private"}}}
+    world.context.inbox.store([Arrival(row.update_id, again, user["id"])])
+    assert await world.bot_says_nothing(user["id"], reply["message_id"], seconds=2)
 
 
 async def test_a_role_invite_is_single_use(world):
@@ -253,11 +267,11 @@ async def test_in_webhook_mode_updates_need_telegrams_secret_token(world):
     from aiohttp import web
 
     from bot.telegram.application import webhook_app
+    from bot.telegram.intake import INTAKE_KEY
     from conftest import free_port
 
-    await world.application.updater.stop()
     port = free_port()
-    runner = web.AppRunner(webhook_app(world.application, "s3cret"))
+    runner = web.AppRunner(webhook_app(world.application.bot_data[INTAKE_KEY], "s3cret"))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
@@ -272,7 +286,6 @@ async def test_in_webhook_mode_updates_need_telegrams_secret_token(world):
     finally:
         await world.application.bot.delete_webhook()
         await runner.cleanup()
-        await world.application.updater.start_polling(poll_interval=0.0, timeout=1)
 
 
 async def test_the_demo_data_gives_two_groups_with_upcoming_sessions_and_a_psw_on_duty(world):

@@ -15,16 +15,16 @@ DEFAULT_REPORT = Path("var/safety-eval.md")
 
 async def _evaluate(items, without_model: bool):
     from bot.dialogue.factory import open_engine
+    from bot.dialogue.guarded import GuardedEngine
     from bot.safety.evaluation import run
     from bot.safety.screen import SafetyScreen
 
     settings = current_settings()
     screen = SafetyScreen.load(settings)
-    engine = None if without_model else open_engine(settings)
-    timeout = settings.dialogue.timeout_seconds
+    engine = None if without_model else GuardedEngine(open_engine(settings), settings.dialogue.timeout_seconds)
 
     async def assess(text: str):
-        return (await screen.screen(text, engine.parse if engine else None, timeout))[1]
+        return (await screen.screen(text, engine.parse if engine else None))[1]
 
     try:
         return await run(items, assess)

@@ -31,7 +31,7 @@ from bot.safety.classifier import RiskClassifier, load_current
 from bot.safety.encoder import SentenceEncoder
 from bot.safety.lexicon import LEVELS, LexiconMatch, RiskLexicon
 from bot.safety.normalise import readable
-from bot.safety.segments import MIN_WORDS, parts
+from bot.safety.segments import MIN_WORDS, parts, units
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class EmbeddingLayer:
         return cls(shared_encoder(), load_current(model_dir, nlu_file, training_dir))
 
     def assess(self, texts: list[str]) -> RiskAssessment:
-        """The highest score over the texts (the whole message and its parts). A single
+        """The highest score over the texts (the parts of a message). A single
         word ("Kim", "ok") carries too little for a sentence model and scores at random,
         so one-word texts are left to the lexicon and the dialogue model."""
         texts = [t for t in texts if len(t.split()) >= MIN_WORDS]
@@ -120,7 +120,7 @@ class EmbeddingLayer:
         scores = self.classifier.scores(self.encoder.encode(texts))
         best = int(scores.argmax())
         score = float(scores[best])
-        where = "" if best == 0 else f" in the part {texts[best][:60]!r}"
+        where = "" if len(texts) == 1 else f" in the part {texts[best][:60]!r}"
         if score >= self.classifier.crisis_threshold:
             return RiskAssessment("crisis", (f"classifier: crisis {score:.2f}{where}",))
         if score >= self.classifier.concern_threshold:
@@ -140,13 +140,18 @@ class SafetyScreen:
         return cls(RiskLexicon.load(settings.content.risk_lexicon),
                    EmbeddingLayer.load(dialogue.model_dir, dialogue.nlu_file, settings.safety.training_dir))
 
+    def lexicon_sees_crisis(self, text: str) -> bool:
+        """The lexicon alone, on the whole message and its parts: well under a millisecond,
+        so intake can put a crisis at the front of the queue before anything else runs."""
+        return any(m.level == "crisis" for piece in [text, *parts(text)] for m in self.lexicon.matches(piece))
+
     def read(self, text: str) -> RiskAssessment:
         """The layers that need no dialogue model, on the whole message and each of its parts.
         CPU-bound (the encoder), so the bot runs it in a worker thread."""
         pieces = [text, *parts(text)]
         found = [from_lexicon(m) for piece in pieces for m in self.lexicon.matches(piece)]
         if self.embedding is not None:
-            found.append(self.embedding.assess([readable(p) for p in pieces]))
+            found.append(self.embedding.assess([readable(u) for u in units(text)]))
         return highest(*found)
 
     def combine(self, own: RiskAssessment, parse: Optional[ParseResult]) -> RiskAssessment:
@@ -158,17 +163,17 @@ class SafetyScreen:
     def assess(self, text: str, parse: Optional[ParseResult]) -> RiskAssessment:
         return self.combine(self.read(text), parse)
 
-    async def screen(self, text: str, parser: Optional[Callable[[str], Awaitable[ParseResult]]],
-                     timeout: float) -> tuple[Optional[ParseResult], RiskAssessment]:
+    async def screen(self, text: str, parser: Optional[Callable[[str], Awaitable[ParseResult]]]
+                     ) -> tuple[Optional[ParseResult], RiskAssessment]:
         """Every layer, as the bot runs them: the model-free ones in a worker thread while
         the dialogue engine parses, so the screen costs little more than the parse. When
-        the engine fails, or is slower than ``timeout``, the screen goes on without it
-        (the parse is then None)."""
+        the engine fails (``parser`` is expected to bound its own time, as GuardedEngine
+        does), the screen goes on without it (the parse is then None)."""
         own = asyncio.create_task(asyncio.to_thread(self.read, text))
         parse = None
         if parser is not None:
             try:
-                parse = await asyncio.wait_for(parser(text), timeout)
+                parse = await parser(text)
             except Exception as exc:  # any failure of the engine: the screen must not depend on it
                 log.warning("dialogue engine failed to parse (%s); screening without it", type(exc).__name__)
         return parse, self.combine(await own, parse)

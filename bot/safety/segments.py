@@ -17,18 +17,41 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\n+|\s+[-–—/|]\s+|[;:]\s+")
 CLAUSE_BREAK = re.compile(r",\s+|\s+(?=(?:but|anyway|anyways|so|and then|tbh|ngl|honestly|though)\b)", re.IGNORECASE)
 LONG_SENTENCE_WORDS = 14  # sentences longer than this are also read clause by clause
 MIN_WORDS = 2  # shorter fragments ("lol", "ok") carry no meaning of their own
-MAX_PARTS = 24  # enough for a screen-full of chat; the whole message is always read too
+MAX_PARTS = 12  # a screen-full of chat; the lexicon reads the whole message too
 
 
 def parts(text: str) -> list[str]:
     """The sentences of a message, plus the clauses of its long sentences, in order,
-    without duplicates; empty for a message of one short sentence (the whole is enough)."""
+    without duplicates; empty for a message of one short sentence (the whole is enough).
+    Cheap readers (the lexicon) read all of these."""
     found: list[str] = []
-    sentences = [s.strip() for s in SENTENCE_BREAK.split(text) if s and s.strip()]
-    for sentence in sentences:
+    for sentence in _sentences(text):
         found.append(sentence)
         if len(sentence.split()) > LONG_SENTENCE_WORDS:
-            found.extend(c.strip() for c in CLAUSE_BREAK.split(sentence) if c and c.strip())
+            found.extend(_clauses(sentence))
+    return _kept(found, text)
+
+
+def units(text: str) -> list[str]:
+    """The smallest parts only: each sentence, or the clauses of a long one; the whole
+    message when it is a single short sentence. The sentence encoder reads these: its
+    cost grows with every word it reads, so it reads each word about once."""
+    found: list[str] = []
+    for sentence in _sentences(text):
+        found.extend(_clauses(sentence) if len(sentence.split()) > LONG_SENTENCE_WORDS else [sentence])
+    return _kept(found, text) or [text]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_BREAK.split(text) if s and s.strip()]
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c.strip() for c in CLAUSE_BREAK.split(sentence) if c and c.strip()]
+
+
+def _kept(found: list[str], text: str) -> list[str]:
+    """Without duplicates, fragments too short to mean anything, or the whole text itself;
+    when cut, the end of a long message is kept: disclosures tend to come last."""
     unique = list(dict.fromkeys(p for p in found if len(p.split()) >= MIN_WORDS and p != text.strip()))
-    # Keep the end of a long message when cutting: disclosures tend to come last.
     return unique[-MAX_PARTS:]

@@ -11,6 +11,7 @@ Telegram, because that is a classic way for a bot to break on real names.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import mimetypes
@@ -41,7 +42,8 @@ SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the same "
                 "as a current content and reply markup of the message")
 # Seconds before each retry of a failed webhook delivery; then the update is dropped.
-WEBHOOK_RETRY_DELAYS = (0.2, 0.5, 1.0)
+WEBHOOK_RETRY_DELAYS = (0.2, 0.5, 1.0)  # then every WEBHOOK_RETRY_CAP seconds, within the world's patience
+WEBHOOK_RETRY_CAP = 2.0
 WEBHOOK_TIMEOUT = 10.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -650,10 +652,11 @@ async def get_file(world: World, params: Params) -> dict:
 class WebhookPusher:
     """Delivers queued updates to the webhook one at a time and in order, as Telegram does.
 
-    A failed delivery is retried a few times with growing pauses and then
-    dropped (recorded in getWebhookInfo), so a broken bot never stalls the
-    sandbox. If the webhook is removed meanwhile, the update stays queued for
-    getUpdates.
+    A failed delivery is retried with growing pauses for ``world.webhook_patience``
+    seconds (by default a few tries, so a broken bot never stalls the sandbox; tests
+    of a bot that restarts set it longer, as Telegram keeps trying for a day) and then
+    dropped (recorded in getWebhookInfo). If the webhook is removed meanwhile, the
+    update stays queued for getUpdates.
     """
 
     def __init__(self, world: World) -> None:
@@ -678,8 +681,17 @@ class WebhookPusher:
                     continue
                 await self._deliver(session, hook, pending[0])
 
+    def _delays(self):
+        waited = 0.0
+        yield 0.0
+        for delay in itertools.chain(WEBHOOK_RETRY_DELAYS, itertools.repeat(WEBHOOK_RETRY_CAP)):
+            waited += delay
+            if waited > self.world.webhook_patience + 1e-9:
+                return
+            yield delay
+
     async def _deliver(self, session: aiohttp.ClientSession, hook: Webhook, update: dict) -> None:
-        for delay in (0.0, *WEBHOOK_RETRY_DELAYS):
+        for delay in self._delays():
             await asyncio.sleep(delay)
             if self.world.webhook is not hook:
                 return

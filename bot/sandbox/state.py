@@ -287,15 +287,19 @@ class World:
         self.faults: list[Fault] = []
         self.files: dict[str, StoredFile] = {}
         self.webhook: Webhook | None = None
+        self.webhook_patience = 1.7  # seconds a failing webhook delivery is retried before it is dropped
         self.allowed_updates: list[str] | None = None
         self.pending: list[dict] = []
         self.changed = Signal()
         self._limiter = RateLimiter() if enforce_limits else None
         self._logs: dict[int, list[StoredMessage]] = {}
         self._open_queries: set[str] = set()
-        # The next free automatic ids, and the last ones handed out for the rest.
-        self._counters = {"user": first_user_id, "group": FIRST_GROUP_ID, "update": 0, "seq": 0, "query": 0,
-                          "file": 0, "poll": 0}
+        # The next free automatic ids, and the last ones handed out for the rest. Update
+        # ids start from the clock (in microseconds), as Telegram's never restart: a bot
+        # that remembers the updates it stored must not mistake a restarted sandbox's
+        # update 1 for one it has seen.
+        self._counters = {"user": first_user_id, "group": FIRST_GROUP_ID, "update": time.time_ns() // 1000,
+                          "seq": 0, "query": 0, "file": 0, "poll": 0}
         self._polls = 0
         self._closed = False
         self._stats: dict = {"sent": 0, "rate_limited": 0, "forbidden": 0, "injected_faults": 0, "calls": {}}

@@ -17,6 +17,7 @@ from bot.config import EscalationSettings
 from bot.services.roles import COORDINATOR, PSW
 from bot.storage.db import Database
 from bot.storage.models import (
+    CasePage,
     CheckIn,
     DutyPeriod,
     Escalation,
@@ -25,6 +26,7 @@ from bot.storage.models import (
     Person,
     PersonRole,
 )
+from bot.storage.outbox import insert_or_skip
 from bot.storage.types import utcnow
 
 KIND_FOR_REASON = {"crisis": "crisis", "request": "request"}
@@ -87,12 +89,19 @@ class EscalationService:
     # --- creating --------------------------------------------------------------------
     def create(self, person_id: int, priority: str, reason: str, *, group_id: Optional[int] = None,
                conversation_id: Optional[str] = None, trigger_text: Optional[str] = None,
-               reasons: Optional[list[str]] = None) -> Escalation:
+               reasons: Optional[list[str]] = None, source: Optional[str] = None) -> Escalation:
         """Persist the case and its 'created' event in one transaction, before anyone is told.
 
-        A person has at most one open low-priority follow-up: repeats join it.
+        A person has at most one open low-priority follow-up: repeats join it. ``source``
+        names the message that raised the case: handling that message again (after a
+        crash) returns the case it already raised, at that priority, instead of a second one.
         """
+        key = f"{source}/{priority}" if source else None
         with self.db.session() as session, session.begin():
+            if key is not None:
+                earlier = session.execute(select(Escalation).where(Escalation.source == key)).scalar()
+                if earlier is not None:
+                    return earlier
             if priority == "low":
                 existing = session.execute(
                     select(Escalation).where(Escalation.person_id == person_id, Escalation.priority == "low",
@@ -104,7 +113,7 @@ class EscalationService:
             escalation = Escalation(
                 person_id=person_id, group_id=group_id, kind=KIND_FOR_REASON.get(reason, "followup"),
                 priority=priority, reasons=reasons or [reason], conversation_id=conversation_id,
-                trigger_text=trigger_text,
+                trigger_text=trigger_text, source=key,
                 next_page_at=utcnow() + self.repage_delay if priority == "urgent" else None,
             )
             session.add(escalation)
@@ -121,6 +130,31 @@ class EscalationService:
         with self.db.session() as session, session.begin():
             session.add(EscalationEvent(escalation_id=escalation_id, event=event, actor_id=actor_id,
                                         detail=detail or None))
+
+    # --- pages, each claimed before it is sent --------------------------------------------
+    def claim_page(self, escalation_id: int, chain_level: int, chat_id: int) -> Optional[int]:
+        """The page's row id if this caller should send it; None if it was claimed before
+        (sent, failed, or caught mid-send by a crash: never sent twice)."""
+        with self.db.session() as session, session.begin():
+            inserted = session.execute(insert_or_skip(session, CasePage).values(
+                escalation_id=escalation_id, chain_level=chain_level, chat_id=chat_id, status="sending",
+                at=utcnow())).rowcount == 1
+            if not inserted:
+                return None
+            return session.execute(select(CasePage.id).where(
+                CasePage.escalation_id == escalation_id, CasePage.chain_level == chain_level,
+                CasePage.chat_id == chat_id)).scalar_one()
+
+    def mark_page(self, page_id: int, sent: bool, error: Optional[str] = None) -> None:
+        with self.db.session() as session, session.begin():
+            session.execute(update(CasePage).where(CasePage.id == page_id)
+                            .values(status="sent" if sent else "failed", error=error))
+
+    def pages_sent(self, escalation_id: int, chain_level: int) -> int:
+        with self.db.session() as session:
+            return session.execute(select(func.count()).select_from(CasePage).where(
+                CasePage.escalation_id == escalation_id, CasePage.chain_level == chain_level,
+                CasePage.status == "sent")).scalar_one()
 
     def add_reason(self, escalation_id: int, reason: str) -> None:
         with self.db.session() as session, session.begin():
@@ -260,6 +294,27 @@ class EscalationService:
             return list(session.execute(
                 select(Escalation).where(Escalation.status != "closed").order_by(order, Escalation.created_at)
             ).scalars())
+
+    def waiting(self) -> dict[str, tuple[int, Optional[float]]]:
+        """Unclaimed open cases by priority: (how many, the oldest one's wait in seconds)."""
+        now = utcnow()
+        with self.db.session() as session:
+            rows = session.execute(select(Escalation.priority, func.count(), func.min(Escalation.created_at))
+                                   .where(Escalation.status == "open").group_by(Escalation.priority)).all()
+        return {priority: (count, (now - oldest).total_seconds() if oldest else None)
+                for priority, count, oldest in rows}
+
+    def unclaimed_crises(self, older_than: timedelta) -> list[Escalation]:
+        """Urgent cases nobody has claimed for longer than ``older_than`` (for the alert)."""
+        with self.db.session() as session:
+            return list(session.execute(select(Escalation).where(
+                Escalation.status == "open", Escalation.priority == "urgent",
+                Escalation.created_at < utcnow() - older_than).order_by(Escalation.created_at)).scalars())
+
+    def pages_failed(self) -> int:
+        with self.db.session() as session:
+            return session.execute(select(func.count()).select_from(CasePage)
+                                   .where(CasePage.status == "failed")).scalar_one()
 
     # --- offers of a person ------------------------------------------------------------------
     def offer_made(self, person_id: int) -> None:

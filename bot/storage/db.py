@@ -25,7 +25,10 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
+        # A database that stops answering must fail a call within seconds, not minutes:
+        # the bot then works around it (the inbox is not confirmed, crisis contacts go out).
         options["pool_pre_ping"] = True
+        options["connect_args"] = {"connect_timeout": 5}
     engine = create_engine(url, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)

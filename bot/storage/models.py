@@ -58,7 +58,8 @@ DELIVERY_STATUSES = ("pending", "sending", "sent", "skipped", "failed")
 NOTICE_KINDS = ("cancelled", "changed", "promoted")
 OUTCOME_STATUSES = ("open", "complete", "abandoned")
 ROUND_KINDS = ("in", "out")
-UPDATE_STATUSES = ("processing", "done", "failed")
+INBOX_STATUSES = ("received", "done", "poison")
+PAGE_STATUSES = ("sending", "sent", "failed")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -324,6 +325,9 @@ class Escalation(Base):
     reasons = Column(JSON, nullable=False, default=list)
     trigger_text = Column(Text, nullable=True)
     conversation_id = Column(String(64), nullable=True)
+    # The message that raised the case ("chat:message"), so handling it again after a
+    # crash finds this case instead of opening a second one.
+    source = Column(String(64), nullable=True, unique=True)
     chain_level = Column(Integer, nullable=False, default=0)
     next_page_at = Column(UTCDateTime, nullable=True)
     claimed_by_id = Column(Integer, ForeignKey("people.id"), nullable=True)
@@ -448,18 +452,58 @@ class Lease(Base):
     expires_at = Column(UTCDateTime, nullable=False)
 
 
-class ProcessedUpdate(Base):
-    """Telegram update ids already handled, so each update is processed once."""
+class InboxUpdate(Base):
+    """A Telegram update written down before Telegram is told it arrived.
 
-    __tablename__ = "processed_updates"
-    __table_args__ = (one_of("status", UPDATE_STATUSES),)
+    The poller stores a fetched batch before it confirms the offset, and the webhook
+    stores a call before it answers 200, so a crash never loses an update: whatever
+    is ``received`` is handled, or handled again, by whichever process claims it next
+    (``claimed_until`` is that claim's lease). The raw payload holds the person's
+    words, so it is cleared once the update is done; a ``poison`` update (it cannot
+    be read, or its handling failed too often) keeps it for an operator to inspect.
+    """
 
-    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
-    status = Column(String(16), nullable=False, default="processing")
-    attempts = Column(Integer, nullable=False, default=1)
+    __tablename__ = "inbox"
+    __table_args__ = (
+        one_of("status", INBOX_STATUSES),
+        UniqueConstraint("bot_id", "update_id", name="uq_inbox_bot_update"),
+        Index("ix_inbox_pending", "bot_id", "status", "priority", "id"),
+        Index("ix_inbox_sender", "sender_id", "received_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    bot_id = Column(BigInteger, nullable=False)
+    update_id = Column(BigInteger, nullable=False)
+    # Handled highest first, then in arrival order: 1 when the lexicon already sees a
+    # crisis, -1 when the sender is flooding (over their rate), else 0.
+    priority = Column(Integer, nullable=False, default=0)
+    sender_id = Column(BigInteger, nullable=True)
+    payload = Column(JSON, nullable=True)
+    status = Column(String(16), nullable=False, default="received")
+    attempts = Column(Integer, nullable=False, default=0)
+    claimed_until = Column(UTCDateTime, nullable=True)
     received_at = Column(UTCDateTime, nullable=False, default=utcnow)
     finished_at = Column(UTCDateTime, nullable=True)
     error = Column(Text, nullable=True)
+
+
+class CasePage(Base):
+    """One page of a case to one chat at one step of the chain, claimed before it is sent,
+    so handling an update again (after a crash) never pages anyone twice."""
+
+    __tablename__ = "case_pages"
+    __table_args__ = (
+        one_of("status", PAGE_STATUSES),
+        UniqueConstraint("escalation_id", "chain_level", "chat_id", name="uq_case_pages_once"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(Integer, ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False)
+    chain_level = Column(Integer, nullable=False)
+    chat_id = Column(BigInteger, nullable=False)
+    status = Column(String(16), nullable=False, default="sending")
+    error = Column(Text, nullable=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class DutyPeriod(Base):

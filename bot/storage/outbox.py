@@ -18,12 +18,16 @@ from bot.storage.types import utcnow
 DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+def insert_or_skip(session: Session, model: Any):
+    """An INSERT that keeps any row already there by unique key (this dialect's ON CONFLICT DO NOTHING)."""
+    return DIALECT_INSERTS[session.get_bind().dialect.name](model).on_conflict_do_nothing()
+
+
 def insert_new(session: Session, model: Any, rows: list[dict]) -> None:
     """Insert rows (one statement, executed for each row by the driver), silently keeping
     any that already exist by unique key."""
     if rows:
-        insert = DIALECT_INSERTS[session.get_bind().dialect.name]
-        session.execute(insert(model).on_conflict_do_nothing(), rows)
+        session.execute(insert_or_skip(session, model), rows)
 
 
 def claim_row(db: Database, model: Any, row_id: int, new_status: str = "sending") -> bool:

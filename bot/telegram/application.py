@@ -1,15 +1,16 @@
-"""Builds the python-telegram-bot Application: handlers, rate limiting,
-once-only update processing, error handling, command menus, webhook or polling."""
+"""Builds the python-telegram-bot Application: handlers, rate limiting, error
+handling, start-up checks and command menus, and the webhook route (updates arrive
+through ``intake``, never through PTB's own updater)."""
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from typing import Optional
 
 from aiohttp import web
 from sqlalchemy import select
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -23,11 +24,13 @@ from telegram.ext import (
 )
 
 from bot.conversation import Reply
+from bot.dialogue.guarded import GuardedEngine
 from bot.services.roles import PARTICIPANT
 from bot.storage.models import Person, PersonRole
 from bot.telegram import handlers, registry
-from bot.telegram.context import APP_KEY, AppContext, app_of
-from bot.telegram.sending import send_replies
+from bot.telegram.context import APP_KEY, AppContext
+from bot.telegram.intake import FAILURE_KEY, Intake
+from bot.telegram.sending import try_send
 from bot.telegram.words import has_words
 
 log = logging.getLogger(__name__)
@@ -40,38 +43,19 @@ RATE_LIMIT_RETRIES = 5
 # pacing a group to one message every 3 s would hold up every other chat,
 # since updates are handled one at a time; a rare 429 there is waited out.
 OVERALL_SPACING = 1 / 29
-SORRY = ("Sorry, something went wrong on my side and I couldn't deal with your last message. "
-         "Please try again in a minute. If you need someone now, ask for a person or use the contacts in /help.")
-
-
-class PeerbotApplication(Application):
-    """Processes each update id once (recorded in the database); a failure is marked."""
-
-    async def process_update(self, update: object) -> None:
-        if isinstance(update, Update):
-            ledger = self.bot_data[APP_KEY].ledger
-            if not ledger.claim(update.update_id):
-                log.info("update %s was processed before; skipped", update.update_id)
-                return
-            await super().process_update(update)
-            ledger.finish(update.update_id)
-            return
-        await super().process_update(update)
+def bot_id_of(token: str) -> int:
+    """The bot's Telegram id, the part of its token before the colon: it scopes stored update ids."""
+    head = token.split(":", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log with the update id (never the message text), mark it failed, tell the person."""
+    """Log with the update id (never the message text) and note the failure for the inbox
+    worker, which retries the update or, after too many failures, quarantines it."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error)
-    if update_id is None:
-        return
-    app_of(context).ledger.fail(update_id, repr(context.error))
-    chat = update.effective_chat
-    if chat is not None and chat.type == "private":
-        try:
-            await send_replies(context.bot, chat.id, [Reply(SORRY)])
-        except Exception:  # the person is told when possible; the failure is already recorded
-            log.exception("could not apologise for update %s", update_id)
+    if update_id is not None:
+        context.application.bot_data.setdefault(FAILURE_KEY, {})[update_id] = repr(context.error)
 
 
 class HasWords(filters.MessageFilter):
@@ -122,16 +106,51 @@ async def check_privacy_mode(application: Application) -> None:
             me.username, me.username)
 
 
+async def check_staff_chat(application: Application) -> None:
+    """A staff chat the bot cannot reach would silently miss every page: say so at start-up."""
+    staff_chat = application.bot_data[APP_KEY].settings.escalation.staff_chat_id
+    if staff_chat is None:
+        return
+    try:
+        await application.bot.get_chat(staff_chat)
+    except TelegramError as exc:
+        log.error("escalation.staff_chat_id %s cannot be reached by the bot (%s: %s): pages will go to the "
+                  "PSWs only. Add the bot to that chat, or fix the id.", staff_chat, type(exc).__name__, exc.message)
+
+
+ENGINE_DOWN = ("⚠️ The bot's dialogue engine is not answering. The bot still screens every message for "
+               "crisis, gives crisis contacts and pages you, and passes on requests for a person, but it "
+               "can't chat or run check-ins. People are told honestly. I'll say when it is back.")
+ENGINE_UP = "The bot's dialogue engine is answering again."
+
+
+def watch_dialogue_engine(application: Application) -> None:
+    """Tell the on-duty PSWs and the staff chat, once, when the dialogue engine goes down or comes back."""
+    app: AppContext = application.bot_data[APP_KEY]
+    engine = app.conversation.engine
+    if not isinstance(engine, GuardedEngine):
+        return
+
+    async def tell_staff(up: bool) -> None:
+        chats = [p.telegram_user_id for p in app.escalations.on_duty() if p.telegram_user_id is not None]
+        staff_chat = app.settings.escalation.staff_chat_id
+        for chat_id in chats + ([staff_chat] if staff_chat is not None else []):
+            await try_send(application.bot, chat_id, Reply(ENGINE_UP if up else ENGINE_DOWN))
+
+    engine.on_change = tell_staff
+
+
 async def post_init(application: Application) -> None:
     """Start-up checks and command menus (bot.runtime.running calls it before polling)."""
     await check_privacy_mode(application)
+    await check_staff_chat(application)
     await publish_menus(application)
 
 
 def build_application(app: AppContext, token: str, base_url: Optional[str] = None,
                       base_file_url: Optional[str] = None) -> Application:
     builder = (
-        ApplicationBuilder().application_class(PeerbotApplication).token(token)
+        ApplicationBuilder().token(token).updater(None)
         .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=OVERALL_SPACING,
                                      max_retries=RATE_LIMIT_RETRIES))
         .connect_timeout(10).read_timeout(20).write_timeout(20)
@@ -139,24 +158,21 @@ def build_application(app: AppContext, token: str, base_url: Optional[str] = Non
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
     application = builder.build()
+    app.inbox.bot_id = bot_id_of(token)
     application.bot_data[APP_KEY] = app
     register_handlers(application)
     return application
 
 
-def webhook_app(application: Application, secret: str, path: str = "/telegram") -> web.Application:
-    """An aiohttp app receiving Telegram's webhook calls; requests without the secret are refused."""
+def webhook_app(intake: Intake, secret: str, path: str = "/telegram") -> web.Application:
+    """An aiohttp app receiving Telegram's webhook calls; requests without the secret are
+    refused, and an update is answered 200 only once it is stored."""
 
     async def receive(request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             log.warning("webhook request without the right secret token refused")
             return web.Response(status=403)
-        try:
-            update = Update.de_json(json.loads(await request.text()), application.bot)
-        except (ValueError, KeyError, TypeError):
-            return web.Response(status=400)
-        await application.update_queue.put(update)
-        return web.Response(status=200)
+        return await intake.receive(request)
 
     web_app = web.Application()
     web_app.router.add_post(path, receive)

@@ -13,6 +13,7 @@ from bot.services.drafts import DraftService
 from bot.services.escalations import EscalationService
 from bot.services.facilitation import FacilitationService
 from bot.services.groups import GroupService
+from bot.services.inbox import Inbox
 from bot.services.notices import NoticeService
 from bot.services.outcomes import OutcomeService
 from bot.services.people import PeopleService
@@ -20,7 +21,6 @@ from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from bot.services.series import SeriesService
-from bot.services.updates import UpdateLedger
 
 APP_KEY = "peerbot"
 
@@ -32,7 +32,7 @@ class AppContext:
     groups: GroupService
     checkins: CheckInService
     conversation: ConversationService
-    ledger: UpdateLedger
+    inbox: Inbox
     escalations: EscalationService
     reminders: ReminderService
     series: SeriesService

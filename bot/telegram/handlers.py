@@ -14,7 +14,7 @@ from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ContextTypes
 
-from bot.conversation import RASA_BUTTON_PREFIX, RSVP_PREFIX, ChatContext, Reply, TurnResult, offers_a_person
+from bot.conversation import RASA_BUTTON_PREFIX, REQUEST_PAYLOAD, RSVP_PREFIX, ChatContext, Reply, TurnResult, offers_a_person
 from bot.dialogue.engine import ParseResult
 from bot.safety.screen import RiskAssessment
 from bot.services.checkins import mood_chart_png
@@ -50,9 +50,9 @@ ROLE_PREFIX = "role_"
 MAIN_MENU = (
     (("Check in", RASA_BUTTON_PREFIX + "/checkin"),),
     (("A coping idea", RASA_BUTTON_PREFIX + "/ask_coping"),),
-    (("Talk to a person", RASA_BUTTON_PREFIX + "/request_human"),),
+    (("Talk to a person", RASA_BUTTON_PREFIX + REQUEST_PAYLOAD),),
 )
-PERSON_BUTTON = ((("Talk to a person", RASA_BUTTON_PREFIX + "/request_human"),),)
+PERSON_BUTTON = ((("Talk to a person", RASA_BUTTON_PREFIX + REQUEST_PAYLOAD),),)
 ROLE_LABELS = {"psw": "a peer support worker", "coordinator": "a coordinator"}
 
 
@@ -61,7 +61,12 @@ ROLE_LABELS = {"psw": "a peer support worker", "coordinator": "a coordinator"}
 def chat_context(app: AppContext, message: Message) -> ChatContext:
     private = message.chat.type == ChatType.PRIVATE
     group = None if private else app.groups.for_chat(message.chat.id)
-    return ChatContext(message.chat.id, private, group.id if group else None)
+    return ChatContext(message.chat.id, private, group.id if group else None, source_of(message))
+
+
+def source_of(message: Message) -> str:
+    """The message, named so that handling it again finds what it already raised."""
+    return f"{message.chat.id}:{message.message_id}"
 
 
 def start_link(context: ContextTypes.DEFAULT_TYPE, argument: str = "hello") -> str:
@@ -112,7 +117,8 @@ async def handle_crisis(update: Update, context: ContextTypes.DEFAULT_TYPE, call
     chat = update.effective_chat
     in_group = chat.type != ChatType.PRIVATE
     group = app.groups.ensure(chat.id, chat.title or "") if in_group else None
-    private = ChatContext(user.id, private=True, group_id=group.id if group else None)
+    private = ChatContext(user.id, private=True, group_id=group.id if group else None,
+                          source=source_of(update.effective_message))
     result = await app.conversation.respond(person, private, text, risk)
     reached = await send_replies(context.bot, user.id, result.replies)
     if in_group:
@@ -598,7 +604,7 @@ async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
     await query.answer("It's yours")
     case = result.escalation
     person = app.people.get(case.person_id)
-    await app.conversation.engine.pause(case.conversation_id or str(person.telegram_user_id))
+    await app.conversation.hold_for_human(case.conversation_id or str(person.telegram_user_id), held=True)
     if query.message is not None:
         await query.edit_message_text(card_text(app.escalations.card(escalation_id)) + "\n\nClaimed by you.")
     await send_replies(context.bot, caller.person.telegram_user_id, [Reply(hold_notice(case.id, name_of(person)))])
@@ -618,7 +624,7 @@ async def end_case(context: ContextTypes.DEFAULT_TYPE, case_id: int, actor: Pers
     case = app.escalations.close(case_id, actor.id, outcome, note)
     person = app.people.get(case.person_id)
     holder = app.people.get(case.claimed_by_id)
-    await app.conversation.engine.resume(case.conversation_id or str(person.telegram_user_id))
+    await app.conversation.hold_for_human(case.conversation_id or str(person.telegram_user_id), held=False)
     await send_replies(context.bot, person.telegram_user_id, [Reply(
         f"{name_of(holder)} has ended the conversation. I'm here again (a bot), and you can ask for a person "
         "at any time.")])

@@ -9,11 +9,14 @@ from telegram.ext import Application
 from bot.conversation import Reply
 from bot.services.escalations import CHAIN_STEPS, CaseCard
 from bot.telegram.context import APP_KEY, AppContext
-from bot.telegram.sending import send_reply
+from bot.telegram.sending import send_replies, try_send
 
 log = logging.getLogger(__name__)
 CLAIM_PREFIX = "claim:"
 HEADINGS = {"urgent": "🚨 URGENT: possible crisis", "normal": "A person would like to talk", "low": "Follow-up"}
+NOBODY_REACHED = ("I'm sorry: I couldn't reach any of the peer support team just now. I'll keep trying, "
+                  "but please don't wait for us. If you need help now, use the contacts in /help: "
+                  "they are there day and night.")
 
 
 def card_text(card: CaseCard) -> str:
@@ -34,33 +37,59 @@ def claim_reply(card: CaseCard) -> Reply:
 
 async def page(bot: Bot, app: AppContext, escalation_id: int) -> int:
     """Page the case's step of the chain; an urgent case nobody could receive moves
-    straight on to the next step rather than waiting for its timer."""
+    straight on to the next step rather than waiting for its timer. When nobody on the
+    whole chain could be reached, the person is told so honestly and an alert is logged
+    (the re-page timer keeps trying)."""
     reached = await page_step(bot, app, escalation_id)
     while reached == 0:
         escalation = app.escalations.get(escalation_id)
-        if escalation.priority != "urgent" or escalation.chain_level >= len(CHAIN_STEPS) - 1:
+        if escalation is None or escalation.priority != "urgent" or escalation.status != "open":
+            break  # a request waits in the queue for whoever comes on duty
+        if escalation.chain_level >= len(CHAIN_STEPS) - 1:
+            await nobody_reached(bot, app, escalation_id)
             break
         app.escalations.advance_chain(escalation_id)
         reached = await page_step(bot, app, escalation_id)
     return reached
 
 
+async def nobody_reached(bot: Bot, app: AppContext, escalation_id: int) -> None:
+    log.critical("ALERT case %s: nobody on the escalation chain could be paged", escalation_id)
+    person = app.people.get(app.escalations.get(escalation_id).person_id)
+    if person is not None and person.telegram_user_id is not None:
+        await send_replies(bot, person.telegram_user_id, [Reply(NOBODY_REACHED)])
+
+
 async def page_step(bot: Bot, app: AppContext, escalation_id: int) -> int:
-    """Send the case card to everyone at the case's current step; returns how many got it."""
+    """Send the case card to everyone at the case's current step; returns how many have it.
+
+    Each page is claimed in the database before it is sent, so paging the same case
+    again (an update handled again after a crash) reaches only those not yet paged.
+    Each recipient's failure (blocked, chat not found, timeout, server error) is
+    recorded and the loop goes on: one bad chat id never keeps the case from the others."""
     escalation = app.escalations.get(escalation_id)
     if escalation is None or escalation.status != "open" or escalation.priority == "low":
         return 0
+    level = escalation.chain_level
     reply = claim_reply(app.escalations.card(escalation_id))
-    reached = 0
-    for person in app.escalations.targets(escalation.chain_level):
-        if await send_reply(bot, person.telegram_user_id, reply) is not None:
-            reached += 1
+    chats = [person.telegram_user_id for person in app.escalations.targets(level)]
     staff_chat = app.settings.escalation.staff_chat_id
-    if staff_chat is not None and await send_reply(bot, staff_chat, reply) is not None:
-        reached += 1
-    app.escalations.record(escalation_id, "paged", recipients=reached, chain_level=escalation.chain_level)
+    attempted, failed = 0, []
+    for chat_id in chats + ([staff_chat] if staff_chat is not None else []):
+        page_id = app.escalations.claim_page(escalation_id, level, chat_id)
+        if page_id is None:
+            continue
+        attempted += 1
+        sent, why = await try_send(bot, chat_id, reply)
+        app.escalations.mark_page(page_id, sent, why)
+        if not sent:
+            failed.append({"chat": chat_id, "why": why})
+    reached = app.escalations.pages_sent(escalation_id, level)
+    if attempted:
+        app.escalations.record(escalation_id, "paged", recipients=reached, chain_level=level,
+                               **({"failed": failed} if failed else {}))
     if reached == 0:
-        log.error("case %s: nobody could be paged at chain level %s", escalation_id, escalation.chain_level)
+        log.error("case %s: nobody could be paged at chain level %s", escalation_id, level)
     return reached
 
 

@@ -1,0 +1,162 @@
+"""The durable inbox: Telegram updates written down before Telegram is told they arrived.
+
+Telegram re-sends an update until it is confirmed (the next ``getUpdates``
+offset, or a 2xx answer to the webhook) and keeps it for 24 hours. So an update
+is safe from the moment it is stored here until it is done: intake stores a
+batch first and only then confirms it; a worker claims the oldest ``received``
+update with a lease, handles it, and marks it done. A crash at any point leaves
+the update ``received``: when its lease runs out (at once for a claim that never
+started) the next worker handles it again, and handling is idempotent per step.
+An update that cannot be read, or whose handling fails ``max_attempts`` times,
+is quarantined as ``poison`` and skipped, so it can never hold up everyone else.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Optional
+
+from sqlalchemy import func, or_, select, update
+
+from bot.storage.db import Database
+from bot.storage.models import InboxUpdate
+from bot.storage.outbox import insert_new
+from bot.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+MAX_ERROR_LENGTH = 2000
+
+
+FLOOD_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """An update as received: Telegram's id, the raw update, who sent it, and whether the
+    model-free screen already sees a crisis in it (it is then handled first)."""
+
+    update_id: int
+    payload: dict[str, Any]
+    sender_id: Optional[int] = None
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed update: the row, Telegram's update id and the raw update."""
+
+    id: int
+    update_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Inbox:
+    def __init__(self, db: Database, bot_id: int = 0, lease: timedelta = timedelta(seconds=20),
+                 max_attempts: int = 3, flood_per_minute: int = 20) -> None:
+        self.db = db
+        self.bot_id = bot_id  # set from the token when the Telegram application is built
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.flood_per_minute = flood_per_minute
+
+    def store(self, arrivals: list[Arrival]) -> set[int]:
+        """Write a batch in one transaction (updates already here are kept as they are).
+        Raises if the database is unavailable: then nothing may be confirmed to Telegram.
+
+        Priority: a crisis the model-free screen already sees goes first; a sender over
+        ``flood_per_minute`` goes last, so one person's flood never delays anyone else.
+        Returns the senders who went over their rate with this batch (to be told kindly)."""
+        newly_flooding: set[int] = set()
+        now = utcnow()
+        with self.db.session() as session, session.begin():
+            recent = self._recent_by_sender(session, {a.sender_id for a in arrivals if a.sender_id is not None}, now)
+            rows = []
+            for arrival in arrivals:
+                priority = 1 if arrival.urgent else 0
+                if arrival.sender_id is not None:
+                    recent[arrival.sender_id] = recent.get(arrival.sender_id, 0) + 1
+                    if recent[arrival.sender_id] > self.flood_per_minute and not arrival.urgent:
+                        priority = -1
+                    if recent[arrival.sender_id] == self.flood_per_minute + 1:
+                        newly_flooding.add(arrival.sender_id)
+                rows.append({"bot_id": self.bot_id, "update_id": arrival.update_id, "payload": arrival.payload,
+                             "sender_id": arrival.sender_id, "priority": priority, "status": "received",
+                             "attempts": 0, "received_at": now})
+            insert_new(session, InboxUpdate, rows)
+        return newly_flooding
+
+    def _recent_by_sender(self, session, senders: set[int], now) -> dict[int, int]:
+        if not senders:
+            return {}
+        counts = session.execute(
+            select(InboxUpdate.sender_id, func.count()).where(
+                InboxUpdate.sender_id.in_(senders), InboxUpdate.received_at > now - FLOOD_WINDOW)
+            .group_by(InboxUpdate.sender_id)).all()
+        return {sender: count for sender, count in counts}
+
+    def claim_next(self, urgent_only: bool = False) -> Optional[Delivery]:
+        """The oldest update waiting to be handled, highest priority first, leased to this
+        caller; None if there is none. ``urgent_only``: only updates the screen already
+        flagged (the crisis lane). A conditional update decides between racing workers."""
+        now = utcnow()
+        waiting = or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < now)
+        lane = InboxUpdate.priority >= 1 if urgent_only else InboxUpdate.priority.is_not(None)
+        with self.db.session() as session, session.begin():
+            candidates = session.execute(
+                select(InboxUpdate.id).where(InboxUpdate.bot_id == self.bot_id, InboxUpdate.status == "received",
+                                             waiting, lane)
+                .order_by(InboxUpdate.priority.desc(), InboxUpdate.id).limit(5)
+            ).scalars().all()
+            for row_id in candidates:
+                won = session.execute(
+                    update(InboxUpdate).where(InboxUpdate.id == row_id, InboxUpdate.status == "received", waiting)
+                    .values(claimed_until=now + self.lease, attempts=InboxUpdate.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                ).rowcount == 1
+                if won:
+                    row = session.get(InboxUpdate, row_id)
+                    return Delivery(row.id, row.update_id, row.payload, row.attempts)
+        return None
+
+    def finish(self, delivery: Delivery) -> None:
+        """Done: the person's words in the payload are no longer needed."""
+        self._close(delivery.id, "done", None)
+
+    def quarantine(self, delivery: Delivery, error: str) -> None:
+        """Poison: logged once, kept for an operator, never handled again."""
+        log.error("update %s quarantined after %s attempt(s): %s", delivery.update_id, delivery.attempts,
+                  error[:200])
+        self._close(delivery.id, "poison", error, keep_payload=True)
+
+    def failed(self, delivery: Delivery, error: str) -> bool:
+        """A handling attempt failed: retried after a short pause, or quarantined once it has
+        failed ``max_attempts`` times. True if it was quarantined."""
+        if delivery.attempts >= self.max_attempts:
+            self.quarantine(delivery, error)
+            return True
+        pause = timedelta(seconds=2 ** delivery.attempts)
+        with self.db.session() as session, session.begin():
+            session.execute(update(InboxUpdate).where(InboxUpdate.id == delivery.id)
+                            .values(claimed_until=utcnow() + pause, error=error[:MAX_ERROR_LENGTH]))
+        return False
+
+    def _close(self, row_id: int, status: str, error: Optional[str], keep_payload: bool = False) -> None:
+        values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "claimed_until": None}
+        if error is not None:
+            values["error"] = error[:MAX_ERROR_LENGTH]
+        if not keep_payload:
+            values["payload"] = None
+        with self.db.session() as session, session.begin():
+            session.execute(update(InboxUpdate).where(InboxUpdate.id == row_id).values(**values))
+
+    def backlog(self) -> tuple[int, Optional[float], int]:
+        """(updates received and not yet done, the oldest one's age in seconds, quarantined
+        updates): the update lag and backlog that readiness and metrics report."""
+        with self.db.session() as session:
+            count, oldest = session.execute(select(func.count(), func.min(InboxUpdate.received_at)).where(
+                InboxUpdate.bot_id == self.bot_id, InboxUpdate.status == "received")).one()
+            poison = session.execute(select(func.count()).select_from(InboxUpdate).where(
+                InboxUpdate.bot_id == self.bot_id, InboxUpdate.status == "poison")).scalar_one()
+        return count, (utcnow() - oldest).total_seconds() if oldest else None, poison
