@@ -87,7 +87,7 @@ class TelegramSettings(_Section):
     # Handling that fails this many times quarantines the update (logged, skipped).
     max_attempts: int = 3
     # Beyond this many updates a minute from one person, theirs wait behind everyone else's.
-    flood_per_minute: int = 20
+    flood_per_minute: int = 30
 
     _positive = validator("handling_lease_seconds", "max_attempts", "flood_per_minute",
                           allow_reuse=True)(more_than_zero)

@@ -318,7 +318,9 @@ TEST_ENVIRONMENT = {"PEERBOT_ESCALATION__REPAGE_AFTER_MINUTES": "0.05",
                     "PEERBOT_ESCALATION__UNANSWERED_OFFER_MINUTES": "0.05",
                     "PEERBOT_ESCALATION__CHECK_INTERVAL_SECONDS": "0.5",
                     "PEERBOT_SESSIONS__REMINDER_CHECK_SECONDS": "0.5",
-                    "PEERBOT_MONITORING__PORT": "0"}
+                    "PEERBOT_MONITORING__PORT": "0",
+                    # Tests type faster than people: only the flood test itself floods.
+                    "PEERBOT_TELEGRAM__FLOOD_PER_MINUTE": "1000"}
 
 
 @asynccontextmanager

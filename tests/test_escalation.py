@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import select
 
-from bot.storage.models import Escalation, EscalationEvent
+from bot.storage.models import CasePage, Escalation, EscalationEvent
 from conftest import escalations, events, fresh_sandbox, running_bot, titles
 
 CRISIS = "I want to end it all"
@@ -326,3 +326,38 @@ async def test_a_person_chooses_their_region_and_gets_that_regions_crisis_contac
     await world.say(sam, CRISIS)
     contacts = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "Help you can reach now" in m["text"])
     assert "Ireland" in contacts["text"] and "Samaritans Ireland" in contacts["text"]
+
+
+async def test_a_staff_chat_the_bot_cannot_reach_does_not_stop_the_psws_being_paged(world):
+    psw = await staff(world, "Jo")
+    world.context.settings.escalation.staff_chat_id = -100999  # no such chat: "chat not found"
+    sam = world.person("Sam")
+    await world.say(sam, CRISIS)
+    card = await page_for(world, psw)
+    assert "Sam" in card["text"]
+    [case] = escalations(world)
+
+    def pages() -> dict:
+        with world.db.session() as session:
+            return dict(session.execute(select(CasePage.chat_id, CasePage.status)
+                                        .where(CasePage.escalation_id == case.id)).all())
+
+    await world.eventually(lambda: pages() == {psw["id"]: "sent", -100999: "failed"})
+
+
+async def test_cases_waiting_show_in_the_metrics_and_a_crisis_unclaimed_too_long_logs_an_alert(world, caplog):
+    from datetime import timedelta
+
+    from bot.storage.types import utcnow
+    from bot.telegram.monitoring import alert_unclaimed_crises, metrics_text
+
+    sam = world.person("Sam")
+    await world.say(sam, CRISIS)
+    [case] = escalations(world)
+    text = metrics_text(world.context)
+    assert 'peerbot_cases_waiting{priority="urgent"} 1' in text and "peerbot_inbox_backlog" in text
+    with world.db.session() as session, session.begin():
+        session.get(Escalation, case.id).created_at = utcnow() - timedelta(minutes=20)
+    with caplog.at_level("CRITICAL"):
+        await alert_unclaimed_crises(world.application)
+    assert f"ALERT: crisis case #{case.id} has waited 20 min unclaimed" in caplog.text

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.services.facilitation import FacilitationService
 from bot.services.escalations import EscalationService
-from bot.storage.models import Attendance, Escalation, Group, Occurrence, Round
+from bot.storage.models import Attendance, CheckIn, Escalation, Group, Occurrence, Round
 from conftest import session_soon, titles
 
 
@@ -141,3 +141,31 @@ def test_self_running_sessions_open_their_rounds_at_start_and_end_then_wrap_up(d
     assert service.wrap_up(walk.id) is not None and service.wrap_up(walk.id) is None
     with db.session() as session:
         assert session.get(Occurrence, walk.id).status == "completed"
+
+
+async def test_a_forged_round_button_from_another_group_changes_nothing(world):
+    fay = world.person("Fay", roles=("psw",))
+    ann, zed = world.person("Ann"), world.person("Zed")
+    walkers = await world.group("Walkers", "walk", [fay, ann])
+    crafters = await world.group("Crafters", "craft", [zed])
+    session_soon(world.db, "walk", "walk", 10, name="Thursday walk", facilitators=[fay["id"]])
+    await world.say(fay, "/startsession", chat_id=walkers["id"])
+    check_in = await world.sandbox.wait_for_bot_message(walkers["id"], lambda m: m["text"].startswith("Check-in"))
+    data = next(b["callback_data"] for row in check_in["reply_markup"]["inline_keyboard"] for b in row
+                if b["text"] == "3")
+    elsewhere = world.sandbox.bot_messages(crafters["id"])[-1]
+    query = world.sandbox.press(crafters["id"], elsewhere["message_id"], zed["id"], data, forged=True)
+    await world.eventually(lambda: query in world.sandbox.callback_answers)
+    assert "another group" in world.sandbox.callback_answers[query]["text"]
+    with world.db.session() as session:
+        assert session.execute(select(Round)).scalars().first() is not None
+        assert session.execute(select(CheckIn)).scalars().all() == []
+
+
+async def test_damaged_or_forged_button_data_gets_a_clear_refusal_not_an_error(world):
+    jo = world.person("Jo", roles=("psw",))
+    help_message = await world.say(jo, "/help")
+    for data in ("claim:not-a-number", "claim:99999999999999999999999", "rd:1", "rsvp:x:y:z", "debrief:4242"):
+        query = world.sandbox.press(jo["id"], help_message["message_id"], jo["id"], data, forged=True)
+        await world.eventually(lambda: query in world.sandbox.callback_answers)
+        assert "isn't valid any more" in world.sandbox.callback_answers[query]["text"], data

@@ -127,9 +127,9 @@ def test_raw_words_older_than_the_retention_period_are_deleted_and_moods_kept(db
         case = session.execute(select(Escalation)).scalar_one()
         case.status, case.closed_at, case.outcome_note = "closed", utcnow(), "talked it through"
     assert privacy.apply_retention(now=utcnow() + timedelta(days=29)) == \
-        {"check_in_notes": 0, "case_texts": 0, "dialogue_events": 0}
+        {"check_in_notes": 0, "case_texts": 0, "dialogue_events": 0, "updates": 0}
     assert privacy.apply_retention(now=utcnow() + timedelta(days=31)) == \
-        {"check_in_notes": 1, "case_texts": 1, "dialogue_events": 3}
+        {"check_in_notes": 1, "case_texts": 1, "dialogue_events": 3, "updates": 0}
     with db.session() as session:
         checkin = session.execute(select(CheckIn)).scalar_one()
         assert (checkin.mood, checkin.note) == (2, None)

@@ -132,29 +132,41 @@ class EscalationService:
                                         detail=detail or None))
 
     # --- pages, each claimed before it is sent --------------------------------------------
-    def claim_page(self, escalation_id: int, chain_level: int, chat_id: int) -> Optional[int]:
-        """The page's row id if this caller should send it; None if it was claimed before
-        (sent, failed, or caught mid-send by a crash: never sent twice)."""
+    def claim_page(self, escalation_id: int, chain_level: int, chat_id: int,
+                   stale_after: timedelta) -> Optional[int]:
+        """The page's row id if this caller should send it; None if it is sent, failed, or
+        being sent right now. A claim older than ``stale_after`` still "sending" was left by
+        a process that died mid-send: it is sent again, because a missed crisis page is worse
+        than a second one (the send and its record can never be one step: Telegram has no
+        idempotency key; the window for a double is the few milliseconds between the two)."""
+        now = utcnow()
         with self.db.session() as session, session.begin():
             inserted = session.execute(insert_or_skip(session, CasePage).values(
                 escalation_id=escalation_id, chain_level=chain_level, chat_id=chat_id, status="sending",
-                at=utcnow())).rowcount == 1
+                at=now)).rowcount == 1
+            where = (CasePage.escalation_id == escalation_id, CasePage.chain_level == chain_level,
+                     CasePage.chat_id == chat_id)
             if not inserted:
-                return None
-            return session.execute(select(CasePage.id).where(
-                CasePage.escalation_id == escalation_id, CasePage.chain_level == chain_level,
-                CasePage.chat_id == chat_id)).scalar_one()
+                taken_over = session.execute(update(CasePage).where(
+                    *where, CasePage.status == "sending", CasePage.at < now - stale_after).values(at=now)
+                    .execution_options(synchronize_session=False)).rowcount == 1
+                if not taken_over:
+                    return None
+            return session.execute(select(CasePage.id).where(*where)).scalar_one()
 
     def mark_page(self, page_id: int, sent: bool, error: Optional[str] = None) -> None:
         with self.db.session() as session, session.begin():
             session.execute(update(CasePage).where(CasePage.id == page_id)
                             .values(status="sent" if sent else "failed", error=error))
 
-    def pages_sent(self, escalation_id: int, chain_level: int) -> int:
+    def pages_out(self, escalation_id: int, chain_level: int) -> int:
+        """Pages at this step that reached someone, or may have: one a crash caught mid-send
+        counts, so handling the update again does not take the case up the chain (and
+        page the same people a second time); the re-page timer still runs."""
         with self.db.session() as session:
             return session.execute(select(func.count()).select_from(CasePage).where(
                 CasePage.escalation_id == escalation_id, CasePage.chain_level == chain_level,
-                CasePage.status == "sent")).scalar_one()
+                CasePage.status != "failed")).scalar_one()
 
     def add_reason(self, escalation_id: int, reason: str) -> None:
         with self.db.session() as session, session.begin():
@@ -294,6 +306,15 @@ class EscalationService:
             return list(session.execute(
                 select(Escalation).where(Escalation.status != "closed").order_by(order, Escalation.created_at)
             ).scalars())
+
+    def request_debrief(self, escalation_id: int, psw_id: int) -> bool:
+        """A PSW asks for a debrief after a case they held; False for anyone else's (or no) case."""
+        with self.db.session() as session, session.begin():
+            case_ = session.get(Escalation, escalation_id)
+            if case_ is None or case_.claimed_by_id != psw_id:
+                return False
+            session.add(EscalationEvent(escalation_id=escalation_id, event="debrief_requested", actor_id=psw_id))
+            return True
 
     def waiting(self) -> dict[str, tuple[int, Optional[float]]]:
         """Unclaimed open cases by priority: (how many, the oldest one's wait in seconds)."""

@@ -145,16 +145,23 @@ class FacilitationService:
         session.execute(update(Round).where(Round.occurrence_id == occurrence_id, Round.closed_at.is_(None))
                         .values(closed_at=utcnow()).execution_options(synchronize_session=False))
 
-    def answer(self, round_id: int, person_id: int, mood: Optional[int]) -> Answer:
-        """Record (or change) a member's answer to an open round; ``None`` is a pass."""
+    def answer(self, round_id: int, person_id: int, mood: Optional[int], chat_id: int) -> Answer:
+        """Record (or change) a member's answer to an open round; ``None`` is a pass. Only
+        from the group chat the round runs in: a button copied elsewhere, or forged, with
+        another round's id changes nothing."""
+        if mood is not None and not 1 <= mood <= 5:
+            return Answer(False, "That isn't one of the choices. Nothing has been changed.")
         with self.db.session() as session, session.begin():
-            found = session.execute(select(Round, Occurrence, SessionSeries)
+            found = session.execute(select(Round, Occurrence, SessionSeries, Group.telegram_chat_id)
                                     .join(Occurrence, Round.occurrence_id == Occurrence.id)
                                     .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
+                                    .join(Group, SessionSeries.group_id == Group.id)
                                     .where(Round.id == round_id)).first()
+            if found is not None and found[3] != chat_id:
+                return Answer(False, "That round belongs to another group. Nothing has been changed.")
             if found is None or found[0].closed_at is not None or found[1].wrapped_up_at is not None:
                 return Answer(False, "This round has closed. Thanks all the same.")
-            round_, occurrence, series = found
+            round_, occurrence, series, _ = found
             checkin = self._answer_of(session, occurrence.id, person_id, round_.kind)
             if checkin is None:
                 checkin = CheckIn(person_id=person_id, group_id=series.group_id, occurrence_id=occurrence.id,

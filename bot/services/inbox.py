@@ -54,7 +54,7 @@ class Delivery:
 
 class Inbox:
     def __init__(self, db: Database, bot_id: int = 0, lease: timedelta = timedelta(seconds=20),
-                 max_attempts: int = 3, flood_per_minute: int = 20) -> None:
+                 max_attempts: int = 3, flood_per_minute: int = 30) -> None:
         self.db = db
         self.bot_id = bot_id  # set from the token when the Telegram application is built
         self.lease = lease

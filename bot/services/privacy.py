@@ -26,6 +26,7 @@ from bot.storage.models import (
     Draft,
     Escalation,
     Group,
+    InboxUpdate,
     Membership,
     Occurrence,
     OutcomeResponse,
@@ -147,7 +148,9 @@ class PrivacyService:
             open_cases = session.execute(select(Escalation.id).where(
                 Escalation.person_id == person_id, Escalation.status != "closed")).scalars().all()
             session.execute(update(Escalation).where(Escalation.person_id == person_id).values(
-                trigger_text=None, outcome_note=None, conversation_id=None, reasons=["(forgotten)"]))
+                trigger_text=None, outcome_note=None, conversation_id=None, source=None, reasons=["(forgotten)"]))
+            if telegram_id is not None:  # the updates they sent: their words and their id
+                session.execute(delete(InboxUpdate).where(InboxUpdate.sender_id == telegram_id))
             session.execute(update(Escalation).where(Escalation.id.in_(open_cases or [0])).values(
                 status="closed", closed_at=now, outcome="forgotten", next_page_at=None))
             session.add(AuditEntry(action="person.forgotten", subject_type="person", subject_id=str(person_id)))
@@ -164,5 +167,8 @@ class PrivacyService:
                 update(Escalation).where(Escalation.status == "closed", Escalation.closed_at < cutoff,
                                          (Escalation.trigger_text.is_not(None)) | (Escalation.outcome_note.is_not(None)))
                 .values(trigger_text=None, outcome_note=None).execution_options(synchronize_session=False)).rowcount
+            updates = session.execute(delete(InboxUpdate).where(
+                InboxUpdate.received_at < cutoff, InboxUpdate.status != "received")
+                .execution_options(synchronize_session=False)).rowcount
         dialogue = self.history.delete_words_before(cutoff) if self.history is not None else 0
-        return {"check_in_notes": notes, "case_texts": cases, "dialogue_events": dialogue}
+        return {"check_in_notes": notes, "case_texts": cases, "dialogue_events": dialogue, "updates": updates}

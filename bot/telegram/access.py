@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
+from sqlalchemy.exc import DataError
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -28,6 +29,10 @@ PARTICIPANTS = frozenset({PARTICIPANT})
 STAFF = frozenset({PSW, COORDINATOR})
 PSWS = frozenset({PSW})
 COORDINATORS = frozenset({COORDINATOR})
+# What parsing button data that was forged or damaged raises (an id too large for the
+# database included): such a press is refused, never left to crash the update.
+MALFORMED = (ValueError, IndexError, KeyError, OverflowError, DataError)
+STALE_BUTTON = "That button isn't valid any more. Nothing has been changed."
 ROLE_NAMES = {PARTICIPANT: "people who have joined", PSW: "peer support workers", COORDINATOR: "coordinators"}
 
 
@@ -64,7 +69,14 @@ def guarded(allowed: frozenset[str]) -> Callable[[Handler], Callable]:
                 log.info("refused %s for user with roles %s", handler.__name__, sorted(caller.roles))
                 await tell(update, refusal(allowed, caller.roles))
                 return
-            await handler(update, context, caller)
+            if update.callback_query is None:
+                await handler(update, context, caller)
+                return
+            try:
+                await handler(update, context, caller)
+            except MALFORMED as exc:  # forged or damaged button data: refuse clearly, never crash
+                log.warning("refused malformed button data for %s (%s)", handler.__name__, type(exc).__name__)
+                await tell(update, STALE_BUTTON)
 
         wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
         return wrapper

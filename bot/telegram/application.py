@@ -73,6 +73,7 @@ def register_handlers(application: Application) -> None:
         application.add_handler(CommandHandler(spec.name, spec.callback))
     for pattern, callback in registry.CALLBACKS:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(CallbackQueryHandler(handlers.on_unknown_button))
     application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, handlers.on_new_members))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.on_edited))

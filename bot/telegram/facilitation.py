@@ -110,7 +110,8 @@ async def on_round_button(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
             f"{name_of(caller.person)} shared their {'check-in' if shared.source == 'round_in' else 'check-out'}: "
             f"{shared.mood}/5")])
         return
-    answer = app.facilitation.answer(int(round_id), caller.person.id, None if choice == PASS else int(choice))
+    answer = app.facilitation.answer(int(round_id), caller.person.id, None if choice == PASS else int(choice),
+                                     update.effective_chat.id)
     await query.answer(answer.message, show_alert=True)
 
 

@@ -29,6 +29,7 @@ from bot.telegram.access import (
     PARTICIPANTS,
     PSWS,
     STAFF,
+    STALE_BUTTON,
     Caller,
     CommandSpec,
     guarded,
@@ -443,6 +444,12 @@ async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
 
 
 @guarded(ANYONE)
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Button data no handler knows (an old keyboard, or forged): a clear refusal, never silence."""
+    await tell(update, STALE_BUTTON)
+
+
+@guarded(ANYONE)
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     if update.effective_chat.type == ChatType.PRIVATE:
         await tell(update, "I don't know that command. /help shows what I can do.")
@@ -665,7 +672,9 @@ async def on_end(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
 async def on_debrief(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     query = update.callback_query
     case_id = int(query.data[len(DEBRIEF_PREFIX):])
-    app_of(context).escalations.record(case_id, "debrief_requested", caller.person.id)
+    if not app_of(context).escalations.request_debrief(case_id, caller.person.id):
+        await tell(update, STALE_BUTTON)
+        return
     await query.answer("Logged for supervision")
     await query.edit_message_reply_markup(None)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Bot
 from telegram.ext import Application
@@ -64,7 +65,8 @@ async def page_step(bot: Bot, app: AppContext, escalation_id: int) -> int:
     """Send the case card to everyone at the case's current step; returns how many have it.
 
     Each page is claimed in the database before it is sent, so paging the same case
-    again (an update handled again after a crash) reaches only those not yet paged.
+    again (an update handled again after a crash) reaches only those not yet paged,
+    and those whose page a crash interrupted (at least once, never silently none).
     Each recipient's failure (blocked, chat not found, timeout, server error) is
     recorded and the loop goes on: one bad chat id never keeps the case from the others."""
     escalation = app.escalations.get(escalation_id)
@@ -74,9 +76,10 @@ async def page_step(bot: Bot, app: AppContext, escalation_id: int) -> int:
     reply = claim_reply(app.escalations.card(escalation_id))
     chats = [person.telegram_user_id for person in app.escalations.targets(level)]
     staff_chat = app.settings.escalation.staff_chat_id
+    stale_after = timedelta(seconds=app.settings.telegram.handling_lease_seconds)
     attempted, failed = 0, []
     for chat_id in chats + ([staff_chat] if staff_chat is not None else []):
-        page_id = app.escalations.claim_page(escalation_id, level, chat_id)
+        page_id = app.escalations.claim_page(escalation_id, level, chat_id, stale_after)
         if page_id is None:
             continue
         attempted += 1
@@ -84,7 +87,7 @@ async def page_step(bot: Bot, app: AppContext, escalation_id: int) -> int:
         app.escalations.mark_page(page_id, sent, why)
         if not sent:
             failed.append({"chat": chat_id, "why": why})
-    reached = app.escalations.pages_sent(escalation_id, level)
+    reached = app.escalations.pages_out(escalation_id, level)
     if attempted:
         app.escalations.record(escalation_id, "paged", recipients=reached, chain_level=level,
                                **({"failed": failed} if failed else {}))
