@@ -56,22 +56,15 @@ class RiskAssessment:
 
 
 def highest(*assessments: RiskAssessment) -> RiskAssessment:
-    """The combined view: the highest level, every reason, and "about someone else"
-    only when no first-person crisis was seen."""
+    """The combined view: the highest level, every reason, and "about someone else" when
+    the lexicon saw someone else at risk and no first-person crisis (the classifier and
+    the model cannot tell whose risk it is)."""
     level = max((a.level for a in assessments), key=LEVELS.index, default="none")
     reasons = tuple(dict.fromkeys(r for a in assessments for r in a.reasons))
-    crises = [a for a in assessments if a.level == "crisis"]
-    about_others = bool(crises) and all(a.about_others for a in crises if a.reasons and
-                                        all(r.startswith("lexicon:") for r in a.reasons))
-    return RiskAssessment(level, reasons, about_others and _only_others(assessments))
-
-
-def _only_others(assessments: tuple[RiskAssessment, ...]) -> bool:
-    """A third-party match means the message is about someone else, unless the lexicon
-    also saw a first-person crisis (then it is about the writer too)."""
     lexicon = [a for a in assessments if a.reasons and a.reasons[0].startswith("lexicon:")]
-    return any(a.about_others for a in lexicon) and not any(
+    about_others = any(a.about_others for a in lexicon) and not any(
         a.level == "crisis" and not a.about_others for a in lexicon)
+    return RiskAssessment(level, reasons, level == "crisis" and about_others)
 
 
 def assess(parse: ParseResult) -> RiskAssessment:

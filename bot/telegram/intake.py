@@ -20,13 +20,12 @@ from typing import Any, Optional
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.conversation import OWN_CRISIS_WORDS, Reply
 from bot.services.inbox import Arrival, Delivery, Inbox
 from bot.telegram.context import APP_KEY, AppContext
-from bot.telegram.sending import send_replies
+from bot.telegram.sending import try_send
 from bot.telegram.words import words_of
 
 log = logging.getLogger(__name__)
@@ -81,7 +80,7 @@ class Intake:
             return False
         self._wake_workers()
         for sender in flooding:
-            await send_replies(self.application.bot, sender, [Reply(FLOODING)])
+            await try_send(self.application.bot, sender, Reply(FLOODING))
         return True
 
     def _arrival(self, raw: dict[str, Any]) -> Arrival:
@@ -111,8 +110,8 @@ class Intake:
             if arrival.urgent and arrival.sender_id is not None \
                     and arrival.update_id not in self.contacted_without_database:
                 self.contacted_without_database.add(arrival.update_id)
-                await send_replies(self.application.bot, arrival.sender_id,
-                                   [Reply(OWN_CRISIS_WORDS), Reply(crisis.message_for(region))])
+                for reply in (Reply(OWN_CRISIS_WORDS), Reply(crisis.message_for(region))):
+                    await try_send(self.application.bot, arrival.sender_id, reply)
 
     # --- polling -------------------------------------------------------------------------
     async def poll_forever(self) -> None:
@@ -121,7 +120,7 @@ class Intake:
         while not self.stopping:
             try:
                 raw = await self._get_updates(offset)
-            except TelegramError as exc:
+            except Exception as exc:  # Telegram unreachable, or anything else: the loop must go on
                 self.telegram_ok = False
                 log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(RETRY_SECONDS)
@@ -176,7 +175,11 @@ class Intake:
                 except asyncio.TimeoutError:
                     pass
                 continue
-            await self.handle(delivery)
+            try:
+                await self.handle(delivery)
+            except Exception as exc:  # whatever happens to one update, the worker goes on
+                log.exception("update %s: handling raised %s", delivery.update_id, type(exc).__name__)
+                await self._settle(self.inbox.failed, delivery, repr(exc))
 
     async def handle(self, delivery: Delivery) -> None:
         update = self._parse(delivery.payload)
@@ -192,7 +195,7 @@ class Intake:
         quarantined = await self._settle(self.inbox.failed, delivery, error)
         chat = update.effective_chat
         if quarantined and chat is not None and chat.type == "private":
-            await send_replies(self.application.bot, chat.id, [Reply(SORRY)])
+            await try_send(self.application.bot, chat.id, Reply(SORRY))
 
     async def _settle(self, how, delivery: Delivery, *args) -> Any:
         """Record the outcome; if the database is down, the lease runs out and it is handled again."""
