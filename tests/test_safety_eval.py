@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from bot.safety.classifier import nlu_examples, screen_examples, training_files
+from bot.safety.classifier import training_examples
 from bot.safety.evaluation import false_crisis, load_set, recall, report, run
 from bot.safety.normalise import plain
 from conftest import PROJECT_ROOT, RASA_PROJECT
@@ -29,9 +29,8 @@ def normalised(text: str) -> str:
 
 
 def training_lines() -> set[str]:
-    lines = [e.text for e in nlu_examples(RASA_PROJECT / "data" / "nlu.yml")]
-    lines += [e.text for f in training_files(PROJECT_ROOT / "safety_data") for e in screen_examples(f)]
-    return {normalised(line) for line in lines}
+    examples = training_examples(RASA_PROJECT / "data" / "nlu.yml", PROJECT_ROOT / "safety_data")
+    return {normalised(example.text) for example in examples}
 
 
 def test_no_line_of_the_evaluation_set_appears_in_any_training_data():

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -55,22 +54,10 @@ class Example:
 
 
 def nlu_examples(nlu_file: Path) -> list[Example]:
-    """The dialogue model's NLU lines: the ``crisis`` intent against everything else."""
-    data = yaml.safe_load(nlu_file.read_text(encoding="utf-8"))
-    found = []
-    for block in data.get("nlu") or ():
-        if "intent" not in block:
-            continue
-        for line in str(block.get("examples") or "").splitlines():
-            text = line.strip()
-            if text.startswith("- "):
-                found.append(Example(strip_annotations(text[2:]), block["intent"] == "crisis"))
-    return found
+    """The dialogue model's NLU lines, as Rasa reads them: ``crisis`` against every other intent."""
+    from bot.dialogue.evaluation import load_examples  # Rasa's loader: heavy, needed only to train
 
-
-def strip_annotations(text: str) -> str:
-    """Rasa's entity markup "[Tuesday](day)" read as the words a person typed."""
-    return re.sub(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}", lambda m: m.group(1) or m.group(2), text)
+    return [Example(text, intent == "crisis") for text, intent in load_examples(nlu_file)]
 
 
 def screen_examples(training_file: Path) -> list[Example]:
