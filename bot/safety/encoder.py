@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from scipy.special import erf
 
 MODEL_PACKAGE = "all_minilm_l6_v2"
 MAX_TOKENS = 128  # the length the encoder was trained on; longer text is cut (the screen splits it first)
@@ -63,9 +62,18 @@ def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) 
     return (x - mean) / np.sqrt(var + eps) * weight + bias
 
 
+GELU_SCALE = np.float32(np.sqrt(2.0 / np.pi))
+GELU_CUBIC = np.float32(0.044715)
+
+
 def gelu(x: np.ndarray) -> np.ndarray:
-    """The exact (erf) GELU that BERT was trained with."""
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+    """GELU in its tanh form: within 0.0005 of the exact erf form BERT was trained with,
+    and about 3.5 times faster here (SciPy's erf was a third of the encoder's time)."""
+    inner = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x))
+    inner += 1.0
+    inner *= x
+    inner *= 0.5
+    return inner
 
 
 @dataclass(frozen=True)
@@ -148,9 +156,12 @@ class SentenceEncoder:
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The dense layers work on every token of the batch as one 2-D matrix: NumPy hands
+        a 2-D product to BLAS in one call, but loops over the batch for a 3-D one (about
+        3.5 times slower here)."""
         batch, length = ids.shape
         x = self.words[ids] + self.positions[:length] + self.token_type
-        x = layer_norm(x, *self.embedding_norm, self.eps)
+        x = layer_norm(x, *self.embedding_norm, self.eps).reshape(batch * length, -1)
         blocked = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # padding takes no attention
         head = x.shape[-1] // self.heads
         for layer in self.layers:
@@ -159,8 +170,8 @@ class SentenceEncoder:
             scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + blocked
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             attention = scores / scores.sum(-1, keepdims=True)
-            context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, length, -1)
+            context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch * length, -1)
             x = layer_norm(x + context @ layer.attention_out + layer.attention_out_bias, *layer.attention_norm, self.eps)
             inner = gelu(x @ layer.intermediate + layer.intermediate_bias)
             x = layer_norm(x + inner @ layer.output + layer.output_bias, *layer.output_norm, self.eps)
-        return x
+        return x.reshape(batch, length, -1)
