@@ -27,7 +27,7 @@ async def test_crisis_recall_on_the_held_out_set_is_at_least_95_percent(inproces
     results = await predict(inprocess_engine, [text for text, _ in examples])
     scores = score([intent for _, intent in examples], [r.intent for r in results])
     crisis = [r for r, (_, intent) in zip(results, examples) if intent == "crisis"]
-    model_recall = sum(assess(r).is_crisis for r in crisis) / len(crisis)
+    model_recall = sum(assess(r, corroborated=True).is_crisis for r in crisis) / len(crisis)
     screen_recall = sum(safety_screen.assess(r.text, r).is_crisis for r in crisis) / len(crisis)
     with capsys.disabled():
         print(f"\nHeld-out NLU evaluation ({len(examples)} examples):\n{format_scores(scores)}")
@@ -39,5 +39,6 @@ async def test_crisis_recall_on_the_held_out_set_is_at_least_95_percent(inproces
 async def test_no_hard_negative_idiom_is_treated_as_a_crisis(inprocess_engine):
     idioms = [line for line in HARD_NEGATIVES.read_text(encoding="utf-8").splitlines() if line.strip()]
     results = await predict(inprocess_engine, idioms)
-    flagged = {r.text: round(r.confidence_of("crisis"), 2) for r in results if assess(r).level == "crisis"}
+    flagged = {r.text: round(r.confidence_of("crisis"), 2)
+               for r in results if assess(r, corroborated=True).level == "crisis"}
     assert flagged == {}

@@ -7,6 +7,7 @@ import pytest
 from bot.dialogue.engine import ParseResult
 from bot.safety.lexicon import RiskLexicon
 from bot.safety.screen import SafetyScreen
+from bot.safety.segments import ENCODER_WORDS, units
 from conftest import PROJECT_ROOT
 
 LEXICON = RiskLexicon.load(PROJECT_ROOT / "config" / "risk_lexicon.yaml")
@@ -64,10 +65,16 @@ def test_the_lexicon_raises_a_crisis_the_model_missed_and_says_why(category, tex
     assert any(category in reason for reason in assessment.reasons), assessment.reasons
 
 
-def test_the_lexicon_never_lowers_the_models_crisis():
+def test_the_models_crisis_intent_alone_is_a_concern_because_it_is_confident_on_harmless_chat():
     text = "i just feel done with everything"
     assessment = SCREEN.assess(text, neutral(text, crisis_confidence=0.97))
-    assert assessment.level == "crisis" and assessment.reasons[0].startswith("model:")
+    assert assessment.level == "concern" and assessment.reasons[0].startswith("model:")
+
+
+def test_the_models_crisis_intent_with_another_layers_concern_is_a_crisis():
+    text = "I can't cope anymore"  # the lexicon's concern
+    assessment = SCREEN.assess(text, neutral(text, crisis_confidence=0.97))
+    assert assessment.level == "crisis" and any(r.startswith("model:") for r in assessment.reasons)
 
 
 @pytest.mark.parametrize("text", ["I'm not going to kill myself, don't worry", "I would never self harm"])
@@ -169,3 +176,16 @@ def test_a_writer_at_risk_as_well_as_a_friend_is_not_only_about_others():
 def test_the_model_alone_makes_a_single_word_a_concern_not_a_crisis():
     assert SCREEN.assess("Birdie", neutral("Birdie", crisis_confidence=0.9)).level == "concern"
     assert SCREEN.assess("kms", neutral("kms", crisis_confidence=0.9)).level == "crisis"
+
+
+def test_the_sentence_encoder_reads_the_end_of_a_long_message_and_the_lexicon_all_of_it():
+    opening = "I want to kill myself, I said to myself at the gym when the instructor shouted again. "
+    news = ("We went to the market and bought apples and a loaf for tea. The bus was late again, "
+            "so we walked the long way round past the canal. My sister rang about the holiday and "
+            "we talked for an hour about flights. Then I did the washing up and watched the quiz. ")
+    closing = "Anyway I'm off to bed now."
+    read_by_encoder = units(opening + news + closing)
+    assert read_by_encoder[-1] == closing
+    assert sum(len(u.split()) for u in read_by_encoder) <= ENCODER_WORDS
+    assert all("kill" not in u for u in read_by_encoder)
+    assert SCREEN.read(opening + news + closing).level == "crisis"  # the lexicon read the opening

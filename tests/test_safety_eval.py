@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from bot.safety.classifier import training_examples
+from bot.safety.classifier import dev_messages, training_examples
 from bot.safety.evaluation import false_crisis, load_set, recall, report, run
 from bot.safety.normalise import plain
 from conftest import PROJECT_ROOT, RASA_PROJECT
@@ -16,11 +16,12 @@ EVALUATION_SET = PROJECT_ROOT / "evaluation" / "safety_eval.yaml"
 REPORT = PROJECT_ROOT / "var" / "safety-eval.md"
 # The service's targets, printed beside the figures, and the limits this suite holds
 # the screen to. The targets are NOT met yet (README, "How good is the screen?"):
-# the first and only run on this set measured recall 0.930 and false crisis 0.208,
-# so the limits guard against regressions from there, with a small margin for
-# retraining. Raise them as the screen improves; never tune on this set to do so.
+# the first and only run on this set (v2) measured recall 0.949 and false crisis
+# 0.132, so the limits guard against regressions from there, with a small margin for
+# retraining. Raise them as the screen improves; never tune on this set to do so
+# (tuning belongs to the development set, safety_data/dev/).
 TARGET_RECALL, TARGET_FALSE_CRISIS = 0.98, 0.03
-FLOOR_RECALL, CEILING_FALSE_CRISIS = 0.91, 0.23
+FLOOR_RECALL, CEILING_FALSE_CRISIS = 0.93, 0.16
 
 
 def normalised(text: str) -> str:
@@ -33,8 +34,17 @@ def training_lines() -> set[str]:
     return {normalised(example.text) for example in examples}
 
 
+def development_lines() -> set[str]:
+    return {normalised(item.text) for item in dev_messages(PROJECT_ROOT / "safety_data")}
+
+
 def test_no_line_of_the_evaluation_set_appears_in_any_training_data():
     copied = [item.text for item in load_set(EVALUATION_SET) if normalised(item.text) in training_lines()]
+    assert copied == []
+
+
+def test_no_line_of_the_evaluation_set_appears_in_the_development_set_that_chose_the_thresholds():
+    copied = [item.text for item in load_set(EVALUATION_SET) if normalised(item.text) in development_lines()]
     assert copied == []
 
 

@@ -1,16 +1,23 @@
 """The screen's learned layer: a risk classifier over sentence embeddings.
 
 A support-vector machine with an RBF kernel on all-MiniLM-L6-v2 vectors (see
-``encoder.py``); in 5-fold cross-validation on the training data it kept 0.86
-of crisis lines at 3 % false alarms, where logistic regression kept 0.72 and a
-small MLP 0.76. It is trained from files, never from the evaluation set: the
-dialogue model's NLU data (``crisis`` examples against every other intent) and
-every ``safety_data/*.yaml`` file (short crisis and everyday lines in many
-wordings). Its thresholds come from out-of-fold scores on that same training
-data: the crisis threshold is the highest score that still keeps
-``TARGET_RECALL`` of the crisis lines, unless that would flag more than
-``MAX_FALSE_ALARM`` of the everyday ones; the concern threshold flags at most
-``CONCERN_FALSE_ALARM`` of everyday lines (a follow-up, not a page).
+``encoder.py``); in 5-fold cross-validation on its training lines an RBF SVM
+beat logistic regression and a small MLP. It learns from files, never from the
+evaluation set: the dialogue model's NLU data (``crisis`` examples against every
+other intent) and every ``safety_data/*.yaml`` file (crisis and everyday lines,
+one sentence or clause each, in many wordings).
+
+A message is scored as a whole, not line by line: half the score of its last
+words read together (the context) and half the score of its most crisis-like
+part (``segments.encoder_texts``). A risky-sounding last sentence after harmless
+news ("...and the film ends with him jumping") scores lower than the same words
+alone, while a real disclosure scores high either way; on the development set
+this kept far more crises at the same false-alarm rate than the parts alone.
+Because that score is about messages, its thresholds are chosen on messages:
+the development set (``safety_data/dev/``, labelled messages in the evaluation
+set's format, used for tuning and never for training). The crisis threshold
+flags at most ``DEV_FALSE_CRISIS`` of its everyday messages, the concern
+threshold (a follow-up, not a page) at most ``DEV_FALSE_CONCERN``.
 
 Like the Rasa model, the trained weights are named after a hash of what
 shaped them, so ``peerbot train`` retrains only when a training file changed.
@@ -20,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -28,17 +35,25 @@ import numpy as np
 import yaml
 
 from bot.safety.encoder import SentenceEncoder
+from bot.safety.evaluation import EvalItem, load_set
 from bot.safety.normalise import readable
+from bot.safety.segments import ENCODER_WORDS, encoder_texts
 
 log = logging.getLogger(__name__)
 
 PREFIX = "safety-screen-"
 SUFFIX = ".npz"
 # Bumped when the training procedure changes, so old weights are not reused.
-TRAINING_VERSION = "1"
-TARGET_RECALL = 0.98
-MAX_FALSE_ALARM = 0.03
-CONCERN_FALSE_ALARM = 0.06
+TRAINING_VERSION = "2"
+DEV_DIR = "dev"  # under the training directory: messages for choosing thresholds, never trained on
+# Chosen on the development set: with the lexicon and the dialogue model beside it,
+# these kept 0.94 of its crises at about 1 in 10 of its (deliberately hard) everyday
+# messages, where the old line-by-line reading flagged 1 in 5 for 0.93.
+DEV_FALSE_CRISIS = 0.08
+DEV_FALSE_CONCERN = 0.20
+# The cross-validation summary reports recall at this false-alarm rate on single lines.
+LINE_FALSE_ALARM = 0.03
+CONTEXT_WEIGHT = 0.5  # the share of a message's score that comes from its last words read together
 FOLDS = 5
 REGULARISATION = 8.0  # scikit-learn's C: chosen by cross-validation on the training data
 
@@ -82,9 +97,18 @@ def training_examples(nlu_file: Path, training_dir: Path) -> list[Example]:
     return list(unique.values())
 
 
+def dev_messages(training_dir: Path) -> list[EvalItem]:
+    files = sorted((training_dir / DEV_DIR).glob("*.yaml"))
+    if not files:
+        raise ClassifierMissing(f"no development set (*.yaml) in {training_dir / DEV_DIR}")
+    return [item for path in files for item in load_set(path)]
+
+
 def fingerprint(nlu_file: Path, training_dir: Path) -> str:
-    digest = hashlib.sha256(TRAINING_VERSION.encode())
-    for path in (nlu_file, *training_files(training_dir)):
+    """A hash of everything that shapes the weights and thresholds: the files and the settings."""
+    settings = (TRAINING_VERSION, DEV_FALSE_CRISIS, DEV_FALSE_CONCERN, CONTEXT_WEIGHT, ENCODER_WORDS, REGULARISATION)
+    digest = hashlib.sha256(repr(settings).encode())
+    for path in (nlu_file, *training_files(training_dir), *sorted((training_dir / DEV_DIR).glob("*.yaml"))):
         digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -105,6 +129,13 @@ class RiskClassifier:
         squared = ((vectors ** 2).sum(1)[:, None] + (self.support_vectors ** 2).sum(1)[None, :]
                    - 2.0 * vectors @ self.support_vectors.T)
         return np.exp(-self.gamma * squared) @ self.dual_coef + self.intercept
+
+    def message_score(self, vectors: np.ndarray) -> tuple[float, int]:
+        """A message's score from its ``encoder_texts`` vectors (the context first, then its
+        parts), and the index of its most crisis-like part (0: the context)."""
+        scores = self.scores(vectors)
+        best = int(scores[1:].argmax()) + 1 if len(scores) > 1 else 0
+        return float(CONTEXT_WEIGHT * scores[0] + (1 - CONTEXT_WEIGHT) * scores[best]), best
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,27 +178,37 @@ def flagging_at_most(scores: np.ndarray, share: float) -> float:
     return float(np.nextafter(ordered[len(ordered) - allowed - 1], np.inf))
 
 
-def choose_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Recall first: the highest threshold keeping TARGET_RECALL of crisis lines, but
-    never one that flags more than MAX_FALSE_ALARM of everyday lines."""
-    crisis = np.sort(scores[labels])
-    for_recall = float(crisis[int(np.floor((1 - TARGET_RECALL) * len(crisis)))])
-    return max(for_recall, flagging_at_most(scores[~labels], MAX_FALSE_ALARM))
+def message_scores(classifier: RiskClassifier, encoder: SentenceEncoder, texts: Sequence[str]) -> np.ndarray:
+    """``message_score`` for many messages, their pieces encoded in one call."""
+    pieces = [[readable(t) for t in encoder_texts(text)] for text in texts]
+    vectors = encoder.encode([t for p in pieces for t in p])
+    ends = np.cumsum([len(p) for p in pieces])
+    return np.array([classifier.message_score(vectors[end - len(p):end])[0] if p else -np.inf
+                     for p, end in zip(pieces, ends)])
 
 
-def train(examples: Sequence[Example], encoder: SentenceEncoder) -> tuple[RiskClassifier, dict]:
-    """The classifier and a summary of its out-of-fold performance on the training data."""
+def train(examples: Sequence[Example], dev: Sequence[EvalItem], encoder: SentenceEncoder
+          ) -> tuple[RiskClassifier, dict]:
+    """The classifier, its thresholds from the development set, and a summary: its
+    out-of-fold recall on single training lines, and its figures alone on the
+    development set (the screen's other layers add to both)."""
     vectors = encoder.encode([readable(e.text) for e in examples])
     labels = np.array([e.crisis for e in examples])
     held_out = out_of_fold_scores(vectors, labels)
-    threshold = choose_threshold(held_out, labels)
-    model = _fit(vectors, labels)
-    concern = min(threshold, flagging_at_most(held_out[~labels], CONCERN_FALSE_ALARM))
-    classifier = RiskClassifier.from_svm(model, threshold, concern)
+    line_threshold = flagging_at_most(held_out[~labels], LINE_FALSE_ALARM)
+    unset = RiskClassifier.from_svm(_fit(vectors, labels), np.inf, np.inf)
+    scored = message_scores(unset, encoder, [m.text for m in dev])
+    crisis = np.array([m.label == "crisis" for m in dev])
+    threshold = flagging_at_most(scored[~crisis], DEV_FALSE_CRISIS)
+    classifier = replace(unset, crisis_threshold=threshold,
+                         concern_threshold=flagging_at_most(scored[~crisis], DEV_FALSE_CONCERN))
     summary = {
-        "examples": len(examples), "crisis": int(labels.sum()), "threshold": round(threshold, 4),
-        "cross_validated_recall": round(float((held_out[labels] >= threshold).mean()), 4),
-        "cross_validated_false_alarms": round(float((held_out[~labels] >= threshold).mean()), 4),
+        "examples": len(examples), "crisis": int(labels.sum()),
+        f"cross_validated_line_recall_at_{LINE_FALSE_ALARM}_false_alarms":
+            round(float((held_out[labels] >= line_threshold).mean()), 4),
+        "dev_messages": len(dev), "crisis_threshold": round(threshold, 4),
+        "dev_recall_alone": round(float((scored[crisis] >= threshold).mean()), 4),
+        "dev_false_crisis_alone": round(float((scored[~crisis] >= threshold).mean()), 4),
     }
     return classifier, summary
 
@@ -182,7 +223,8 @@ def train_if_changed(model_dir: Path, nlu_file: Path, training_dir: Path,
     target = weights_path(model_dir, nlu_file, training_dir)
     if target.is_file() and not force:
         return target, None
-    classifier, summary = train(training_examples(nlu_file, training_dir), encoder or SentenceEncoder.load())
+    classifier, summary = train(training_examples(nlu_file, training_dir), dev_messages(training_dir),
+                                encoder or SentenceEncoder.load())
     classifier.save(target)
     target.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     for old in model_dir.glob(f"{PREFIX}*"):

@@ -7,12 +7,17 @@ Three layers, each able to raise the level and none able to lower it:
 2. a classifier over sentence embeddings (``classifier.py``), trained on
    wording far beyond the lexicon's;
 3. the dialogue model's ``crisis`` intent and its confidence (read from the
-   full ranking, so a guess below the fallback threshold still counts).
+   full ranking, so a guess below the fallback threshold still counts). Its
+   confidence is high on much harmless chat ("going to end the day with a
+   bath": 1.00), so alone it raises a concern; it makes a crisis when another
+   layer has seen at least a concern in the same message.
 
 The first two need no dialogue model, so they run first and on their own
 (``read``): a slow or dead Rasa never costs a person in crisis their screen.
-Long messages are read whole and part by part (``segments.parts``), taking the
-highest level, so a disclosure after a paragraph of news counts in full. The
+The lexicon reads long messages whole and part by part (``segments.parts``);
+the classifier reads a message's last words together and part by part
+(``segments.encoder_texts``), so a disclosure after a paragraph of news counts
+in full. The
 running bot, ``peerbot classify`` and ``peerbot eval-safety`` use this one
 ``SafetyScreen``, so the command line shows what the bot does.
 """
@@ -31,7 +36,7 @@ from bot.safety.classifier import RiskClassifier, load_current
 from bot.safety.encoder import SentenceEncoder
 from bot.safety.lexicon import LEVELS, LexiconMatch, RiskLexicon
 from bot.safety.normalise import readable
-from bot.safety.segments import MIN_WORDS, parts, units
+from bot.safety.segments import MIN_WORDS, encoder_texts, parts
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +72,16 @@ def highest(*assessments: RiskAssessment) -> RiskAssessment:
     return RiskAssessment(level, reasons, level == "crisis" and about_others)
 
 
-def assess(parse: ParseResult) -> RiskAssessment:
-    """The dialogue model's view alone. On a single word ("Birdie") the model's character
-    n-grams are guesswork, so alone it can raise one only to a concern; single-word
+def assess(parse: ParseResult, corroborated: bool) -> RiskAssessment:
+    """The dialogue model's view, given whether another layer saw at least a concern.
+    Uncorroborated, its crisis intent raises a concern only. On a single word ("Birdie")
+    its character n-grams are guesswork, so there it never makes a crisis; single-word
     crises ("kms", "suicidal") are the lexicon's."""
     confidence = parse.confidence_of(CRISIS_INTENT)
     if confidence >= CRISIS_THRESHOLD and len(parse.text.split()) < MIN_WORDS:
         return RiskAssessment("concern", (f"model: crisis intent {confidence:.2f} on a single word",))
+    if confidence >= CRISIS_THRESHOLD and not corroborated:
+        return RiskAssessment("concern", (f"model: crisis intent {confidence:.2f}, no other layer agreeing",))
     if confidence >= CRISIS_THRESHOLD:
         return RiskAssessment("crisis", (f"model: crisis intent {confidence:.2f}",))
     if confidence >= CONCERN_THRESHOLD:
@@ -103,17 +111,15 @@ class EmbeddingLayer:
     def load(cls, model_dir: Path, nlu_file: Path, training_dir: Path) -> "EmbeddingLayer":
         return cls(shared_encoder(), load_current(model_dir, nlu_file, training_dir))
 
-    def assess(self, texts: list[str]) -> RiskAssessment:
-        """The highest score over the texts (the parts of a message). A single
-        word ("Kim", "ok") carries too little for a sentence model and scores at random,
-        so one-word texts are left to the lexicon and the dialogue model."""
-        texts = [t for t in texts if len(t.split()) >= MIN_WORDS]
+    def assess(self, text: str) -> RiskAssessment:
+        """The message's score (``RiskClassifier.message_score``). One-word messages
+        ("Kim", "ok") carry too little for a sentence model and score at random, so
+        they are left to the lexicon and the dialogue model."""
+        texts = [readable(t) for t in encoder_texts(text)]
         if not texts:
             return RiskAssessment("none")
-        scores = self.classifier.scores(self.encoder.encode(texts))
-        best = int(scores.argmax())
-        score = float(scores[best])
-        where = "" if len(texts) == 1 else f" in the part {texts[best][:60]!r}"
+        score, best = self.classifier.message_score(self.encoder.encode(texts))
+        where = "" if len(texts) == 1 else f", strongest in {texts[best][:60]!r}"
         if score >= self.classifier.crisis_threshold:
             return RiskAssessment("crisis", (f"classifier: crisis {score:.2f}{where}",))
         if score >= self.classifier.concern_threshold:
@@ -144,14 +150,14 @@ class SafetyScreen:
         pieces = [text, *parts(text)]
         found = [from_lexicon(m) for piece in pieces for m in self.lexicon.matches(piece)]
         if self.embedding is not None:
-            found.append(self.embedding.assess([readable(u) for u in units(text)]))
+            found.append(self.embedding.assess(text))
         return highest(*found)
 
     def combine(self, own: RiskAssessment, parse: Optional[ParseResult]) -> RiskAssessment:
         """Add the dialogue model's view, when there is one (None: the engine failed)."""
         if parse is None:
             return replace(own, reasons=own.reasons + ("dialogue model unavailable: screened without it",))
-        return highest(own, assess(parse))
+        return highest(own, assess(parse, corroborated=own.level != "none"))
 
     def assess(self, text: str, parse: Optional[ParseResult]) -> RiskAssessment:
         return self.combine(self.read(text), parse)

@@ -18,6 +18,10 @@ CLAUSE_BREAK = re.compile(r",\s+|\s+(?=(?:but|anyway|anyways|so|and then|tbh|ngl
 LONG_SENTENCE_WORDS = 14  # sentences longer than this are also read clause by clause
 MIN_WORDS = 2  # shorter fragments ("lol", "ok") carry no meaning of their own
 MAX_PARTS = 12  # a screen-full of chat; the lexicon reads the whole message too
+# The sentence encoder's cost grows with every word (about 0.35 ms a token on these
+# cores, on top of about 10 ms a call), so it reads at most this many words: the
+# last ones, where disclosures tend to come. The lexicon still reads every word.
+ENCODER_WORDS = 30
 
 
 def parts(text: str) -> list[str]:
@@ -32,14 +36,37 @@ def parts(text: str) -> list[str]:
     return _kept(found, text)
 
 
-def units(text: str) -> list[str]:
+def units(text: str, max_words: int = ENCODER_WORDS) -> list[str]:
     """The smallest parts only: each sentence, or the clauses of a long one; the whole
     message when it is a single short sentence. The sentence encoder reads these: its
-    cost grows with every word it reads, so it reads each word about once."""
+    cost grows with every word it reads, so it reads each word about once, and only
+    the last ``max_words`` of a long message (a longer last part is read on its own)."""
     found: list[str] = []
     for sentence in _sentences(text):
         found.extend(_clauses(sentence) if len(sentence.split()) > LONG_SENTENCE_WORDS else [sentence])
-    return _kept(found, text) or [text]
+    return _last_words(_kept(found, text) or [text], max_words)
+
+
+def encoder_texts(text: str, max_words: int = ENCODER_WORDS) -> list[str]:
+    """What the sentence classifier reads: the message's last ``max_words`` words as one
+    text (the context), then each of its smallest parts (``units``); a single short
+    sentence once. Fragments under MIN_WORDS are left out (nothing, for a one-word
+    message: a sentence model scores a lone word at random)."""
+    tail = " ".join(text.split()[-max_words:])
+    if len(tail.split()) < MIN_WORDS:
+        return []
+    return [tail, *(u for u in units(text, max_words) if len(u.split()) >= MIN_WORDS and " ".join(u.split()) != tail)]
+
+
+def _last_words(pieces: list[str], max_words: int) -> list[str]:
+    kept: list[str] = []
+    words = 0
+    for piece in reversed(pieces):
+        words += len(piece.split())
+        if kept and words > max_words:
+            break
+        kept.insert(0, piece)
+    return kept
 
 
 def _sentences(text: str) -> list[str]:
