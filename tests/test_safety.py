@@ -2,6 +2,7 @@
 everyday idioms stay `none`."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.dialogue.engine import ParseResult
@@ -189,3 +190,12 @@ def test_the_sentence_encoder_reads_the_end_of_a_long_message_and_the_lexicon_al
     assert sum(len(u.split()) for u in read_by_encoder) <= ENCODER_WORDS
     assert all("kill" not in u for u in read_by_encoder)
     assert SCREEN.read(opening + news + closing).level == "crisis"  # the lexicon read the opening
+
+
+def test_the_encoder_gives_each_text_the_same_vector_alone_or_batched_with_longer_ones():
+    from bot.safety.screen import shared_encoder
+
+    texts = ["took my tablets", "I want to end it all tonight and nobody is going to stop me now " * 3, "hi all"]
+    together = shared_encoder().encode(texts)
+    alone = np.vstack([shared_encoder().encode([text]) for text in texts])
+    assert np.abs(together - alone).max() < 1e-4

@@ -22,7 +22,10 @@ import numpy as np
 
 MODEL_PACKAGE = "all_minilm_l6_v2"
 MAX_TOKENS = 128  # the length the encoder was trained on; longer text is cut (the screen splits it first)
-BATCH = 32  # texts encoded together; similar lengths are batched so little is padding
+BATCH = 32  # at most this many texts are encoded together
+# A pass costs about as much as this many tokens, whatever its size (reading the
+# weights), so a batch takes a longer text only while the padding that adds costs less.
+SPARE_TOKENS = 28
 SAFETENSORS_DTYPES = {"F32": np.float32, "I64": np.int64}
 
 
@@ -54,6 +57,21 @@ def read_safetensors(blob: bytes) -> dict[str, np.ndarray]:
         dtype = SAFETENSORS_DTYPES[entry["dtype"]]
         tensors[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(entry["shape"])
     return tensors
+
+
+def batches(lengths: np.ndarray) -> list[list[int]]:
+    """Indices grouped for encoding: shortest first, a new batch whenever the next text
+    would add more than SPARE_TOKENS of padding (a context of 40 tokens beside parts of
+    8 would otherwise more than double the work)."""
+    grouped: list[list[int]] = []
+    current: list[int] = []
+    for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        padding = (len(current) + 1) * lengths[index] - sum(lengths[i] for i in current) - lengths[index]
+        if current and (len(current) == BATCH or padding > SPARE_TOKENS):
+            grouped.append(current)
+            current = []
+        current.append(index)
+    return grouped + [current] if current else grouped
 
 
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -140,17 +158,19 @@ class SentenceEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length row per text, in the order given."""
         vectors = np.zeros((len(texts), self.words.shape[1]), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), BATCH):
-            chunk = order[start:start + BATCH]
-            vectors[chunk] = self._encode_batch([texts[i] for i in chunk])
-        return vectors
-
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        """Texts padded to the longest of them and run through the encoder together."""
-        encodings = self.tokenizer.encode_batch(texts)
+        if not texts:
+            return vectors
+        encodings = self.tokenizer.encode_batch(list(texts))  # padded to the longest text
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
+        lengths = mask.sum(1).astype(int)
+        for batch in batches(lengths):
+            longest = int(lengths[batch].max())  # padding is on the right: trim it to this batch's longest
+            vectors[batch] = self._pooled(ids[batch, :longest], mask[batch, :longest])
+        return vectors
+
+    def _pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean of the token vectors (padding left out), scaled to unit length."""
         hidden = self._forward(ids, mask)
         pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
