@@ -7,6 +7,7 @@ turned into a ``ConfigError`` listing ``section.key: problem`` lines.
 """
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -376,6 +377,30 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[tuple[str, str], tuple[st
             section, _, key = name[len(ENV_PREFIX):].lower().partition(ENV_SEPARATOR)
             found[(section, key)] = (name, yaml.safe_load(value) if value else None)
     return found
+
+
+def variable_names() -> list[str]:
+    """Every environment variable the settings read: the aliases and PEERBOT_<SECTION>__<KEY>."""
+    names = [*ENV_ALIASES, "PEERBOT_CONFIG"]
+    for section, field in Settings.__fields__.items():
+        names += [f"{ENV_PREFIX}{section}{ENV_SEPARATOR}{key}".upper() for key in field.type_.__fields__]
+    return names
+
+
+def unread_variables(environ: Mapping[str, str]) -> list[str]:
+    """Warnings for PEERBOT_* variables that no setting reads, each naming the likely
+    intended variable. A misspelt section or key is refused by the settings model, but a
+    name without the double underscore ("PEERBOT_TELEGRAM_TOKEN") would otherwise be
+    ignored without a word, and the bot would start with the setting unchanged."""
+    known = variable_names()
+    warnings = []
+    for name in sorted(environ):
+        if name.startswith(ENV_PREFIX) and ENV_SEPARATOR not in name and name not in known:
+            guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {guess[0]}?" if guess else ""
+            warnings.append(f"environment variable {name} is not a setting and is ignored "
+                            f"(settings are PEERBOT_<SECTION>__<KEY>, with two underscores){hint}")
+    return warnings
 
 
 def _format_errors(exc: ValidationError, sources: Mapping[str, str]) -> str:

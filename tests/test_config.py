@@ -183,3 +183,13 @@ def test_peerbot_config_check_reports_a_valid_configuration_without_secrets(tmp_
     assert "configuration OK" in result.output
     assert "telegram token: set" in result.output
     assert "very-secret" not in result.output
+
+
+def test_a_peerbot_variable_with_one_underscore_is_warned_about_naming_the_intended_one(tmp_path):
+    path = write(tmp_path, "service:\n  name: Test\n")
+    result = CliRunner().invoke(cli, ["config", "check"],
+                                env={"PEERBOT_CONFIG": str(path), "PEERBOT_TELEGRAM_TOKEN": "123:abc"})
+    assert result.exit_code == 0, result.output
+    assert "PEERBOT_TELEGRAM_TOKEN is not a setting" in result.stderr
+    assert "did you mean PEERBOT_TELEGRAM__TOKEN?" in result.stderr
+    assert "telegram token: not set" in result.output  # and so it really was ignored

@@ -3,11 +3,12 @@ per invocation, with configuration errors reported as one clear message
 (naming the key) and exit status 2 instead of a traceback."""
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 import click
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, unread_variables
 
 CONFIG_ERROR_EXIT = 2
 
@@ -26,6 +27,8 @@ def current_settings() -> Settings:
     meta = click.get_current_context().meta
     if "peerbot.settings" not in meta:
         meta["peerbot.settings"] = load_settings()
+        for warning in unread_variables(os.environ):
+            click.echo(f"peerbot: warning: {warning}", err=True)
     return meta["peerbot.settings"]
 
 
