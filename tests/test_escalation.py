@@ -7,7 +7,9 @@ import threading
 
 from sqlalchemy import select
 
+from bot.services.escalations import CaseCard
 from bot.storage.models import CasePage, Escalation, EscalationEvent
+from bot.telegram.paging import card_text
 from conftest import escalations, events, fresh_sandbox, running_bot, titles
 
 CRISIS = "I want to end it all"
@@ -361,3 +363,12 @@ async def test_cases_waiting_show_in_the_metrics_and_a_crisis_unclaimed_too_long
     with caplog.at_level("CRITICAL"):
         await alert_unclaimed_crises(world.application)
     assert f"ALERT: crisis case #{case.id} has waited 20 min unclaimed" in caplog.text
+
+
+def test_a_follow_up_card_says_it_waits_in_the_queue_and_never_that_it_is_paging():
+    def card(priority: str) -> str:
+        return card_text(CaseCard(7, priority, "follow_up", "Robin", None, ("two low check-ins",), None, (2, 1),
+                                  "on-duty PSWs", 12))
+
+    assert "paging" not in card("low") and "not paged" in card("low")
+    assert "paging on-duty PSWs" in card("urgent")

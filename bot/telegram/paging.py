@@ -19,6 +19,9 @@ NOBODY_REACHED = ("I'm sorry: I couldn't reach any of the peer support team just
                   "but please don't wait for us. If you need help now, use the contacts in /help: "
                   "they are there day and night.")
 
+# Follow-ups are never paged (page_step skips them): their card must not say otherwise.
+NOT_PAGED = "a follow-up, not paged: it waits here for whoever picks it up."
+
 
 def card_text(card: CaseCard) -> str:
     lines = [f"{HEADINGS[card.priority]} (case #{card.escalation_id})",
@@ -28,7 +31,8 @@ def card_text(card: CaseCard) -> str:
         lines.append(f"They wrote: “{card.trigger_text[:500]}”")
     if card.recent_moods:
         lines.append("Recent check-ins: " + ", ".join(f"{m}/5" for m in card.recent_moods))
-    lines.append(f"Waiting {card.waiting_minutes} min; paging {card.chain_step}.")
+    lines.append(f"Waiting {card.waiting_minutes} min; " + (NOT_PAGED if card.priority == "low"
+                                                              else f"paging {card.chain_step}."))
     return "\n".join(lines)
 
 
