@@ -308,6 +308,14 @@ class SandboxSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 8080
     demo_data: bool = True
+    # The sandbox's own database, emptied at every start (its chats live in memory).
+    database_url: str = "sqlite:///var/sandbox.db"
+
+    @validator("database_url")
+    def _sqlite_file(cls, value: str) -> str:
+        if not value.startswith("sqlite:///") or value == "sqlite:///":
+            raise ValueError("must be a sqlite:/// file URL (the sandbox empties it at every start)")
+        return value
 
 
 class LoggingSettings(_Section):

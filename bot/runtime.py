@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import AsyncIterator, Optional
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.ext import Application
 
@@ -159,16 +162,57 @@ async def run_until_stopped(application: Application, settings: Settings) -> Non
         await stop.wait()
 
 
+class StartupError(RuntimeError):
+    """Found before anything slow starts; the message names the setting to change."""
+
+
+def ports_to_listen_on(settings: Settings, sandbox: bool) -> list[tuple[str, str, int]]:
+    """(setting's variable, host, port) of each port the bot must have to serve people."""
+    ports = [("PEERBOT_SANDBOX__PORT", settings.sandbox.host, settings.sandbox.port)] if sandbox else []
+    if settings.telegram.webhook_url:
+        ports.append(("PEERBOT_TELEGRAM__WEBHOOK_PORT", settings.telegram.webhook_listen, settings.telegram.webhook_port))
+    return ports
+
+
+def check_ports_free(settings: Settings, sandbox: bool) -> None:
+    """Before the dialogue model loads (30-75 s): a busy port found after it gave a long traceback."""
+    for variable, host, port in ports_to_listen_on(settings, sandbox):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise StartupError(f"port {port} on {host} is not free ({exc.strerror}): stop what uses it, "
+                                   f"or choose another port with {variable}=<port>") from exc
+
+
+def sandbox_settings(settings: Settings) -> Settings:
+    """The settings for sandbox mode: its own database, emptied first. The sandbox keeps
+    its chats in memory, so people and update numbers kept from an earlier run would only
+    disagree with it (and re-seeding the demo people into a kept database failed)."""
+    url = settings.sandbox.database_url
+    path = Path(make_url(url).database)
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return settings.copy(update={"database": settings.database.copy(update={"url": url})})
+
+
 async def serve(settings: Settings) -> None:
+    sandbox_mode = not settings.telegram.token
+    check_ports_free(settings, sandbox_mode)
+    if sandbox_mode:
+        settings = sandbox_settings(settings)
     migrate.upgrade(settings.database.url)
     db = Database(settings.database.url)
+    if settings.dialogue.rasa_url is None:
+        print("  loading the dialogue model (30-75 s)...", flush=True)
     engine = await asyncio.to_thread(open_engine, settings)
     context = build_context(settings, db, engine)
     sandbox = None
-    if settings.telegram.token:
-        connection = Connection(settings.telegram.token, settings.telegram.base_url)
-    else:
+    if sandbox_mode:
         sandbox, connection = await start_sandbox(settings, context)
+    else:
+        connection = Connection(settings.telegram.token, settings.telegram.base_url)
     try:
         application = build_application(context, connection.token, connection.base_url, connection.base_file_url)
         await run_until_stopped(application, settings)

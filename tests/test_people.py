@@ -2,6 +2,7 @@
 single-use expiring role invites, group invite links."""
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from bot.cli import cli
 from bot.services.people import InviteError, PeopleService, clean_display_name
 from bot.storage.models import Group, RoleInvite
 from bot.storage.types import utcnow
+from conftest import fresh_sandbox
 
 
 @pytest.fixture
@@ -73,7 +75,23 @@ def test_display_names_are_cleaned(raw, name):
     assert clean_display_name(raw) == name
 
 
-def test_peerbot_invite_prints_a_single_use_code(empty_database_url):
-    result = CliRunner().invoke(cli, ["invite", "psw"], env={"DATABASE_URL": empty_database_url, "PEERBOT_CONFIG": ""})
+def test_peerbot_invite_without_a_token_prints_the_code_and_says_plainly_there_is_no_link_yet(empty_database_url):
+    result = CliRunner().invoke(cli, ["invite", "psw"], env={"DATABASE_URL": empty_database_url, "PEERBOT_CONFIG": "",
+                                                             "TELEGRAM_BOT_TOKEN": ""})
     assert result.exit_code == 0, result.output
-    assert "start=role_" in result.output and "valid 72 h" in result.output
+    assert "/start role_" in result.output and "valid 72 h" in result.output
+    assert "No TELEGRAM_BOT_TOKEN is set" in result.output and "<" not in result.output
+
+
+async def test_peerbot_invite_with_a_token_links_to_the_bots_real_username(empty_database_url):
+    sandbox = fresh_sandbox()
+    await sandbox.start()
+    try:
+        env = {"DATABASE_URL": empty_database_url, "PEERBOT_CONFIG": "", "TELEGRAM_BOT_TOKEN": sandbox.token,
+               "TELEGRAM_BASE_URL": sandbox.api_base_url}
+        result = await asyncio.to_thread(CliRunner().invoke, cli, ["invite", "psw"], env=env)
+    finally:
+        await sandbox.stop()
+    assert result.exit_code == 0, result.output
+    username = sandbox.bot_user["username"]
+    assert f"https://t.me/{username}?start=role_" in result.output

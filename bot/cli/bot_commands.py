@@ -5,8 +5,11 @@ import asyncio
 from datetime import timedelta
 
 import click
+from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.cli.app import cli, current_settings
+from bot.config import Settings
 from bot.dialogue.model import ModelError
 from bot.logging_setup import configure_logging
 from bot.services.people import InviteError, PeopleService
@@ -18,13 +21,13 @@ from bot.storage.db import Database
 @cli.command("run")
 def run() -> None:
     """Migrate the database and run the bot (the sandbox when no Telegram token is set)."""
-    from bot.runtime import serve
+    from bot.runtime import StartupError, serve
 
     settings = current_settings()
     configure_logging(settings.logging.level)
     try:
         asyncio.run(serve(settings))
-    except ModelError as exc:
+    except (ModelError, StartupError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -65,4 +68,22 @@ def invite(role: str) -> None:
     finally:
         db.dispose()
     click.echo(f"Invite for a {role}, single use, valid {hours} h.")
-    click.echo(f"They open https://t.me/<your bot>?start=role_{code}  (or send the bot: /start role_{code})")
+    click.echo(how_to_open(settings, f"role_{code}"))
+
+
+def how_to_open(settings: Settings, payload: str) -> str:
+    """How the invited person reaches the bot with ``/start PAYLOAD``: a t.me link with the
+    bot's real username (asked of Telegram), or plainly why there is none."""
+    start = f"send the bot: /start {payload}"
+    if not settings.telegram.token:
+        return f"No TELEGRAM_BOT_TOKEN is set, so there is no link to the bot yet. Once it runs, they {start}"
+    try:
+        username = asyncio.run(bot_username(settings.telegram.token, settings.telegram.base_url))
+    except TelegramError as exc:
+        return f"Could not ask Telegram for the bot's username ({exc}). They {start}"
+    return f"They open https://t.me/{username}?start={payload}  (or {start})"
+
+
+async def bot_username(token: str, base_url: str | None) -> str:
+    async with Bot(token, **({"base_url": base_url} if base_url else {})) as bot:
+        return (await bot.get_me()).username
