@@ -155,6 +155,18 @@ async def test_confirmed_updates_are_dropped_and_unconfirmed_ones_delivered_agai
     assert [u.update_id for u in rest] == [first[-1].update_id + 1], "update ids increase by one"
 
 
+def test_a_sandbox_started_again_never_reuses_an_update_id_so_a_bot_that_kept_its_records_answers_newcomers():
+    from bot.sandbox.state import World
+
+    before = World()
+    user = before.add_user("Sam")
+    before.send(user["id"], user["id"], "/start")
+    later = World()
+    newcomer = later.add_user("Alex")
+    later.send(newcomer["id"], newcomer["id"], "/start")
+    assert later.pending[0]["update_id"] > before.pending[-1]["update_id"]
+
+
 async def test_allowed_updates_filters_the_updates_created_after_the_call(bot, sandbox):
     user = started(sandbox)
     await drain(bot)
