@@ -49,6 +49,14 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def clock_time(value: str) -> tuple[int, int]:
+    """(hour, minute) of an "HH:MM" time of day, or ValueError saying what is expected."""
+    hour, _, minute = value.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ValueError(f"{value!r} is not a time like 09:00")
+    return int(hour), int(minute)
+
+
 def more_than_zero(cls, value: float) -> float:
     """Shared validator for durations and counts that must be positive."""
     if value <= 0:
@@ -201,9 +209,7 @@ class RotaShift(_Section):
 
     @validator("start", "end")
     def _clock(cls, value: str) -> str:
-        hours, _, minutes = value.partition(":")
-        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
-            raise ValueError(f"{value!r} is not a time like 09:00")
+        clock_time(value)
         return value
 
 
@@ -275,10 +281,17 @@ class PrivacySettings(_Section):
     """What is kept, and for how long."""
 
     # Raw words (check-in notes, messages kept on cases, the dialogue history)
-    # older than this are deleted by a daily job; counts and moods are kept.
+    # older than this are deleted at start-up and then daily; counts and moods are kept.
     retention_days: int = 365
+    # The local time (service timezone, HH:MM) of the daily retention run.
+    retention_time: str = "03:30"
 
     _positive = validator("retention_days", allow_reuse=True)(more_than_zero)
+
+    @validator("retention_time")
+    def _clock_time(cls, value: str) -> str:
+        clock_time(value)
+        return value
 
 
 class OutcomeSettings(_Section):

@@ -13,6 +13,7 @@ from typing import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.ext import Application
 
+from bot.config import clock_time
 from bot.services.leader import LeaderLease
 from bot.storage.types import utcnow
 from bot.telegram.context import APP_KEY, AppContext
@@ -25,7 +26,6 @@ from bot.telegram.reminders import send_due_reminders
 
 Job = Callable[[Application], Awaitable[object]]
 EXTEND_EVERY = timedelta(hours=6)
-DAILY = timedelta(days=1)
 HOURLY = timedelta(hours=1)
 ALERT_EVERY = timedelta(minutes=1)
 
@@ -35,7 +35,8 @@ async def follow_up_offers(application: Application) -> None:
 
 
 async def forget_old_words(application: Application) -> None:
-    """The retention policy, applied daily."""
+    """The retention policy: at start-up (a bot restarted every day would otherwise never
+    reach a job due 24 hours after its start) and then daily at privacy.retention_time."""
     application.bot_data[APP_KEY].privacy.apply_retention()
 
 
@@ -71,12 +72,18 @@ class Scheduler:
             send_pending_notices: settings.sessions.reminder_check_seconds,
             run_due_rounds: settings.sessions.reminder_check_seconds,
             extend_series: EXTEND_EVERY.total_seconds(),
-            forget_old_words: DAILY.total_seconds(),
             ask_due_questionnaires: HOURLY.total_seconds(),
         }
         for job, seconds in every.items():
             self.scheduler.add_job(led(self.lease, job), "interval", args=[application], seconds=seconds,
                                    id=job.__name__, max_instances=1, coalesce=True)
+        # Retention: now, then daily at a fixed local time. No misfire grace limit: start-up
+        # keeps the loop busy for more than APScheduler's default second, and the first run
+        # was then skipped as missed.
+        hour, minute = clock_time(settings.privacy.retention_time)
+        self.scheduler.add_job(led(self.lease, forget_old_words), "cron", args=[application], hour=hour, minute=minute,
+                               timezone=settings.service.default_timezone, id=forget_old_words.__name__,
+                               max_instances=1, coalesce=True, next_run_time=utcnow(), misfire_grace_time=None)
         # Renewed on its own beat too, so a long job (a big fan-out) never lets it lapse.
         self.scheduler.add_job(self.lease.acquire, "interval", seconds=settings.scheduler.lease_seconds / 3,
                                id="renew_lease", max_instances=1, coalesce=True, next_run_time=utcnow())

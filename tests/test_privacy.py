@@ -7,10 +7,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import MetaData, insert, select
+from sqlalchemy import MetaData, insert, select, update
 
 from bot.dialogue.history import DialogueHistory
 from bot.dialogue.inprocess import tracker_store_for
+from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.escalations import EscalationService
 from bot.services.people import PeopleService
@@ -26,8 +27,10 @@ from bot.storage.models import (
     OutcomeResponse,
     Person,
 )
+from bot.storage import migrate
+from bot.storage.db import Database
 from bot.storage.types import utcnow
-from conftest import session_soon
+from conftest import fresh_sandbox, running_bot, session_soon
 
 TELEGRAM_ID = 987_654_321
 NAME = "Zephyrine"
@@ -163,3 +166,31 @@ async def test_through_telegram_mydata_sends_a_file_and_forgetme_asks_first_then
     assert traces(world.db.engine, user["id"], NAME, WORDS[:1]) == []
     assert traces(history.engine, user["id"], NAME, WORDS[:1]) == []
     assert world.context.people.find(user["id"]) is None
+
+
+async def test_retention_runs_as_the_bot_starts_and_then_daily_at_the_set_local_time(inprocess_engine, tmp_path):
+    """A bot restarted every day never reached a daily job due 24 hours after its start."""
+    from bot.scheduler import Scheduler
+
+    url = f"sqlite:///{tmp_path / 'retention.db'}"
+    migrate.upgrade(url)
+    database = Database(url)
+    person = PeopleService(database, [], timedelta(hours=1)).consent(TELEGRAM_ID + 11, "uk", "Europe/London")
+    CheckInService(database).record(person.id, 3, note="an old note")
+    with database.session() as session, session.begin():
+        session.execute(update(CheckIn).values(created_at=utcnow() - timedelta(days=400)))
+    database.dispose()
+    sandbox = fresh_sandbox()
+    await sandbox.start()
+    try:
+        async with running_bot(inprocess_engine, url, sandbox) as world:
+            def note():
+                with world.db.session() as session:
+                    return session.execute(select(CheckIn.note)).scalar_one()
+
+            await world.eventually(lambda: note() is None)
+            trigger = Scheduler(world.application).scheduler.get_job("forget_old_words").trigger
+            assert str(trigger) == "cron[hour='3', minute='30']"
+            assert str(trigger.timezone) == world.context.settings.service.default_timezone
+    finally:
+        await sandbox.stop()
