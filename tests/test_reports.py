@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import cli
-from bot.services.export import ExportService
+from bot.services.export import ExportService, export_id
 from bot.services.reports import (
     NO_GROUP,
     Caseload,
@@ -409,32 +409,51 @@ def walkers_group(db) -> int:
         return session.execute(select(Group.id).where(Group.title == "Walkers")).scalar_one()
 
 
-def test_the_export_rows_use_pseudonyms_and_the_stored_scores(db, month, tmp_path):
-    ExportService(db).write(START, END, tmp_path)
-    pseudonyms = {p.id: p.pseudonym for p in (*month.walkers, *month.crafters)}
+KEY = b"a key for this test only"
+
+
+def test_the_export_rows_use_export_only_identifiers_and_the_stored_scores(db, month, tmp_path):
+    ExportService(db).write(START, END, tmp_path, key=KEY)
+    ids = {p.id: export_id(KEY, "person", p.id) for p in (*month.walkers, *month.crafters)}
     w = month.walkers
     checkins = read_csv(tmp_path / "checkins.csv")
-    assert list(checkins[0]) == ["pseudonym", "group", "created_at_utc", "mood", "passed", "source"]
+    assert list(checkins[0]) == ["person", "group", "created_at_utc", "mood", "passed", "source"]
     assert len(checkins) == 6 + 7 + 3 + 16 + 6
-    assert {row["pseudonym"] for row in checkins} == set(pseudonyms.values()), "the forgotten walker included"
+    assert {row["person"] for row in checkins} == set(ids.values()), "the forgotten walker included"
     passes = [row for row in checkins if row["passed"] == "true"]
-    assert [(row["pseudonym"], row["mood"], row["group"]) for row in passes] == [
-        (w[5].pseudonym, "", str(walkers_group(db)))], "a pass has no mood; the group is our own number"
+    assert [(row["person"], row["mood"], row["group"]) for row in passes] == [
+        (ids[w[5].id], "", str(walkers_group(db)))], "a pass has no mood; the group is our own number"
     attendance = read_csv(tmp_path / "attendance.csv")
     assert len(attendance) == 6 + 6 + 6 + 5 + 16, "present and absent marks, no cancelled or earlier sessions"
     assert {row["series"] for row in attendance} == {"walk", "crafts"}
-    assert {"pseudonym": w[5].pseudonym, "series": "walk", "occurrence_start_utc": "2025-03-13T10:00:00+00:00",
+    assert {"person": ids[w[5].id], "series": "walk", "occurrence_start_utc": "2025-03-13T10:00+00:00",
             "present": "false"} in attendance
     escalations = read_csv(tmp_path / "escalations.csv")
     assert [row["minutes_to_claim"] for row in escalations[:6]] == ["2.0", "4.0", "6.0", "8.0", "10.0", "30.0"]
     assert [row["minutes_to_close"] for row in escalations[:6]] == ["20.0", "40.0", "60.0", "80.0", "100.0", ""]
     assert [row["outcome"] for row in escalations] == ["supported", "other", "supported", "supported", "supported",
                                                        "", "referred", "referred", "referred", "", ""]
-    assert escalations[0]["pseudonym"] == w[0].pseudonym and escalations[0]["priority"] == "urgent"
+    assert escalations[0]["person"] == ids[w[0].id] and escalations[0]["priority"] == "urgent"
     outcomes = read_csv(tmp_path / "outcomes.csv")
-    assert [list(row) for row in outcomes][0] == ["pseudonym", "measure", "completed_at_utc", *ONS4]
-    assert [(row["pseudonym"], row["measure"], {k: int(row[k]) for k in ONS4}) for row in outcomes] == [
-        (w[0].pseudonym, "ons4", SCORES[0]), (w[1].pseudonym, "ons4", SCORES[1])]
+    assert [list(row) for row in outcomes][0] == ["person", "measure", "completed_at_utc", *ONS4]
+    assert [(row["person"], row["measure"], {k: int(row[k]) for k in ONS4}) for row in outcomes] == [
+        (ids[w[0].id], "ons4", SCORES[0]), (ids[w[1].id], "ons4", SCORES[1])]
+
+
+def test_nothing_a_psw_sees_on_a_card_links_an_export_row_back_to_a_person(db, month, tmp_path):
+    """Case numbers and pseudonyms are on cards; seconds match the moment a card was seen."""
+    ExportService(db).write(START, END, tmp_path / "one")
+    ExportService(db).write(START, END, tmp_path / "two")
+    with db.session() as session:
+        case_numbers = {str(i) for i in session.execute(select(Escalation.id)).scalars()}
+        pseudonyms = set(session.execute(select(Person.pseudonym)).scalars())
+    one, two = read_csv(tmp_path / "one" / "escalations.csv"), read_csv(tmp_path / "two" / "escalations.csv")
+    assert not {row["case"] for row in one} & case_numbers
+    assert not {row["person"] for row in one} & pseudonyms
+    assert not {row["person"] for row in one} & {row["person"] for row in two}, "exports cannot be joined"
+    for name in ("checkins.csv", "escalations.csv"):
+        stamps = [row["created_at_utc"] for row in read_csv(tmp_path / "one" / name)]
+        assert stamps and all(len(stamp) == len("2025-03-03T10:00+00:00") for stamp in stamps), "to the minute"
 
 
 # --- /report in Telegram ----------------------------------------------------------------------------
