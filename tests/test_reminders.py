@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.services.people import PeopleService
-from bot.services.reminders import DueReminder, ReminderService
+from bot.services.reminders import OPTED_OUT, STARTED, DueReminder, ReminderService
 from bot.services.series import SeriesService
 from bot.storage.models import Group, ReminderDelivery
 from conftest import session_soon as start_soon
@@ -95,6 +95,32 @@ def test_people_who_stopped_reminders_get_none(db, session_soon):
     service = ReminderService(db, [60], GRACE)
     service.set_opt_out(sam.id, True)
     assert claim_due(service, starts - timedelta(minutes=59)) == []
+
+
+def test_resume_does_not_send_at_once_a_reminder_that_fell_due_while_they_had_reminders_off(db, session_soon):
+    sam, starts = session_soon
+    service = ReminderService(db, [60], GRACE)
+    due = starts - timedelta(minutes=60)
+    service.set_opt_out(sam.id, True)
+    assert claim_due(service, due + timedelta(minutes=1)) == []
+    service.set_opt_out(sam.id, False)  # /resume
+    assert claim_due(service, due + timedelta(minutes=2)) == []
+    assert [(d.status, d.error) for d in deliveries(db)] == [("skipped", OPTED_OUT)]
+
+
+def test_a_reminder_queued_before_a_crash_is_not_sent_once_its_session_has_started(db, session_soon):
+    _, starts = session_soon
+    service = ReminderService(db, [60], timedelta(hours=3))  # a grace window longer than the wait
+    assert service.queue_due(starts - timedelta(minutes=59)) == 1
+    assert service.take_next(starts + timedelta(minutes=1)) is None, "no 'Are you coming?' after the start"
+    assert [d.status for d in deliveries(db)] == ["skipped"]
+
+
+def test_a_reminder_never_queued_before_its_session_started_is_recorded_as_skipped(db, session_soon):
+    _, starts = session_soon
+    service = ReminderService(db, [60], timedelta(hours=3))
+    assert claim_due(service, starts + timedelta(minutes=5)) == []
+    assert [(d.status, d.error) for d in deliveries(db)] == [("skipped", STARTED)]
 
 
 def test_two_processes_claiming_at_once_send_each_reminder_once(db, session_soon):
