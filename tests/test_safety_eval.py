@@ -39,13 +39,13 @@ def development_lines() -> set[str]:
 
 
 def test_no_line_of_the_evaluation_set_appears_in_any_training_data():
-    copied = [item.text for item in load_set(EVALUATION_SET) if normalised(item.text) in training_lines()]
-    assert copied == []
+    training = training_lines()
+    assert [item.text for item in load_set(EVALUATION_SET) if normalised(item.text) in training] == []
 
 
 def test_no_line_of_the_evaluation_set_appears_in_the_development_set_that_chose_the_thresholds():
-    copied = [item.text for item in load_set(EVALUATION_SET) if normalised(item.text) in development_lines()]
-    assert copied == []
+    development = development_lines()
+    assert [item.text for item in load_set(EVALUATION_SET) if normalised(item.text) in development] == []
 
 
 def test_the_evaluation_set_has_every_line_labelled_with_a_category_and_a_style():
