@@ -4,6 +4,7 @@ identifying in the CSVs, and /report through the sandbox."""
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import cli
+from bot.services.charts import date_axis, new_figure
 from bot.services.export import ExportService, export_id
 from bot.services.reports import (
     NO_GROUP,
@@ -491,3 +493,21 @@ async def test_report_in_a_group_chat_is_moved_to_a_private_chat(world):
 
 def photos(world, user: dict) -> list[dict]:
     return [m for m in world.sandbox.bot_messages(user["id"]) if m.get("photo")]
+
+
+@pytest.mark.parametrize("days", [0, 3, 60])
+def test_a_date_axis_spans_the_data_with_a_few_readable_day_labels_however_few_the_points(days):
+    """One week of data used to spread over four years of unlabelled ticks."""
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = new_figure()
+    axes = figure.subplots()
+    times = [datetime(2025, 3, 3, 10, tzinfo=timezone.utc) + timedelta(days=days * i) for i in range(2)]
+    axes.plot(times, [3, 4])
+    date_axis(axes, times, "Europe/London")
+    FigureCanvasAgg(figure).draw()
+    low, high = (mdates.num2date(limit) for limit in axes.get_xlim())
+    assert high - low <= max(timedelta(days=8), timedelta(days=days + 1))
+    labels = [tick.get_text() for tick in axes.get_xticklabels() if tick.get_text()]
+    assert 2 <= len(labels) <= 8 and all(re.fullmatch(r"\d\d [A-Z][a-z]{2}", label) for label in labels), labels

@@ -1,11 +1,11 @@
 """Mood check-ins: recording, history and a chart of the person's own moods."""
 from __future__ import annotations
 
-import io
 from typing import Optional
 
 from sqlalchemy import select
 
+from bot.services.charts import date_axis, new_figure, png_of
 from bot.storage.db import Database
 from bot.storage.models import CheckIn
 
@@ -36,28 +36,15 @@ class CheckInService:
 
 def mood_chart_png(checkins: list[CheckIn], timezone_name: str) -> bytes:
     """A small line chart of moods over time, for the person's own eyes only."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from zoneinfo import ZoneInfo
-
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    zone = ZoneInfo(timezone_name)
-    times = [c.created_at.astimezone(zone) for c in checkins]
-    figure, axes = plt.subplots(figsize=(6, 3), dpi=100)
-    try:
-        axes.plot(times, [c.mood for c in checkins], marker="o", color="#2a7f62")
-        axes.set_ylim(0.5, 5.5)
-        axes.set_yticks([1, 2, 3, 4, 5])
-        axes.set_ylabel("mood")
-        axes.set_title("Your check-ins")
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=zone))
-        axes.grid(alpha=0.3)
-        figure.autofmt_xdate()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", bbox_inches="tight")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+    figure = new_figure(6, 3)
+    axes = figure.subplots()
+    times = [c.created_at for c in checkins]
+    axes.plot(times, [c.mood for c in checkins], marker="o", color="#2a7f62")
+    axes.set_ylim(0.5, 5.5)
+    axes.set_yticks([1, 2, 3, 4, 5])
+    axes.set_ylabel("mood")
+    axes.set_title("Your check-ins")
+    date_axis(axes, times, timezone_name)
+    axes.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    return png_of(figure)

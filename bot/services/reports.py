@@ -36,7 +36,6 @@ Periods are half-open, ``[start, end)``, with aware datetimes; weeks are the
 """
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,6 +46,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.services.charts import date_axis, new_figure, png_of
 from bot.services.escalations import name_of, timings
 from bot.services.roles import PSW
 from bot.storage.db import Database
@@ -450,22 +450,8 @@ def timing_points(report: Report) -> dict[str, dict[str, float]]:
     return {metric: values for metric, values in points.items() if values}
 
 
-def new_figure():
-    """A figure of its own, not pyplot's shared state: reports may be drawn off the event loop."""
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(8, 4), dpi=100)
-
-
-def png_of(figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    return buffer.getvalue()
-
-
 def line_chart(lines: dict[str, list[tuple[datetime, float]]], title: str, ylabel: str, zone: str,
                ylim: tuple[Optional[float], Optional[float]]) -> bytes:
-    import matplotlib.dates as mdates
     from matplotlib.ticker import MaxNLocator
 
     figure = new_figure()
@@ -476,7 +462,7 @@ def line_chart(lines: dict[str, list[tuple[datetime, float]]], title: str, ylabe
     axes.set_ylabel(ylabel)
     axes.set_ylim(*ylim)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=ZoneInfo(zone)))
+    date_axis(axes, [x for points in lines.values() for x, _ in points], zone)
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small")
     figure.autofmt_xdate()
