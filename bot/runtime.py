@@ -142,7 +142,7 @@ async def running(application: Application, settings: Settings, poll_timeout: fl
             for server in servers:
                 await server.cleanup()
             await intake.stop()
-            scheduler.stop()
+            await scheduler.stop()
             await application.stop()
 
 

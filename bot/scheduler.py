@@ -6,6 +6,7 @@ send anything twice).
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 from datetime import timedelta
 from typing import Awaitable, Callable
@@ -23,11 +24,14 @@ from bot.telegram.notices import send_pending_notices
 from bot.telegram.outcome_handlers import ask_due_questionnaires
 from bot.telegram.paging import repage_due
 from bot.telegram.reminders import send_due_reminders
+from bot.telegram.sending import DRAINING_KEY
 
 Job = Callable[[Application], Awaitable[object]]
 EXTEND_EVERY = timedelta(hours=6)
 HOURLY = timedelta(hours=1)
 ALERT_EVERY = timedelta(minutes=1)
+# How long stopping waits for a running job to finish the message in hand.
+STOP_PATIENCE_SECONDS = 10
 
 
 async def follow_up_offers(application: Application) -> None:
@@ -45,25 +49,16 @@ async def extend_series(application: Application) -> None:
     application.bot_data[APP_KEY].series.extend_all()
 
 
-def led(lease: LeaderLease, job: Job) -> Job:
-    """Run ``job`` only while this process holds (and has just renewed) the lease."""
-
-    @functools.wraps(job)
-    async def run(application: Application) -> None:
-        if lease.acquire():
-            await job(application)
-
-    return run
-
-
 class Scheduler:
     """The scheduler and its lease, started and stopped together."""
 
     def __init__(self, application: Application) -> None:
         app: AppContext = application.bot_data[APP_KEY]
         settings = app.settings
+        self.application = application
         self.lease = LeaderLease(app.people.db, timedelta(seconds=settings.scheduler.lease_seconds))
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.in_flight: set[asyncio.Task] = set()
         every = {
             repage_due: settings.escalation.check_interval_seconds,
             follow_up_offers: settings.escalation.check_interval_seconds,
@@ -75,23 +70,48 @@ class Scheduler:
             ask_due_questionnaires: HOURLY.total_seconds(),
         }
         for job, seconds in every.items():
-            self.scheduler.add_job(led(self.lease, job), "interval", args=[application], seconds=seconds,
+            self.scheduler.add_job(self.led(job), "interval", args=[application], seconds=seconds,
                                    id=job.__name__, max_instances=1, coalesce=True)
         # Retention: now, then daily at a fixed local time. No misfire grace limit: start-up
         # keeps the loop busy for more than APScheduler's default second, and the first run
         # was then skipped as missed.
         hour, minute = clock_time(settings.privacy.retention_time)
-        self.scheduler.add_job(led(self.lease, forget_old_words), "cron", args=[application], hour=hour, minute=minute,
+        self.scheduler.add_job(self.led(forget_old_words), "cron", args=[application], hour=hour, minute=minute,
                                timezone=settings.service.default_timezone, id=forget_old_words.__name__,
                                max_instances=1, coalesce=True, next_run_time=utcnow(), misfire_grace_time=None)
         # Renewed on its own beat too, so a long job (a big fan-out) never lets it lapse.
         self.scheduler.add_job(self.lease.acquire, "interval", seconds=settings.scheduler.lease_seconds / 3,
                                id="renew_lease", max_instances=1, coalesce=True, next_run_time=utcnow())
 
+    def led(self, job: Job) -> Job:
+        """Run ``job`` only while this process holds (and has just renewed) the lease, and
+        keep track of it while it runs, so stopping can let it finish."""
+
+        @functools.wraps(job)
+        async def run(application: Application) -> None:
+            if not self.lease.acquire():
+                return
+            task = asyncio.current_task()
+            self.in_flight.add(task)
+            try:
+                await job(application)
+            finally:
+                self.in_flight.discard(task)
+
+        return run
+
     def start(self) -> None:
         self.scheduler.start()
 
-    def stop(self) -> None:
+    async def stop(self, patience: float = STOP_PATIENCE_SECONDS) -> None:
+        """Start no more jobs, let running ones finish the message in hand (up to
+        ``patience`` seconds), then shut down. APScheduler's shutdown cancels running jobs:
+        a reminder cancelled mid-send stayed "sending" for good (never retried, as it
+        may have gone out)."""
+        self.application.bot_data[DRAINING_KEY] = True
+        self.scheduler.pause()
+        if self.in_flight:
+            await asyncio.wait(set(self.in_flight), timeout=patience)
         self.scheduler.shutdown(wait=False)
         if self.lease.leading:
             self.lease.release()

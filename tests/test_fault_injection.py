@@ -26,9 +26,9 @@ from sqlalchemy import select
 
 from bot.storage import migrate
 from bot.storage.db import Database
-from bot.storage.models import Escalation, Person, PersonRole
+from bot.storage.models import Escalation, Group, Membership, Person, PersonRole, ReminderDelivery
 from bot.storage.types import utcnow
-from conftest import BACKENDS, PROJECT_ROOT, fresh_sandbox, free_port
+from conftest import BACKENDS, PROJECT_ROOT, fresh_sandbox, free_port, session_soon
 
 CRISES = ["I want to end it all", "I'm going to kill myself tonight", "I've taken all my tablets",
           "I can't go on, I want to die", "this is my last message, goodbye forever"]
@@ -392,3 +392,43 @@ async def test_a_25_s_database_outage_loses_nothing_and_the_bot_recovers_by_itse
             print(f"\ndatabase outage of 25 s: crisis contacts after {contacts_after:.1f} s (from memory), "
                   f"case paged {paged_after:.1f} s after the crisis (once the database was back)")
         assert card and answer and cases_by_person(db) == Counter({person["id"]: 1})
+
+
+async def test_a_normal_stop_finishes_the_reminder_being_sent_and_leaves_the_rest_queued(tmp_path, remote_rasa_url):
+    """SIGTERM cancelled the send in flight, and its reminder stayed "sending" for good."""
+    url = f"sqlite:///{tmp_path / 'peerbot.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    sandbox = fresh_sandbox()
+    await sandbox.start()
+    _, users = seed(db, sandbox, 4)
+    with db.session() as session, session.begin():
+        group = Group(title="Walkers", invite_code="walk")
+        session.add(group)
+        session.flush()
+        for person in session.execute(select(Person).where(Person.display_name.like("Person%"))).scalars():
+            session.add(Membership(person_id=person.id, group_id=group.id))
+    session_soon(db, "walk", "walk", 55, reminder_offsets_minutes=[60])  # every reminder is due at once
+    sandbox.add_fault("sendMessage", 0, "", delay=3, count=4)  # each reminder takes 3 s to go out
+    bot = BotProcess(url, sandbox, tmp_path, webhook=False, rasa_url=remote_rasa_url)
+    bot.env["PEERBOT_SESSIONS__REMINDER_CHECK_SECONDS"] = "0.5"
+
+    def statuses() -> list[str]:
+        with db.session() as session:
+            return list(session.execute(select(ReminderDelivery.status).order_by(ReminderDelivery.id)).scalars())
+
+    try:
+        await bot.start()
+        deadline = time.monotonic() + 30
+        while "sending" not in statuses():
+            assert time.monotonic() < deadline, f"no reminder went out: {statuses()}"
+            await asyncio.sleep(0.05)
+        bot.process.terminate()  # SIGTERM, as systemd or Ctrl-C would
+        bot.process.wait(timeout=30)
+        assert statuses().count("sent") >= 1, statuses()
+        assert "sending" not in statuses(), "the reminder in hand was finished, not abandoned"
+        assert len(statuses()) == len(users) and set(statuses()) <= {"sent", "pending"}, statuses()
+    finally:
+        bot.stop()
+        await sandbox.stop()
+        db.dispose()

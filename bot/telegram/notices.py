@@ -31,6 +31,6 @@ def notice_reply(notice: PendingNotice) -> Reply:
 async def send_pending_notices(application: Application) -> int:
     """The scheduler's job (also started right after a change made in Telegram)."""
     app: AppContext = application.bot_data[APP_KEY]
-    return await send_queue(application.bot, app.notices.take_next,
+    return await send_queue(application, app.notices.take_next,
                             lambda notice: (notice.telegram_user_id, notice_reply(notice)),
                             lambda notice, ok, error: app.notices.mark(notice.notice_id, ok, error))

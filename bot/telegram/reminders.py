@@ -25,6 +25,6 @@ async def send_due_reminders(application: Application) -> int:
     """The scheduler's job: queue what is due, then send the queue; returns how many were sent."""
     app: AppContext = application.bot_data[APP_KEY]
     await asyncio.to_thread(app.reminders.queue_due)
-    return await send_queue(application.bot, app.reminders.take_next,
+    return await send_queue(application, app.reminders.take_next,
                             lambda reminder: (reminder.telegram_user_id, reminder_reply(reminder)),
                             lambda reminder, ok, error: app.reminders.mark(reminder.delivery_id, ok, error))

@@ -15,11 +15,14 @@ from typing import Awaitable, Callable, Optional, TypeVar
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import Application
 
 from bot.conversation import Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Set in bot_data when the bot starts stopping (see draining).
+DRAINING_KEY = "peerbot.draining"
 RETRY_DELAY = 1.0
 
 
@@ -78,11 +81,16 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Optional[Message]:
         return None
 
 
-async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> bool:
-    """Send in order; False if the chat is closed to the bot."""
+async def send_replies(bot: Bot, chat_id: int, replies: list[Reply],
+                       sent: Optional[Callable[[Reply, Message], None]] = None) -> bool:
+    """Send in order, telling ``sent`` of each message that went out; False if the chat
+    is closed to the bot."""
     for reply in replies:
-        if await send_reply(bot, chat_id, reply) is None:
+        message = await send_reply(bot, chat_id, reply)
+        if message is None:
             return False
+        if sent is not None:
+            sent(reply, message)
     return True
 
 
@@ -97,16 +105,22 @@ async def try_send(bot: Bot, chat_id: int, reply: Reply) -> tuple[bool, Optional
     return (True, None) if sent is not None else (False, "the bot cannot message this person")
 
 
-async def send_queue(bot: Bot, take: Callable[[], Optional[T]], message: Callable[[T], tuple[int, Reply]],
-                     mark: Callable[[T, bool, Optional[str]], None]) -> int:
+def draining(application: Application) -> bool:
+    """True once the bot is stopping: a queue being sent finishes the message in hand and
+    claims no more (the rest stay queued for the next start or another process)."""
+    return bool(application.bot_data.get(DRAINING_KEY))
+
+
+async def send_queue(application: Application, take: Callable[[], Optional[T]],
+                     message: Callable[[T], tuple[int, Reply]], mark: Callable[[T, bool, Optional[str]], None]) -> int:
     """Send a queue of claimed messages (reminders, notices) one at a time, so at most one
     waits in the rate limiter and people's replies or a crisis page never queue behind a big
     fan-out; returns how many were sent. The database work runs in a worker thread, so the
     bot keeps answering people while a fan-out goes out."""
     sent = 0
-    while (item := await asyncio.to_thread(take)) is not None:
+    while not draining(application) and (item := await asyncio.to_thread(take)) is not None:
         chat_id, reply = message(item)
-        ok, error = await try_send(bot, chat_id, reply)
+        ok, error = await try_send(application.bot, chat_id, reply)
         await asyncio.to_thread(mark, item, ok, error)
         sent += ok
     return sent
