@@ -21,7 +21,7 @@ REFUSALS = ("Sorry, that's only for", "first please open a private chat with me 
 def test_the_matrix_covers_every_registered_command():
     assert {c.name for c in COMMANDS} == {"start", "help", "mood", "next", "rules", "invite", "end", "onduty", "region", "stop", "resume",
                                           "offduty", "queue", "close", "guide", "startsession", "endsession",
-                                          "sessions", "newsession", "cancel",
+                                          "sessions", "newsession", "cancel", "groups",
                                           "mydata", "forgetme", "wellbeing", "report",
                                           "suggest", "review"}
 

@@ -13,7 +13,7 @@ from bot.cli import cli
 from bot.services.people import InviteError, PeopleService, clean_display_name
 from bot.storage.models import Group, RoleInvite
 from bot.storage.types import utcnow
-from conftest import fresh_sandbox
+from conftest import free_port, fresh_sandbox
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_peerbot_invite_without_a_token_prints_the_code_and_says_plainly_there_i
                                                              "TELEGRAM_BOT_TOKEN": ""})
     assert result.exit_code == 0, result.output
     assert "/start role_" in result.output and "valid 72 h" in result.output
-    assert "No TELEGRAM_BOT_TOKEN is set" in result.output and "<" not in result.output
+    assert "no TELEGRAM_BOT_TOKEN is set" in result.output and "<" not in result.output
 
 
 async def test_peerbot_invite_with_a_token_links_to_the_bots_real_username(empty_database_url):
@@ -95,3 +95,21 @@ async def test_peerbot_invite_with_a_token_links_to_the_bots_real_username(empty
     assert result.exit_code == 0, result.output
     username = sandbox.bot_user["username"]
     assert f"https://t.me/{username}?start=role_" in result.output
+
+
+def test_peerbot_groups_list_shows_each_group_and_how_to_join_it(empty_database_url, db):
+    with db.session() as session, session.begin():
+        session.add(Group(title="Riverside Walkers", invite_code="walk42"))
+    result = CliRunner().invoke(cli, ["groups", "list"], env={"DATABASE_URL": empty_database_url,
+                                                               "PEERBOT_CONFIG": "", "TELEGRAM_BOT_TOKEN": ""})
+    assert result.exit_code == 0, result.output
+    assert "Riverside Walkers" in result.output and "members: 0" in result.output
+    assert "/start join_walk42" in result.output and "no TELEGRAM_BOT_TOKEN is set" in result.output
+
+
+def test_peerbot_invite_when_telegram_cannot_be_asked_says_so_and_still_gives_the_code(empty_database_url):
+    env = {"DATABASE_URL": empty_database_url, "PEERBOT_CONFIG": "", "TELEGRAM_BOT_TOKEN": "123:abc",
+           "TELEGRAM_BASE_URL": f"http://127.0.0.1:{free_port()}/bot"}  # nothing listens there
+    result = CliRunner().invoke(cli, ["invite", "psw"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "could not ask Telegram for its username" in result.output and "/start role_" in result.output

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage.models import CheckIn, CopingOffer, Group, InboxUpdate, Person, PersonRole
+from bot.storage.models import CheckIn, CopingOffer, Group, InboxUpdate, Membership, Person, PersonRole
+from bot.telegram.access import STALE_BUTTON
 from conftest import session_soon, titles
 
 
@@ -81,6 +83,41 @@ async def test_a_group_invite_link_joins_the_group_after_consent(world):
     assert "You've joined Riverside Walkers" in joined["text"]
 
 
+def members_of(world, chat_id: int) -> set[str]:
+    """Names of the people the bot counts as current members of that chat's group."""
+    with world.db.session() as session:
+        return set(session.execute(
+            select(Person.display_name).join(Membership, Membership.person_id == Person.id)
+            .join(Group, Group.id == Membership.group_id)
+            .where(Group.telegram_chat_id == chat_id, Membership.left_at.is_(None))).scalars())
+
+
+async def test_joining_a_group_chat_and_starting_from_its_welcome_link_makes_a_member_who_gets_reminders(world):
+    chat = world.sandbox.add_group("Riverside Walkers")
+    lee = world.sandbox.add_user("Lee")
+    world.sandbox.add_member(chat["id"], lee["id"])
+    welcome = await world.sandbox.wait_for_bot_message(chat["id"], lambda m: "Welcome, Lee" in m["text"])
+    [payload] = re.findall(r"\?start=(join_[\w-]+)", welcome["text"])
+    notice = await world.say(lee, f"/start {payload}")
+    joined = await world.press(lee, notice, "Yes, I agree")
+    assert "You've joined Riverside Walkers" in joined["text"]
+    await world.say(lee, "Lee")
+    assert members_of(world, chat["id"]) == {"Lee"}
+    code = world.context.groups.for_chat(chat["id"]).invite_code
+    session_soon(world.db, "riverside", code, 55, reminder_offsets_minutes=[60])  # its reminder is due now
+    reminder = await world.sandbox.wait_for_bot_message(lee["id"], lambda m: m["text"].startswith("Reminder"))
+    assert "Are you coming?" in reminder["text"]
+
+
+async def test_someone_already_with_us_joining_a_group_chat_is_a_member_at_once_and_leaving_ends_it(world):
+    kim = await onboard(world, "Kim")
+    chat = world.sandbox.add_group("Crafters")
+    world.sandbox.add_member(chat["id"], kim["id"])
+    await world.eventually(lambda: members_of(world, chat["id"]) == {"Kim"})
+    world.sandbox.remove_member(chat["id"], kim["id"])
+    await world.eventually(lambda: members_of(world, chat["id"]) == set())
+
+
 async def test_a_check_in_with_the_mood_buttons_is_stored(world):
     user = await onboard(world)
     welcome = welcome_of(world, user)
@@ -146,7 +183,21 @@ async def test_the_bot_records_being_removed_from_and_added_to_a_group(world):
     world.sandbox.set_bot_status(group["id"], "kicked")
     await world.eventually(lambda: count(world, Group, Group.bot_status == "kicked") == 1)
     world.sandbox.set_bot_status(group["id"], "administrator")
-    await world.sandbox.wait_for_bot_message(group["id"], lambda m: "I'm the group's bot" in m["text"])
+    hello = await world.sandbox.wait_for_bot_message(group["id"], lambda m: "I'm the group's bot" in m["text"])
+    code = world.context.groups.for_chat(group["id"]).invite_code
+    assert f"?start=join_{code}" in hello["text"], "the group's own link, so starting from it joins the group"
+
+
+async def test_a_coordinators_groups_command_lists_members_next_session_and_join_link(world):
+    members = [await onboard(world, "Ana"), await onboard(world, "Ben")]
+    chat = await world.group("Riverside Walkers", "walk42", members)
+    session_soon(world.db, "riverside", "walk42", 90, name="Thursday walk")
+    priya = world.person("Priya", roles=("coordinator",))
+    answer = await world.say(priya, "/groups")
+    assert "Riverside Walkers" in answer["text"] and "members: 2" in answer["text"]
+    assert "next session: Thursday walk, " in answer["text"]
+    assert f"https://t.me/{world.sandbox.bot_user['username']}?start=join_walk42" in answer["text"]
+    assert chat["id"]
 
 
 async def test_someone_who_never_pressed_start_is_pointed_to_a_private_chat(world):
@@ -318,3 +369,45 @@ async def test_a_due_reminder_arrives_once_with_rsvp_buttons_that_work(world):
     assert count(world, Rsvp, Rsvp.status == "yes") == 1
     await asyncio.sleep(1.5)
     assert len([m for m in world.sandbox.bot_messages(sam["id"]) if m["text"].startswith("Reminder")]) == 1
+
+
+async def test_a_bootstrap_coordinator_gets_the_coordinator_menu_and_welcome_without_a_restart(world):
+    user = world.sandbox.add_user("Priya")
+    world.context.people.bootstrap_coordinators.add(user["id"])  # as roles.bootstrap_coordinators would
+    notice = await world.say(user, "/start")
+    await world.press(user, notice, "Yes, I agree")
+    await world.say(user, "Priya")
+    thanks = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "Thanks, Priya" in m["text"])
+    assert "As a coordinator" in thanks["text"] and not titles(thanks), "no participant buttons"
+    menu = [c["command"] for c in world.sandbox.commands[f"chat:{user['id']}"]]
+    assert {"report", "groups", "newsession"} <= set(menu)
+    await world.say(user, "/start")
+    again = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "Welcome back, Priya" in m["text"])
+    assert "As a coordinator" in again["text"] and "Check in" not in titles(again)
+
+
+async def test_a_psws_start_shows_what_a_peer_supporter_can_do_not_the_participant_buttons(world):
+    jo = world.person("Jo", roles=("psw",))
+    welcome = await world.say(jo, "/start")
+    assert "As a peer supporter: /onduty" in welcome["text"] and titles(welcome) == []
+
+
+async def test_use_my_telegram_name_after_typing_a_name_is_refused_and_keeps_the_typed_one(world):
+    user = world.sandbox.add_user("Morgan")
+    notice = await world.say(user, "/start")
+    name_question = await world.press(user, notice, "Yes, I agree")
+    await world.say(user, "Robin")
+    popup = await world.tap(user, name_question, "Use Morgan")
+    assert popup == STALE_BUTTON
+    with world.db.session() as session:
+        assert session.execute(select(Person.display_name)).scalar_one() == "Robin"
+
+
+async def test_a_check_in_note_typed_instead_of_pressing_no_thanks_retires_that_button(world):
+    user = await onboard(world)
+    scale = await world.press(user, welcome_of(world, user), "Check in")
+    note_question = await world.press(user, scale, "3 😐")
+    assert "No thanks" in titles(note_question)
+    await world.say(user, "slept badly but the walk helped")
+    await world.eventually(lambda: not titles(next(m for m in world.sandbox.messages(user["id"])
+                                                   if m["message_id"] == note_question["message_id"])))

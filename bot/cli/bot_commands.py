@@ -1,8 +1,9 @@
-"""``peerbot run``, ``peerbot sandbox`` and ``peerbot invite``: running the bot and its staff set-up."""
+"""``peerbot run``, ``sandbox``, ``invite`` and ``groups``: running the bot, its staff and its groups."""
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Callable
 
 import click
 from telegram import Bot
@@ -12,6 +13,7 @@ from bot.cli.app import cli, current_settings
 from bot.config import Settings
 from bot.dialogue.model import ModelError
 from bot.logging_setup import configure_logging
+from bot.services.groups import GroupService, summary_lines
 from bot.services.people import InviteError, PeopleService
 from bot.services.roles import STAFF
 from bot.storage import migrate
@@ -68,20 +70,40 @@ def invite(role: str) -> None:
     finally:
         db.dispose()
     click.echo(f"Invite for a {role}, single use, valid {hours} h.")
-    click.echo(how_to_open(settings, f"role_{code}"))
+    click.echo(f"For them: {bot_link_maker(settings)(f'role_{code}')}")
 
 
-def how_to_open(settings: Settings, payload: str) -> str:
-    """How the invited person reaches the bot with ``/start PAYLOAD``: a t.me link with the
-    bot's real username (asked of Telegram), or plainly why there is none."""
-    start = f"send the bot: /start {payload}"
+@cli.group("groups")
+def groups_group() -> None:
+    """Groups and their join links."""
+
+
+@groups_group.command("list")
+def list_groups() -> None:
+    """Each group: members, next session and the link that joins it."""
+    settings = current_settings()
+    migrate.upgrade(settings.database.url)
+    db = Database(settings.database.url)
+    try:
+        summaries = GroupService(db, settings.content.ground_rules).overview()
+    finally:
+        db.dispose()
+    click.echo(summary_lines(summaries, bot_link_maker(settings)))
+
+
+def bot_link_maker(settings: Settings) -> Callable[[str], str]:
+    """Makes, for a /start payload, the t.me link with the bot's real username (asked of
+    Telegram once); with no token, or when Telegram cannot be asked, the message to send
+    the bot instead, saying plainly why there is no link."""
     if not settings.telegram.token:
-        return f"No TELEGRAM_BOT_TOKEN is set, so there is no link to the bot yet. Once it runs, they {start}"
+        return lambda payload: (f"send the bot /start {payload} once it runs "
+                                "(no TELEGRAM_BOT_TOKEN is set, so there is no link to the bot yet)")
     try:
         username = asyncio.run(bot_username(settings.telegram.token, settings.telegram.base_url))
     except TelegramError as exc:
-        return f"Could not ask Telegram for the bot's username ({exc}). They {start}"
-    return f"They open https://t.me/{username}?start={payload}  (or {start})"
+        why = str(exc)  # the name ``exc`` is gone once the block ends
+        return lambda payload: f"send the bot /start {payload} (could not ask Telegram for its username: {why})"
+    return lambda payload: f"https://t.me/{username}?start={payload}"
 
 
 async def bot_username(token: str, base_url: str | None) -> str:

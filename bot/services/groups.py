@@ -1,13 +1,45 @@
 """Groups and their Telegram group chats: registration, the bot's status, rules."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.storage.db import Database
-from bot.storage.models import AuditEntry, Group, Membership
+from bot.storage.models import AuditEntry, Group, Membership, Occurrence, SessionSeries
+from bot.storage.types import utcnow
+
+# A private-chat start payload that joins the group with that invite code after consent.
+JOIN_PREFIX = "join_"
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """What a coordinator needs to run a group: its size, its next session, its join code."""
+
+    title: str
+    invite_code: str
+    members: int
+    bot_in_chat: bool
+    next_session: Optional[str]  # the series' name and local start, e.g. "Thursday walk, Thu 03 Dec 10:00"
+
+
+def summary_lines(summaries: list[GroupSummary], link: Callable[[str], str]) -> str:
+    """The groups as coordinators read them (in Telegram and on the command line);
+    ``link`` makes the join link from a group's start payload."""
+    if not summaries:
+        return "There are no groups yet. Add the bot to a group chat to make one."
+    blocks = []
+    for group in summaries:
+        chat = "" if group.bot_in_chat else " (the bot is not in its chat)"
+        blocks.append(f"{group.title}{chat}\n  members: {group.members}\n"
+                      f"  next session: {group.next_session or 'none scheduled'}\n"
+                      f"  join link: {link(JOIN_PREFIX + group.invite_code)}")
+    return "\n\n".join(blocks)
 
 
 class GroupService:
@@ -54,6 +86,25 @@ class GroupService:
         with self.db.session() as session:
             return list(session.execute(select(Group).where(Group.bot_status.in_(("member", "administrator")))
                                         .order_by(Group.title)).scalars())
+
+    def overview(self, now: Optional[datetime] = None) -> list[GroupSummary]:
+        """Every group with its current members and next scheduled session."""
+        now = now or utcnow()
+        with self.db.session() as session:
+            groups = session.execute(select(Group).order_by(Group.title)).scalars().all()
+            members = dict(session.execute(select(Membership.group_id, func.count()).where(
+                Membership.left_at.is_(None)).group_by(Membership.group_id)).all())
+            upcoming = session.execute(
+                select(SessionSeries.group_id, SessionSeries.name, SessionSeries.timezone, Occurrence.starts_at)
+                .join(Occurrence, Occurrence.series_id == SessionSeries.id)
+                .where(Occurrence.status == "scheduled", Occurrence.starts_at > now,
+                       SessionSeries.cancelled_at.is_(None))
+                .order_by(Occurrence.starts_at)).all()
+        first: dict[int, str] = {}
+        for group_id, name, timezone, starts_at in upcoming:
+            first.setdefault(group_id, f"{name}, {starts_at.astimezone(ZoneInfo(timezone)):%a %d %b %H:%M}")
+        return [GroupSummary(g.title, g.invite_code, members.get(g.id, 0),
+                             g.bot_status in ("member", "administrator"), first.get(g.id)) for g in groups]
 
     def titles(self) -> dict[int, str]:
         with self.db.session() as session:

@@ -166,6 +166,17 @@ class PeopleService:
         with self.db.session() as session, session.begin():
             self._ensure_member(session, person_id, group_id)
 
+    def leave_group(self, person_id: int, group_id: int) -> bool:
+        """End a membership (they left the group chat or were removed); False if there was none."""
+        with self.db.session() as session, session.begin():
+            membership = session.execute(
+                select(Membership).where(Membership.person_id == person_id, Membership.group_id == group_id,
+                                         Membership.left_at.is_(None))).scalar_one_or_none()
+            if membership is None:
+                return False
+            membership.left_at = utcnow()
+            return True
+
     def psws(self) -> list[Person]:
         """Peer support workers who have started the bot (a facilitator must be reachable)."""
         with self.db.session() as session:

@@ -12,6 +12,7 @@ from typing import Optional
 
 from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType, MessageEntityType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversation import RASA_BUTTON_PREFIX, REQUEST_PAYLOAD, RSVP_PREFIX, ChatContext, Reply, TurnResult, offers_a_person
@@ -19,9 +20,10 @@ from bot.dialogue.engine import ParseResult
 from bot.safety.screen import RiskAssessment
 from bot.services.checkins import mood_chart_png
 from bot.services.escalations import CLOSE_OUTCOMES, minutes, name_of, timings
+from bot.services.groups import JOIN_PREFIX, summary_lines
 from bot.services.people import InviteError, clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
-from bot.storage.models import Person
+from bot.storage.models import Group, Person
 from bot.telegram import flows, outcome_handlers
 from bot.telegram.access import (
     ANYONE,
@@ -46,13 +48,14 @@ log = logging.getLogger(__name__)
 
 CONSENT_PREFIX = "consent:"
 NAME_FROM_TELEGRAM = "name:telegram"
-JOIN_PREFIX = "join_"
 ROLE_PREFIX = "role_"
 MAIN_MENU = (
     (("Check in", RASA_BUTTON_PREFIX + "/checkin"),),
     (("A coping idea", RASA_BUTTON_PREFIX + "/ask_coping"),),
     (("Talk to a person", RASA_BUTTON_PREFIX + REQUEST_PAYLOAD),),
 )
+# chat_data: the message carrying the last dialogue turn's buttons in a private chat.
+DIALOGUE_KEYBOARD_KEY = "dialogue_keyboard"
 PERSON_BUTTON = ((("Talk to a person", RASA_BUTTON_PREFIX + REQUEST_PAYLOAD),),)
 ROLE_LABELS = {"psw": "a peer support worker", "coordinator": "a coordinator"}
 
@@ -75,8 +78,14 @@ def start_link(context: ContextTypes.DEFAULT_TYPE, argument: str = "hello") -> s
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: TurnResult, person: Person) -> bool:
-    """Send the turn's replies, then page about any escalation it created (already persisted)."""
-    sent = await send_replies(context.bot, chat_id, result.replies)
+    """Send the turn's replies, then page about any escalation it created (already persisted).
+    The last keyboard of a private turn is remembered, to be retired when the next turn comes."""
+
+    def remember_keyboard(reply: Reply, message: Message) -> None:
+        if reply.buttons and chat_id == person.telegram_user_id and context.chat_data is not None:
+            context.chat_data[DIALOGUE_KEYBOARD_KEY] = message.message_id
+
+    sent = await send_replies(context.bot, chat_id, result.replies, remember_keyboard)
     if sent and chat_id == person.telegram_user_id and offers_a_person(result.replies):
         app_of(context).escalations.offer_made(person.id)
     await page_all(context, result.escalations)
@@ -93,10 +102,24 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
     """Run text through the dialogue and send the replies where the person wrote."""
     app = app_of(context)
     chat = chat_context(app, update.effective_message)
+    if chat.private:
+        await retire_dialogue_keyboard(context, chat.chat_id)
     if risk is not None and risk.level == "concern":
         app.conversation.flag_concern(person, chat, text, risk)
     result = await app.conversation.respond(person, chat, text, risk)
     await deliver(context, update.effective_chat.id, result, person)
+
+
+async def retire_dialogue_keyboard(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """The previous turn's buttons belong to a step now answered (a typed note makes the
+    check-in's "No thanks" meaningless): take them away before the next turn."""
+    message_id = context.chat_data.pop(DIALOGUE_KEYBOARD_KEY, None) if context.chat_data is not None else None
+    if message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except TelegramError as exc:  # already retired (pressed) or gone: nothing to take away
+        log.debug("keyboard %s not retired: %s", message_id, type(exc).__name__)
 
 
 def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
@@ -155,7 +178,8 @@ def consent_notice(app: AppContext, person_region: Optional[str]) -> str:
 @guarded(ANYONE)
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     if update.effective_chat.type != ChatType.PRIVATE:
-        await tell(update, f"Let's talk privately: {start_link(context)}")
+        group = app_of(context).groups.ensure(update.effective_chat.id, update.effective_chat.title or "")
+        await tell(update, f"Let's talk privately: {group_start_link(context, group)}")
         return
     app = app_of(context)
     argument = context.args[0] if context.args else ""
@@ -185,7 +209,9 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
 
 
 async def after_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, argument: str) -> None:
-    """Use an invite carried through consent, then ask for a name or show the menu."""
+    """Use an invite carried through consent, then ask for a name or welcome them back.
+    Staff get their command menu here, as soon as they hold the role (a bootstrap
+    coordinator holds it from consent on), not at the next restart."""
     app = app_of(context)
     lines = []
     try:
@@ -195,24 +221,46 @@ async def after_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, pers
         elif argument.startswith(ROLE_PREFIX):
             role = app.people.redeem_role_invite(person.id, argument[len(ROLE_PREFIX):])
             lines.append(f"You're now set up as {ROLE_LABELS[role]}. /help shows your commands.")
-            from bot.telegram.registry import set_menu  # the registry imports this module
-
-            await set_menu(context, person)
     except InviteError as exc:
         lines.append(str(exc))
     person = app.people.get(person.id)
+    staff = sorted(app.people.roles_of(person) & STAFF)
+    if staff:
+        from bot.telegram.registry import set_menu  # the registry imports this module
+
+        await set_menu(context, person)
     if person.display_name is None:
         first = update.effective_user.first_name or "my Telegram name"
         lines.append("What would you like us to call you? A first name or a made-up name is fine. Just type it.")
         buttons = (((f"Use {first}"[:40], NAME_FROM_TELEGRAM),),)
         await reply(update, context, [Reply("\n\n".join(lines), buttons)])
         return
+    if staff:
+        lines.append(f"Welcome back, {person.display_name}. {staff_welcome(staff)}")
+        await reply(update, context, [Reply("\n\n".join(lines))])
+        return
     lines.append(f"Welcome back, {person.display_name}. What would help right now?")
     await reply(update, context, [Reply("\n\n".join(lines), MAIN_MENU)])
 
 
+STAFF_WELCOMES = {
+    "coordinator": "As a coordinator: /groups, /sessions and /newsession run groups and sessions, "
+                   "/report gives the figures, /invite adds staff.",
+    "psw": "As a peer supporter: /onduty to be paged, /queue for open cases, /guide for the role guide.",
+}
+
+
+def staff_welcome(roles: list[str]) -> str:
+    """What a staff member's roles let them do, instead of the participants' buttons."""
+    return " ".join(STAFF_WELCOMES[role] for role in roles) + " /help lists everything."
+
+
 @guarded(PARTICIPANTS)
 async def on_name_from_telegram(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    if caller.person.display_name is not None:  # a name was typed meanwhile: the step is over
+        await update.callback_query.answer(STALE_BUTTON, show_alert=True)
+        await update.callback_query.edit_message_reply_markup(None)
+        return
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)
     name = clean_display_name(update.effective_user.first_name or "") or "Friend"
@@ -223,9 +271,11 @@ async def save_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person: 
     app = app_of(context)
     app.people.set_display_name(person.id, name)
     region, _ = app.conversation.crisis.contacts_for(person.region)
-    replies = [Reply(f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
-                     f"or get a peer supporter for you.\n\nThe crisis contacts I show are for {region}; "
-                     "/region changes that.", MAIN_MENU)]
+    staff = sorted(app.people.roles_of(app.people.get(person.id)) & STAFF)
+    contacts = f"The crisis contacts I show are for {region}; /region changes that."
+    replies = [Reply(f"Thanks, {name}. {staff_welcome(staff)}\n\n{contacts}") if staff else
+               Reply(f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
+                     f"or get a peer supporter for you.\n\n{contacts}", MAIN_MENU)]
     questionnaire = outcome_handlers.invitation(app, app.people.get(person.id))
     await reply(update, context, replies + ([questionnaire] if questionnaire else []))
 
@@ -560,17 +610,49 @@ async def on_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
 
 # --- membership and the bot's own status ---------------------------------------------
 
+def group_start_link(context: ContextTypes.DEFAULT_TYPE, group: Group) -> str:
+    """The private-chat link that carries the group: whoever starts the bot from it (and
+    consents) becomes a member of that group, with its session reminders."""
+    return start_link(context, JOIN_PREFIX + group.invite_code)
+
+
 @guarded(ANYONE)
 async def on_new_members(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Someone joined the group chat: already with us (consented), they are members at
+    once; the others are welcomed with the group's own link to start a private chat."""
     app = app_of(context)
     message = update.effective_message
-    names = [m.first_name for m in message.new_chat_members if not m.is_bot]
-    if not names:
+    joined = [m for m in message.new_chat_members if not m.is_bot]
+    if not joined:
         return
-    group = app.groups.for_chat(message.chat.id)
-    text = (f"Welcome, {', '.join(names)}! I'm this group's bot (not a person).\n\n{app.groups.rules(group)}\n\n"
-            f"To check in or get session reminders, start a private chat with me: {start_link(context)}")
+    group = app.groups.ensure(message.chat.id, message.chat.title or "")
+    for member in joined:
+        person = app.people.find(member.id)
+        if person is not None and person.consented_at is not None:
+            app.people.ensure_member(person.id, group.id)
+    names = ", ".join(m.first_name for m in joined)
+    text = (f"Welcome, {names}! I'm this group's bot (not a person).\n\n{app.groups.rules(group)}\n\n"
+            f"To check in or get session reminders, start a private chat with me: "
+            f"{group_start_link(context, group)}")
     await reply(update, context, [Reply(text)])
+
+
+@guarded(COORDINATORS)
+async def on_groups(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Each group: its members, its next session and the link that joins it."""
+    summaries = app_of(context).groups.overview()
+    await tell(update, summary_lines(summaries, lambda payload: start_link(context, payload)))
+
+
+@guarded(ANYONE)
+async def on_left_member(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Someone left the group chat or was removed: their membership (and its reminders) ends."""
+    app = app_of(context)
+    message = update.effective_message
+    group = app.groups.for_chat(message.chat.id)
+    person = app.people.find(message.left_chat_member.id)
+    if group is not None and person is not None and app.people.leave_group(person.id, group.id):
+        log.info("person %s left group %s", person.id, group.id)
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -580,12 +662,14 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     status = change.new_chat_member.status
     app = app_of(context)
-    app.groups.bot_status_changed(change.chat.id, change.chat.title or "", status)
+    group = app.groups.bot_status_changed(change.chat.id, change.chat.title or "", status)
     log.info("bot status in chat %s is now %s", change.chat.id, status)
     if status in ("member", "administrator") and change.old_chat_member.status in ("left", "kicked"):
         await send_replies(context.bot, change.chat.id, [Reply(
             "Hello everyone! I'm the group's bot, not a person. I help with session reminders and check-ins, "
-            "and I can always get a peer supporter. /rules shows the group's ground rules.")])
+            "and I can always get a peer supporter. /rules shows the group's ground rules.\n\n"
+            f"To get this group's session reminders, start a private chat with me here: "
+            f"{group_start_link(context, group)}")])
 
 
 # --- escalation: claiming, handoff, queue, duty ----------------------------------------
@@ -736,6 +820,7 @@ COMMANDS = (
     CommandSpec("close", "close the case you hold: /close <outcome> <note>", on_close),
     CommandSpec("guide", "the PSW role guide", on_guide),
     CommandSpec("invite", "a single-use link for a new PSW or coordinator", on_invite),
+    CommandSpec("groups", "each group: members, next session, join link", on_groups),
 )
 CALLBACKS = (
     (f"^{CONSENT_PREFIX}", on_consent),
