@@ -27,6 +27,8 @@ ENV_ALIASES: dict[str, tuple[str, str]] = {
     "RASA_URL": ("dialogue", "rasa_url"),
 }
 ENV_PREFIX = "PEERBOT_"
+# Read by the test suite, not the bot: no warning when they are set.
+TEST_VARIABLES = ("PEERBOT_TEST_POSTGRES_URL",)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENV_SEPARATOR = "__"
 
@@ -402,7 +404,7 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[tuple[str, str], tuple[st
 
 def variable_names() -> list[str]:
     """Every environment variable the settings read: the aliases and PEERBOT_<SECTION>__<KEY>."""
-    names = [*ENV_ALIASES, "PEERBOT_CONFIG"]
+    names = [*ENV_ALIASES, "PEERBOT_CONFIG", *TEST_VARIABLES]
     for section, field in Settings.__fields__.items():
         names += [f"{ENV_PREFIX}{section}{ENV_SEPARATOR}{key}".upper() for key in field.type_.__fields__]
     return names

@@ -116,19 +116,19 @@ async def test_after_joining_a_person_can_agree_and_answer_with_buttons(world):
     assert response.scores == {"life_satisfaction": 7, "worthwhile": 8, "happiness": 6, "anxiety": 3}
 
 
-def test_the_export_carries_scores_computed_from_the_answers_under_the_pseudonym(db, consenting, tmp_path):
+def test_the_export_carries_scores_computed_from_the_answers_under_the_export_identifier(db, consenting, tmp_path):
     import csv
 
-    from bot.services.export import ExportService
+    from bot.services.export import ExportService, export_id
 
     service, person = consenting
     question = service.begin(person.id)
     for value in (4, 9, 5, 7):  # hand-computed: ONS4 reports each answer as its own score
         question = service.answer(question.response_id, person.id, question.number, value)
-    ExportService(db).write(utcnow() - timedelta(days=1), utcnow() + timedelta(days=1), tmp_path)
+    ExportService(db).write(utcnow() - timedelta(days=1), utcnow() + timedelta(days=1), tmp_path, key=b"test")
     with (tmp_path / "outcomes.csv").open(newline="") as file:
         [row] = list(csv.DictReader(file))
-    assert row["pseudonym"] == person.pseudonym and row["measure"] == "ons4"
+    assert row["person"] == export_id(b"test", "person", person.id) and row["measure"] == "ons4"
     assert {k: float(row[k]) for k in ("life_satisfaction", "worthwhile", "happiness", "anxiety")} == \
         {"life_satisfaction": 4, "worthwhile": 9, "happiness": 5, "anxiety": 7}
     assert "4242" not in (tmp_path / "outcomes.csv").read_text()
