@@ -178,9 +178,15 @@ def flagging_at_most(scores: np.ndarray, share: float) -> float:
     return float(np.nextafter(ordered[len(ordered) - allowed - 1], np.inf))
 
 
+def message_pieces(text: str) -> list[str]:
+    """What the classifier encodes of a message, de-obfuscated: the same at training
+    time (thresholds) and in the running screen, or the thresholds would not fit."""
+    return [readable(t) for t in encoder_texts(text)]
+
+
 def message_scores(classifier: RiskClassifier, encoder: SentenceEncoder, texts: Sequence[str]) -> np.ndarray:
     """``message_score`` for many messages, their pieces encoded in one call."""
-    pieces = [[readable(t) for t in encoder_texts(text)] for text in texts]
+    pieces = [message_pieces(text) for text in texts]
     vectors = encoder.encode([t for p in pieces for t in p])
     ends = np.cumsum([len(p) for p in pieces])
     return np.array([classifier.message_score(vectors[end - len(p):end])[0] if p else -np.inf

@@ -32,11 +32,10 @@ from typing import Awaitable, Callable, Optional
 
 from bot.config import Settings
 from bot.dialogue.engine import ParseResult
-from bot.safety.classifier import RiskClassifier, load_current
+from bot.safety.classifier import RiskClassifier, load_current, message_pieces
 from bot.safety.encoder import SentenceEncoder
 from bot.safety.lexicon import LEVELS, LexiconMatch, RiskLexicon
-from bot.safety.normalise import readable
-from bot.safety.segments import MIN_WORDS, encoder_texts, parts
+from bot.safety.segments import MIN_WORDS, parts
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +114,7 @@ class EmbeddingLayer:
         """The message's score (``RiskClassifier.message_score``). One-word messages
         ("Kim", "ok") carry too little for a sentence model and score at random, so
         they are left to the lexicon and the dialogue model."""
-        texts = [readable(t) for t in encoder_texts(text)]
+        texts = message_pieces(text)
         if not texts:
             return RiskAssessment("none")
         score, best = self.classifier.message_score(self.encoder.encode(texts))

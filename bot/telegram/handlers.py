@@ -103,18 +103,20 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
     app = app_of(context)
     chat = chat_context(app, update.effective_message)
     if chat.private:
-        await retire_dialogue_keyboard(context, chat.chat_id)
+        await retire_dialogue_keyboard(update, context, chat.chat_id)
     if risk is not None and risk.level == "concern":
         app.conversation.flag_concern(person, chat, text, risk)
     result = await app.conversation.respond(person, chat, text, risk)
     await deliver(context, update.effective_chat.id, result, person)
 
 
-async def retire_dialogue_keyboard(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+async def retire_dialogue_keyboard(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     """The previous turn's buttons belong to a step now answered (a typed note makes the
-    check-in's "No thanks" meaningless): take them away before the next turn."""
+    check-in's "No thanks" meaningless): take them away before the next turn, unless this
+    turn is a press on them (the button handler has retired that keyboard already)."""
     message_id = context.chat_data.pop(DIALOGUE_KEYBOARD_KEY, None) if context.chat_data is not None else None
-    if message_id is None:
+    pressed = update.callback_query.message if update.callback_query is not None else None
+    if message_id is None or (pressed is not None and pressed.message_id == message_id):
         return
     try:
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
