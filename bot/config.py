@@ -164,8 +164,9 @@ class DialogueSettings(_Section):
     _positive = validator("timeout_seconds", allow_reuse=True)(more_than_zero)
 
     @property
-    def nlu_file(self) -> Path:
-        return self.project_dir / "data" / "nlu.yml"
+    def nlu_dir(self) -> Path:
+        """The NLU training data: one file per topic (``bot.dialogue.model.nlu_files``)."""
+        return self.project_dir / "data" / "nlu"
 
 
 class SafetySettings(_Section):

@@ -90,6 +90,7 @@ def db(empty_database_url: str) -> Iterator[Database]:
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RASA_PROJECT = PROJECT_ROOT / "rasa_project"
+NLU_DIR = RASA_PROJECT / "data" / "nlu"  # the NLU training data, one file per topic
 RASA_ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 SERVER_START_TIMEOUT = 240
 
@@ -100,7 +101,7 @@ def dialogue_model() -> Path:
     from bot.safety import classifier
 
     path, _ = train_if_changed(RASA_PROJECT, RASA_PROJECT / "models")
-    classifier.train_if_changed(RASA_PROJECT / "models", RASA_PROJECT / "data" / "nlu.yml", PROJECT_ROOT / "safety_data")
+    classifier.train_if_changed(RASA_PROJECT / "models", NLU_DIR, PROJECT_ROOT / "safety_data")
     return path
 
 

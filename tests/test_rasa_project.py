@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.dialogue.inprocess import InProcessEngine, tracker_store_for
-from bot.dialogue.model import ModelError, current_model, fingerprint, train_if_changed
-from conftest import PROJECT_ROOT, RASA_ENV, RASA_PROJECT
+from bot.dialogue.model import ModelError, current_model, fingerprint, nlu_files, train_if_changed
+from conftest import NLU_DIR, PROJECT_ROOT, RASA_ENV, RASA_PROJECT
 
 
 def test_rasa_data_validates_without_warnings():
@@ -49,9 +49,21 @@ def test_the_model_fingerprint_changes_only_when_training_inputs_change(tmp_path
     before = fingerprint(project)
     (project / "tests" / "test_stories.yml").write_text("# tests do not shape the model\n")
     assert fingerprint(project) == before
-    with (project / "data" / "nlu.yml").open("a") as nlu:
+    with (project / "data" / "nlu" / "safety.yml").open("a") as nlu:
         nlu.write("\n")
-    assert fingerprint(project) != before
+    changed = fingerprint(project)
+    assert changed != before
+    (project / "data" / "nlu" / "zz_new_topic.yml").write_text('version: "3.1"\n')
+    assert fingerprint(project) != changed
+
+
+def test_the_nlu_data_is_every_yml_file_in_data_nlu_in_sorted_order(tmp_path):
+    files = nlu_files(NLU_DIR)
+    assert files == sorted(NLU_DIR.glob("*.yml")) and len(files) > 1
+    assert not (RASA_PROJECT / "data" / "nlu.yml").exists()
+    assert nlu_files(files[0]) == [files[0]]  # one file is read on its own
+    with pytest.raises(ModelError, match="no NLU training files"):
+        nlu_files(tmp_path)
 
 
 def test_an_unchanged_project_is_not_trained_again(dialogue_model):

@@ -10,7 +10,7 @@ import yaml
 from bot.safety.classifier import dev_messages, training_examples
 from bot.safety.evaluation import false_crisis, load_set, recall, report, run
 from bot.safety.normalise import plain
-from conftest import PROJECT_ROOT, RASA_PROJECT
+from conftest import NLU_DIR, PROJECT_ROOT
 
 EVALUATION_SET = PROJECT_ROOT / "evaluation" / "safety_eval.yaml"
 REPORT = PROJECT_ROOT / "var" / "safety-eval.md"
@@ -30,7 +30,7 @@ def normalised(text: str) -> str:
 
 
 def training_lines() -> set[str]:
-    examples = training_examples(RASA_PROJECT / "data" / "nlu.yml", PROJECT_ROOT / "safety_data")
+    examples = training_examples(NLU_DIR, PROJECT_ROOT / "safety_data")
     return {normalised(example.text) for example in examples}
 
 

@@ -26,7 +26,7 @@ def train(force: bool) -> None:
     try:
         path, trained = train_if_changed(dialogue.project_dir, dialogue.model_dir, force=force)
         click.echo(f"{'trained' if trained else 'up to date'}: {path}")
-        screen, summary = classifier.train_if_changed(dialogue.model_dir, dialogue.nlu_file,
+        screen, summary = classifier.train_if_changed(dialogue.model_dir, dialogue.nlu_dir,
                                                       settings.safety.training_dir, force=force)
     except SCREEN_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.dialogue.engine import DialogueEngine, ParseResult
+from bot.dialogue.model import nlu_files
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,12 @@ class IntentScore:
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:
-    """(text, intent) pairs from a Rasa NLU YAML file."""
+    """(text, intent) pairs from a Rasa NLU YAML file, or from every NLU file in a
+    directory (``nlu_files``: sorted), merged as Rasa merges them."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    data = load_data(str(path))
+    first, *others = [load_data(str(file)) for file in nlu_files(path)]
+    data = first.merge(*others)
     return [(message.get("text"), message.get("intent")) for message in data.intent_examples]
 
 

@@ -21,6 +21,19 @@ class ModelError(RuntimeError):
     """The dialogue model is missing, stale or unreadable; the message says what to do."""
 
 
+def nlu_files(nlu_path: Path) -> list[Path]:
+    """The NLU training files at ``nlu_path``: the file itself, or every ``*.yml`` under
+    the directory (``data/nlu/``, one file per topic) in sorted order, the one order
+    every reader of the NLU data uses."""
+    if nlu_path.is_file():
+        return [nlu_path]
+    files = sorted((p for p in nlu_path.rglob("*.yml") if p.is_file()),
+                   key=lambda p: p.relative_to(nlu_path).as_posix())
+    if not files:
+        raise ModelError(f"no NLU training files (*.yml) in {nlu_path}")
+    return files
+
+
 def training_inputs(project_dir: Path) -> list[Path]:
     """The files a model is trained from, in a stable order."""
     data = sorted(p for p in (project_dir / "data").rglob("*.yml") if p.is_file())

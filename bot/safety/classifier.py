@@ -4,8 +4,9 @@ A support-vector machine with an RBF kernel on all-MiniLM-L6-v2 vectors (see
 ``encoder.py``); in 5-fold cross-validation on its training lines an RBF SVM
 beat logistic regression and a small MLP. It learns from files, never from the
 evaluation set: the dialogue model's NLU data (``crisis`` examples against every
-other intent) and every ``safety_data/*.yaml`` file (crisis and everyday lines,
-one sentence or clause each, in many wordings).
+other intent, from every file in ``rasa_project/data/nlu/``) and every
+``safety_data/*.yaml`` file (crisis and everyday lines, one sentence or clause
+each, in many wordings).
 
 A message is scored as a whole, not line by line: half the score of its last
 words read together (the context) and half the score of its most crisis-like
@@ -34,6 +35,7 @@ from typing import Sequence
 import numpy as np
 import yaml
 
+from bot.dialogue.model import nlu_files
 from bot.safety.encoder import SentenceEncoder
 from bot.safety.evaluation import EvalItem, load_set
 from bot.safety.normalise import readable
@@ -68,11 +70,12 @@ class Example:
     crisis: bool
 
 
-def nlu_examples(nlu_file: Path) -> list[Example]:
-    """The dialogue model's NLU lines, as Rasa reads them: ``crisis`` against every other intent."""
+def nlu_examples(nlu_path: Path) -> list[Example]:
+    """The dialogue model's NLU lines, as Rasa reads them: ``crisis`` against every other intent.
+    ``nlu_path`` is the NLU directory (every file, in ``nlu_files`` order) or one file."""
     from bot.dialogue.evaluation import load_examples  # Rasa's loader: heavy, needed only to train
 
-    return [Example(text, intent == "crisis") for text, intent in load_examples(nlu_file)]
+    return [Example(text, intent == "crisis") for text, intent in load_examples(nlu_path)]
 
 
 def screen_examples(training_file: Path) -> list[Example]:
@@ -88,10 +91,10 @@ def training_files(training_dir: Path) -> list[Path]:
     return files
 
 
-def training_examples(nlu_file: Path, training_dir: Path) -> list[Example]:
+def training_examples(nlu_path: Path, training_dir: Path) -> list[Example]:
     """Every training line once (the first label wins for a line in two files)."""
     unique: dict[str, Example] = {}
-    examples = nlu_examples(nlu_file) + [e for f in training_files(training_dir) for e in screen_examples(f)]
+    examples = nlu_examples(nlu_path) + [e for f in training_files(training_dir) for e in screen_examples(f)]
     for example in examples:
         unique.setdefault(example.text.lower(), example)
     return list(unique.values())
@@ -104,11 +107,11 @@ def dev_messages(training_dir: Path) -> list[EvalItem]:
     return [item for path in files for item in load_set(path)]
 
 
-def fingerprint(nlu_file: Path, training_dir: Path) -> str:
+def fingerprint(nlu_path: Path, training_dir: Path) -> str:
     """A hash of everything that shapes the weights and thresholds: the files and the settings."""
     settings = (TRAINING_VERSION, DEV_FALSE_CRISIS, DEV_FALSE_CONCERN, CONTEXT_WEIGHT, ENCODER_WORDS, REGULARISATION)
     digest = hashlib.sha256(repr(settings).encode())
-    for path in (nlu_file, *training_files(training_dir), *sorted((training_dir / DEV_DIR).glob("*.yaml"))):
+    for path in (*nlu_files(nlu_path), *training_files(training_dir), *sorted((training_dir / DEV_DIR).glob("*.yaml"))):
         digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -219,17 +222,17 @@ def train(examples: Sequence[Example], dev: Sequence[EvalItem], encoder: Sentenc
     return classifier, summary
 
 
-def weights_path(model_dir: Path, nlu_file: Path, training_dir: Path) -> Path:
-    return model_dir / f"{PREFIX}{fingerprint(nlu_file, training_dir)}{SUFFIX}"
+def weights_path(model_dir: Path, nlu_path: Path, training_dir: Path) -> Path:
+    return model_dir / f"{PREFIX}{fingerprint(nlu_path, training_dir)}{SUFFIX}"
 
 
-def train_if_changed(model_dir: Path, nlu_file: Path, training_dir: Path,
+def train_if_changed(model_dir: Path, nlu_path: Path, training_dir: Path,
                      encoder: SentenceEncoder | None = None, force: bool = False) -> tuple[Path, dict | None]:
     """Train unless weights for exactly this training data exist; returns (path, summary or None)."""
-    target = weights_path(model_dir, nlu_file, training_dir)
+    target = weights_path(model_dir, nlu_path, training_dir)
     if target.is_file() and not force:
         return target, None
-    classifier, summary = train(training_examples(nlu_file, training_dir), dev_messages(training_dir),
+    classifier, summary = train(training_examples(nlu_path, training_dir), dev_messages(training_dir),
                                 encoder or SentenceEncoder.load())
     classifier.save(target)
     target.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
@@ -239,8 +242,8 @@ def train_if_changed(model_dir: Path, nlu_file: Path, training_dir: Path,
     return target, summary
 
 
-def load_current(model_dir: Path, nlu_file: Path, training_dir: Path) -> RiskClassifier:
-    path = weights_path(model_dir, nlu_file, training_dir)
+def load_current(model_dir: Path, nlu_path: Path, training_dir: Path) -> RiskClassifier:
+    path = weights_path(model_dir, nlu_path, training_dir)
     if not path.is_file():
         raise ClassifierMissing(f"no trained safety classifier for the current training data (expected {path}); "
                                 "run `peerbot train`")

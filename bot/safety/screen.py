@@ -107,8 +107,8 @@ class EmbeddingLayer:
         self.classifier = classifier
 
     @classmethod
-    def load(cls, model_dir: Path, nlu_file: Path, training_dir: Path) -> "EmbeddingLayer":
-        return cls(shared_encoder(), load_current(model_dir, nlu_file, training_dir))
+    def load(cls, model_dir: Path, nlu_path: Path, training_dir: Path) -> "EmbeddingLayer":
+        return cls(shared_encoder(), load_current(model_dir, nlu_path, training_dir))
 
     def assess(self, text: str) -> RiskAssessment:
         """The message's score (``RiskClassifier.message_score``). One-word messages
@@ -136,7 +136,7 @@ class SafetyScreen:
         """Every layer; raises ClassifierMissing (run `peerbot train`) or EncoderUnavailable."""
         dialogue = settings.dialogue
         return cls(RiskLexicon.load(settings.content.risk_lexicon),
-                   EmbeddingLayer.load(dialogue.model_dir, dialogue.nlu_file, settings.safety.training_dir))
+                   EmbeddingLayer.load(dialogue.model_dir, dialogue.nlu_dir, settings.safety.training_dir))
 
     def lexicon_sees_crisis(self, text: str) -> bool:
         """The lexicon alone, on the whole message and its parts: well under a millisecond,
