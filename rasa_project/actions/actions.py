@@ -22,6 +22,10 @@ MOOD_WORDS: Dict[str, int] = {
     "great": 5, "brilliant": 5, "amazing": 5, "fantastic": 5, "buzzing": 5, "excellent": 5, "wonderful": 5,
 }
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+# "not", "isn't", "never" just before a mood word, perhaps with a softener between
+# ("not so good", "I don't feel great"): the table's own "not bad" etc. match first.
+NEGATION = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:(?:so|very|too|that|really|feeling|feel)\s+)*$")
+LOW, MIDDLE = 2, 3
 FALLBACK_STRIKES = 2
 SKIP_NOTE_BUTTON = [{"title": "No thanks", "payload": "/deny"}]
 # Asked by the form. Kept here rather than as a domain response because Rasa's
@@ -44,14 +48,21 @@ def normalise_mood(value: Any) -> Optional[str]:
         if re.search(rf"\b{word}\b", text):
             return str(number)
     for phrase in sorted(MOOD_WORDS, key=len, reverse=True):
-        if re.search(rf"\b{re.escape(phrase)}\b", text):
-            return str(MOOD_WORDS[phrase])
+        found = re.search(rf"\b{re.escape(phrase)}\b", text)
+        if found:
+            return str(negated(MOOD_WORDS[phrase]) if NEGATION.search(text[:found.start()]) else MOOD_WORDS[phrase])
     return None
+
+
+def negated(mood: int) -> int:
+    """A mood word read the other way: "not well" or "not okay" is low, "not too bad" middling."""
+    return LOW if mood >= MIDDLE else MIDDLE
 
 
 def mood_in_latest_message(tracker: Tracker) -> Optional[str]:
     """The mood in the words of the latest message, if it was a mood statement."""
-    if tracker.get_intent_of_latest_message() != "inform_mood":
+    # A misunderstood message (nlu_fallback) is not a mood statement, whatever was ranked below it.
+    if tracker.get_intent_of_latest_message(skip_fallback_intent=False) != "inform_mood":
         return None
     return normalise_mood(tracker.latest_message.get("text"))
 
@@ -73,8 +84,9 @@ class ValidateCheckinForm(FormValidationAction):
     def validate_mood(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        # An unreadable mood leaves the slot empty, so the form asks again with the buttons.
-        return {"mood": normalise_mood(slot_value) or mood_in_latest_message(tracker)}
+        # The whole mood statement is read first: the extractor may have taken "well" out of
+        # "not well". An unreadable mood leaves the slot empty, so the form asks again.
+        return {"mood": mood_in_latest_message(tracker) or normalise_mood(slot_value)}
 
     def validate_checkin_note(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
