@@ -42,3 +42,21 @@ async def test_a_participant_onboards_and_checks_in_from_the_sandbox_page(world,
     await page.locator("button.inline-button", has_text="4 🙂").last.click()
     await page.locator("button.inline-button", has_text="No thanks").last.click()
     await bot_messages.filter(has_text="Thanks for checking in").first.wait_for()
+
+
+async def test_a_coordinator_sees_the_demo_report_charts_at_a_readable_size_and_can_open_them(world, page):
+    from bot.sandbox.demo import seed_demo
+
+    seed_demo(world.sandbox, world.context)
+    priya = next(u for u in world.sandbox.users.values() if u["first_name"] == "Priya")
+    await world.say(priya, "/report")
+    await page.goto(world.sandbox.url + "/")
+    await page.select_option("#acting-as", str(priya["id"]))
+    await page.click(f"#chat-list [data-chat-id='{priya['id']}']")
+    charts = page.locator("#messages .media a[target='_blank'] img")
+    await charts.nth(2).wait_for()
+    assert await charts.count() == 3  # attendance, mood, escalations
+    box = await charts.first.bounding_box()
+    assert box["width"] >= 300
+    link = await charts.first.evaluate("img => img.parentElement.href")
+    assert "/sandbox/files/" in link

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.storage.models import CheckIn, CopingOffer, Group, InboxUpdate, Membership, Person, PersonRole
+from bot.storage.types import utcnow
 from bot.telegram.access import STALE_BUTTON
 from conftest import session_soon, titles
 
@@ -350,6 +352,20 @@ async def test_the_demo_data_gives_two_groups_with_upcoming_sessions_and_a_psw_o
     first = await world.sandbox.wait_for_bot_message(sam["id"], after_message_id=sessions["message_id"])
     assert titles(first) == ["Going", "Can't make it", "Maybe"]
     assert [p.display_name for p in world.context.escalations.on_duty()] == ["Jo"]
+
+
+async def test_the_demo_history_is_big_enough_for_every_report_figure_and_chart(world):
+    """Below the small-cell limit a report rightly shows nothing, so the demo must clear it."""
+    from bot.sandbox.demo import seed_demo
+
+    seed_demo(world.sandbox, world.context)
+    reports = world.context.reports
+    report = reports.build(utcnow() - timedelta(days=30), utcnow(), timezone="Europe/London")
+    assert set(reports.charts(report)) == {"attendance", "mood", "escalations"}
+    assert report.series and all(s.total_present is not None for s in report.series)
+    assert any(week.mean_mood is not None for trend in report.trends for week in trend.weeks)
+    jo = next(row for row in report.caseload if row.name == "Jo")
+    assert jo.closed == 6 and 100 < jo.duty_hours < 30 * 24  # weekday shifts, and the one Jo is on now
 
 
 async def test_a_due_reminder_arrives_once_with_rsvp_buttons_that_work(world):
