@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.conversation import ConversationService
+from bot.app.conversation import ConversationService
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.factory import open_engine
 from bot.dialogue.guarded import GuardedEngine

@@ -22,7 +22,7 @@ from bot.telegram.facilitation import run_due_rounds
 from bot.telegram.monitoring import alert_unclaimed_crises
 from bot.telegram.notices import send_pending_notices
 from bot.telegram.outcome_handlers import ask_due_questionnaires
-from bot.telegram.paging import repage_due
+from bot.telegram.usecases import repage_due
 from bot.telegram.reminders import send_due_reminders
 from bot.telegram.sending import DRAINING_KEY
 

@@ -193,6 +193,42 @@ def conversation() -> str:
     return str(uuid.uuid4().int % 10**12)
 
 
+# --- Use cases without Telegram -------------------------------------------------------
+
+class RecordingOutbox:
+    """The use cases' outbound port (``bot.app.outbox.Outbox``) in memory: it records what
+    would have been sent, and refuses ``closed`` chats the way Telegram refuses a bot that
+    was blocked or never started. The one fake here: it stands in for Telegram."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, object]] = []  # (chat id, Reply)
+        self.closed: set[int] = set()
+
+    async def send(self, chat_id: int, replies) -> bool:
+        if chat_id in self.closed:
+            return False
+        self.sent.extend((chat_id, reply) for reply in replies)
+        return True
+
+    async def try_send(self, chat_id: int, reply) -> tuple[bool, str | None]:
+        sent = await self.send(chat_id, [reply])
+        return sent, None if sent else "Forbidden: bot was blocked by the user"
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [reply.text for chat, reply in self.sent if chat == chat_id]
+
+
+@pytest.fixture
+def services(db, inprocess_engine):
+    """Every service on a fresh database with the real dialogue engine: the use cases'
+    world without Telegram."""
+    from bot.config import load_settings
+    from bot.runtime import build_context
+
+    return build_context(load_settings(environ={"DATABASE_URL": "sqlite://", **TEST_ENVIRONMENT}), db,
+                         inprocess_engine)
+
+
 # --- The bot end to end: real PTB over HTTP against the sandbox -----------------------
 
 BOT_WAIT = 20.0

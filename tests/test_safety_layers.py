@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import select
 
-from bot.conversation import ABOUT_OTHERS
+from bot.app.conversation import ABOUT_OTHERS
 from bot.dialogue.guarded import GuardedEngine
 from bot.dialogue.remote import RemoteEngine
 from bot.storage.models import Escalation

@@ -130,6 +130,21 @@ async def test_a_coordinator_sets_up_a_weekly_walk_step_by_step_and_sees_it_in_s
     assert "Next: " + ", ".join(f"{day:%a %d %b} 10:00" for day in weeks) in listing["text"]
 
 
+async def test_no_question_of_a_finished_newsession_keeps_a_live_button(world):
+    """Typed answers and the final Create retire every earlier Cancel, so none can act later."""
+    await known_group(world, "Walkers")
+    world.person("Jo", roles=("psw",))
+    cora = await coordinator(world)
+    name_question = await world.say(cora, "/newsession")
+    await world.say(cora, "Thursday walk")
+    asked = next(m for m in world.sandbox.messages(cora["id"]) if m["message_id"] == name_question["message_id"])
+    assert titles(asked) == []
+    await world.say(cora, "/newsession")  # starting again: the first attempt's question is answered too
+    summary = await answer_everything(world, cora, next_thursday(), "Jo")
+    await world.press(cora, summary, "Create")
+    assert [m["text"][:40] for m in world.sandbox.messages(cora["id"]) if titles(m)] == []
+
+
 async def test_a_date_that_cannot_be_read_or_is_past_is_asked_again_and_earlier_answers_are_kept(world):
     await known_group(world, "Makers")
     cora = await coordinator(world)

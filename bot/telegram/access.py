@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
 from sqlalchemy.exc import DataError
-from telegram import Update
+from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 from bot.services.roles import COORDINATOR, PARTICIPANT, PSW
 from bot.storage.models import Person
 from bot.telegram.context import app_of
@@ -95,9 +96,36 @@ class CommandSpec:
         return self.callback.allowed_roles
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
-    """Send replies to the chat the update came from."""
-    await send_replies(context.bot, update.effective_chat.id, replies)
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply],
+                keyboard_key: Optional[str] = None) -> None:
+    """Send replies to the chat the update came from; with ``keyboard_key``, the last one
+    carrying buttons is remembered under that key, to be retired by ``retire_keyboard``."""
+    await send_replies(context.bot, update.effective_chat.id, replies,
+                       keyboard_keeper(context, keyboard_key) if keyboard_key else None)
+
+
+def keyboard_keeper(context: ContextTypes.DEFAULT_TYPE, key: str) -> Callable[[Reply, Message], None]:
+    """A ``send_replies`` callback noting, per chat, the message whose buttons are live for a step."""
+
+    def keep(sent: Reply, message: Message) -> None:
+        if sent.buttons and context.chat_data is not None:
+            context.chat_data[key] = message.message_id
+
+    return keep
+
+
+async def retire_keyboard(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
+    """The buttons remembered under ``key`` belong to a step now answered some other way
+    (by typing, or the step is over): take them away so a late press cannot act on it.
+    A press on those very buttons is left alone: its handler settles that message itself."""
+    message_id = context.chat_data.pop(key, None) if context.chat_data is not None else None
+    pressed = update.callback_query.message if update.callback_query is not None else None
+    if message_id is None or (pressed is not None and pressed.message_id == message_id):
+        return
+    try:
+        await context.bot.edit_message_reply_markup(update.effective_chat.id, message_id, reply_markup=None)
+    except TelegramError as exc:  # already retired (pressed) or gone: nothing to take away
+        log.debug("keyboard %s not retired: %s", message_id, type(exc).__name__)
 
 
 async def tell(update: Update, text: str) -> None:

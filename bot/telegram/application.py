@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 from bot.dialogue.guarded import GuardedEngine
 from bot.services.roles import PARTICIPANT
 from bot.storage.models import Person, PersonRole

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
-from bot.conversation import ConversationService
+from bot.app.conversation import ConversationService
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.drafts import DraftService

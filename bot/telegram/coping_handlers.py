@@ -18,7 +18,7 @@ from typing import Optional
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
 from bot.storage.models import Person
 from bot.telegram.access import COORDINATORS, PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
@@ -156,16 +156,13 @@ async def on_suggest_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
 @private_only
 async def on_suggest_send(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Store the idea as pending for review, and thank the person."""
-    query = update.callback_query
     draft = await SUGGEST.draft_at(update, context, caller, "confirm")
     if draft is None:
         return
     app = app_of(context)
     data = draft.data
     app.coping.submit(draft.person_id, data["title"], data["category"], data["steps"], data["moods"])
-    app.drafts.clear(draft.person_id)
-    await query.answer("Sent")
-    await settle(query, "Sent for review")
+    await SUGGEST.finish(update, context, draft.person_id, "Sent for review")
     thanks = f"Thank you, {caller.person.display_name}." if caller.person.display_name else "Thank you."
     await reply(update, context, [Reply(f"{thanks} I've passed “{data['title']}” to the coordinators, and one of "
                                         "them will look at it soon. I'll let you know what they decide.")])

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 from bot.services.escalations import name_of
 from bot.services.facilitation import LiveSession, Summary
 from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, guarded, tell

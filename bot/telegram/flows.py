@@ -21,11 +21,11 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.conversation import Button, Reply
+from bot.app.replies import Button, Reply
 from bot.dialogue.engine import ParseResult
 from bot.services.drafts import DraftState
 from bot.storage.types import utcnow
-from bot.telegram.access import Caller, Handler, reply, tell
+from bot.telegram.access import Caller, Handler, reply, retire_keyboard, tell
 from bot.telegram.context import AppContext, app_of
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 OUT_OF_DATE = "That button is out of date, so nothing has changed. Please use the latest message."
 PRIVATE_ONLY = "Let's do that in a private chat with me."
 Data = dict[str, Any]
+# chat_data: the message carrying the current question's buttons (Cancel at least), so a
+# question answered by typing, or a flow that is over, leaves no live button behind.
+FLOW_KEYBOARD_KEY = "flow_keyboard"
 
 
 class Invalid(ValueError):
@@ -156,8 +159,10 @@ class Flow:
 
     async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, step: Step,
                   data: Data, note: str = "") -> None:
-        """Save the draft at ``step``, then ask its question (or end, saying why, on Stop)."""
+        """Save the draft at ``step``, then ask its question (or end, saying why, on Stop).
+        The question before it is answered now, so its buttons go."""
         app = app_of(context)
+        await retire_keyboard(update, context, FLOW_KEYBOARD_KEY)
         try:
             question = step.ask(app, data)
         except Stop as stop:
@@ -167,7 +172,7 @@ class Flow:
         if app.drafts.update(person_id, step.name, data) is None:
             log.info("%s draft of person %s ended before step %s could be asked", self.name, person_id, step.name)
             return
-        await reply(update, context, [self.framed(step, question, note)])
+        await reply(update, context, [self.framed(step, question, note)], keyboard_key=FLOW_KEYBOARD_KEY)
 
     async def advance(self, update: Update, context: ContextTypes.DEFAULT_TYPE, draft: DraftState,
                       answer: Data) -> None:
@@ -226,10 +231,16 @@ class Flow:
         if self.live_draft(app, caller.person.id) is None:
             await query.answer(self.ended, show_alert=True)
             return
-        app.drafts.clear(caller.person.id)
-        await query.answer("Stopped")
-        await settle(query, "Cancelled")
+        await self.finish(update, context, caller.person.id, "Cancelled")
         await reply(update, context, [Reply(goodbye)])
+
+    async def finish(self, update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, outcome: str) -> None:
+        """The flow is over, done or dropped by a button: the draft goes, the pressed question
+        shows the outcome, and no earlier question keeps a live button."""
+        app_of(context).drafts.clear(person_id)
+        await update.callback_query.answer(outcome)
+        await settle(update.callback_query, outcome)
+        await retire_keyboard(update, context, FLOW_KEYBOARD_KEY)
 
 
 FLOWS: dict[str, Flow] = {}

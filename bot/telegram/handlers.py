@@ -12,14 +12,16 @@ from typing import Optional
 
 from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType, MessageEntityType
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.conversation import RASA_BUTTON_PREFIX, REQUEST_PAYLOAD, RSVP_PREFIX, ChatContext, Reply, TurnResult, offers_a_person
+from bot.app.conversation import RASA_BUTTON_PREFIX, REQUEST_PAYLOAD, RSVP_PREFIX, ChatContext, TurnResult, offers_a_person
+from bot.app.handoff import DEBRIEF_PREFIX, ENDED_BY_PERSON
+from bot.app.paging import CLAIM_PREFIX, claim_reply
+from bot.app.replies import Reply
 from bot.dialogue.engine import ParseResult
 from bot.safety.screen import RiskAssessment
 from bot.services.checkins import mood_chart_png
-from bot.services.escalations import CLOSE_OUTCOMES, minutes, name_of, timings
+from bot.services.escalations import CLOSE_OUTCOMES
 from bot.services.groups import JOIN_PREFIX, summary_lines
 from bot.services.people import InviteError, clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
@@ -35,13 +37,15 @@ from bot.telegram.access import (
     Caller,
     CommandSpec,
     guarded,
+    keyboard_keeper,
     reply,
+    retire_keyboard,
     tell,
 )
 from bot.telegram.context import AppContext, app_of
 from bot.telegram.notices import send_pending_notices
-from bot.telegram.paging import CLAIM_PREFIX, card_text, page
-from bot.telegram.sending import send_replies, send_reply
+from bot.telegram.sending import send_replies
+from bot.telegram.usecases import handoff_for, paging_for
 from bot.telegram.words import Words, bounded, words_of
 
 log = logging.getLogger(__name__)
@@ -81,20 +85,13 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: Turn
     """Send the turn's replies, then page about any escalation it created (already persisted).
     The last keyboard of a private turn is remembered, to be retired when the next turn comes."""
 
-    def remember_keyboard(reply: Reply, message: Message) -> None:
-        if reply.buttons and chat_id == person.telegram_user_id and context.chat_data is not None:
-            context.chat_data[DIALOGUE_KEYBOARD_KEY] = message.message_id
-
-    sent = await send_replies(context.bot, chat_id, result.replies, remember_keyboard)
+    private = chat_id == person.telegram_user_id
+    sent = await send_replies(context.bot, chat_id, result.replies,
+                              keyboard_keeper(context, DIALOGUE_KEYBOARD_KEY) if private else None)
     if sent and chat_id == person.telegram_user_id and offers_a_person(result.replies):
         app_of(context).escalations.offer_made(person.id)
-    await page_all(context, result.escalations)
+    await paging_for(context.bot, app_of(context)).page_all(result.escalations)
     return sent
-
-
-async def page_all(context: ContextTypes.DEFAULT_TYPE, escalation_ids: list[int]) -> None:
-    for escalation_id in escalation_ids:
-        await page(context.bot, app_of(context), escalation_id)
 
 
 async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, text: str,
@@ -102,26 +99,12 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
     """Run text through the dialogue and send the replies where the person wrote."""
     app = app_of(context)
     chat = chat_context(app, update.effective_message)
-    if chat.private:
-        await retire_dialogue_keyboard(update, context, chat.chat_id)
+    if chat.private:  # a typed note makes the check-in's "No thanks" meaningless
+        await retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)
     if risk is not None and risk.level == "concern":
         app.conversation.flag_concern(person, chat, text, risk)
     result = await app.conversation.respond(person, chat, text, risk)
     await deliver(context, update.effective_chat.id, result, person)
-
-
-async def retire_dialogue_keyboard(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    """The previous turn's buttons belong to a step now answered (a typed note makes the
-    check-in's "No thanks" meaningless): take them away before the next turn, unless this
-    turn is a press on them (the button handler has retired that keyboard already)."""
-    message_id = context.chat_data.pop(DIALOGUE_KEYBOARD_KEY, None) if context.chat_data is not None else None
-    pressed = update.callback_query.message if update.callback_query is not None else None
-    if message_id is None or (pressed is not None and pressed.message_id == message_id):
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except TelegramError as exc:  # already retired (pressed) or gone: nothing to take away
-        log.debug("keyboard %s not retired: %s", message_id, type(exc).__name__)
 
 
 def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
@@ -155,7 +138,7 @@ async def handle_crisis(update: Update, context: ContextTypes.DEFAULT_TYPE, call
         for escalation_id in result.escalations:
             app.escalations.add_reason(escalation_id, "the bot cannot message them privately "
                                                       "(they have never started a chat with it)")
-    await page_all(context, result.escalations)
+    await paging_for(context.bot, app).page_all(result.escalations)
 
 
 def consent_notice(app: AppContext, person_region: Optional[str]) -> str:
@@ -367,7 +350,8 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE,
         return
     parse, risk = await screen_words(app, words)
     person = caller.person
-    if await relay_from_person(context, person, words.labelled(), risk):
+    handoff = handoff_for(context.bot, app)
+    if person is not None and await handoff.relay_from_person(person, words.labelled(), risk.is_crisis):
         return
     if risk.is_crisis:
         await handle_crisis(update, context, caller, text, risk)
@@ -381,7 +365,7 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE,
         flag_if_concern(app, caller, message, words, risk)
         await reply(update, context, [Reply(not_answered(words), PERSON_BUTTON)])
         return
-    if await relay_from_psw(context, caller, text):
+    if caller.roles & STAFF and await handoff.relay_from_psw(caller.person, text):
         return
     if await flows.take_draft_answer(update, context, caller, parse):
         return
@@ -392,46 +376,6 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE,
         await save_name(update, context, person, clean_display_name(text))
         return
     await converse(update, context, person, text, risk)
-
-
-async def relay_from_person(context: ContextTypes.DEFAULT_TYPE, person: Optional[Person], text: str,
-                            risk: RiskAssessment) -> bool:
-    """While a PSW holds the person's case, what they write goes to that PSW."""
-    if person is None:
-        return False
-    app = app_of(context)
-    case = app.escalations.held_for(person.id)
-    if case is None:
-        return False
-    holder = app.people.get(case.claimed_by_id)
-    flag = "⚠️ risk language: " if risk.is_crisis else ""
-    sent = await send_reply(context.bot, holder.telegram_user_id,
-                            Reply(f"{flag}{name_of(person)} (case #{case.id}): {text}"))
-    app.escalations.record(case.id, "relayed", person.id, direction="to_psw", delivered=sent is not None)
-    if sent is None:
-        await send_replies(context.bot, person.telegram_user_id, [Reply(
-            f"I couldn't pass that to {name_of(holder)} just now. Please try again in a moment, "
-            "or use the contacts in /help if you need help now.")])
-    return True
-
-
-async def relay_from_psw(context: ContextTypes.DEFAULT_TYPE, caller: Caller, text: str) -> bool:
-    """A PSW holding a case talks to the person through the bot, under their chosen name."""
-    if not caller.roles & STAFF:
-        return False
-    app = app_of(context)
-    case = app.escalations.held_by(caller.person.id)
-    if case is None:
-        return False
-    person = app.people.get(case.person_id)
-    sent = await send_reply(context.bot, person.telegram_user_id,
-                            Reply(f"{name_of(caller.person)} (peer supporter): {text}"))
-    app.escalations.record(case.id, "relayed", caller.person.id, direction="to_person", delivered=sent is not None)
-    if sent is None:
-        await send_replies(context.bot, caller.person.telegram_user_id, [Reply(
-            f"I can't message {name_of(person)} privately: they have never started a chat with the bot. "
-            "Please reach them in their group or another way.")])
-    return True
 
 
 def looks_like_a_name(parse: ParseResult, text: str) -> bool:
@@ -676,58 +620,14 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 # --- escalation: claiming, handoff, queue, duty ----------------------------------------
 
-DEBRIEF_PREFIX = "debrief:"
-
-
-def hold_notice(escalation_id: int, name: str) -> str:
-    return (f"You're now talking with {name} (case #{escalation_id}). What you send me here goes to them, "
-            "signed with your chosen name; your account stays private. /close <outcome> <note> ends it "
-            "and hands back to the bot.")
-
-
 @guarded(STAFF)
 async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
     query = update.callback_query
-    escalation_id = int(query.data[len(CLAIM_PREFIX):])
-    result = app.escalations.claim(escalation_id, caller.person.id)
-    if not result.claimed:
-        await query.answer(result.message, show_alert=True)
-        return
-    await query.answer("It's yours")
-    case = result.escalation
-    person = app.people.get(case.person_id)
-    await app.conversation.hold_for_human(case.conversation_id or str(person.telegram_user_id), held=True)
-    if query.message is not None:
-        await query.edit_message_text(card_text(app.escalations.card(escalation_id)) + "\n\nClaimed by you.")
-    await send_replies(context.bot, caller.person.telegram_user_id, [Reply(hold_notice(case.id, name_of(person)))])
-    told = await send_replies(context.bot, person.telegram_user_id, [Reply(
-        f"{name_of(caller.person)}, a peer supporter, is here now. Anything you write here goes to them. "
-        "You can end the conversation with /end.")])
-    if not told:
-        await send_replies(context.bot, caller.person.telegram_user_id, [Reply(
-            f"I can't message {name_of(person)} privately: they have never started a chat with the bot. "
-            "Please reach them in their group or another way.")])
-
-
-async def end_case(context: ContextTypes.DEFAULT_TYPE, case_id: int, actor: Person, outcome: str,
-                   note: Optional[str]) -> None:
-    """Close a held case: the bot resumes, both sides are told, a crisis case offers a debrief."""
-    app = app_of(context)
-    case = app.escalations.close(case_id, actor.id, outcome, note)
-    person = app.people.get(case.person_id)
-    holder = app.people.get(case.claimed_by_id)
-    await app.conversation.hold_for_human(case.conversation_id or str(person.telegram_user_id), held=False)
-    await send_replies(context.bot, person.telegram_user_id, [Reply(
-        f"{name_of(holder)} has ended the conversation. I'm here again (a bot), and you can ask for a person "
-        "at any time.")])
-    debrief = ((("Log a debrief for supervision", f"{DEBRIEF_PREFIX}{case.id}"),),) if case.kind == "crisis" else ()
-    to_claim, to_close = timings(case)
-    text = f"Case #{case.id} closed ({case.outcome}): claimed after {minutes(to_claim)}, closed after {minutes(to_close)}."
-    if debrief:
-        text += (" That was a crisis case: thank you for being there. It can help to talk it through; "
-                 "would you like it logged for your next supervision?")
-    await send_replies(context.bot, holder.telegram_user_id, [Reply(text, debrief)])
+    claim = await handoff_for(context.bot, app_of(context)).claim(int(query.data[len(CLAIM_PREFIX):]),
+                                                                   caller.person)
+    await query.answer(claim.message, show_alert=not claim.claimed)
+    if claim.card is not None and query.message is not None:
+        await query.edit_message_text(claim.card)
 
 
 @guarded(STAFF)
@@ -742,16 +642,17 @@ async def on_close(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
         await tell(update, "Usage: /close <outcome> <note>, e.g. /close supported talked it through, will check "
                            f"in tomorrow. The outcome is one of: {', '.join(CLOSE_OUTCOMES)}.")
         return
-    await end_case(context, case.id, caller.person, outcome, " ".join(context.args[1:]) or None)
+    await handoff_for(context.bot, app).close(case.id, caller.person, outcome, " ".join(context.args[1:]) or None)
 
 
 @guarded(PARTICIPANTS)
 async def on_end(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    case = app_of(context).escalations.held_for(caller.person.id)
+    app = app_of(context)
+    case = app.escalations.held_for(caller.person.id)
     if case is None:
         await tell(update, "You're not talking with a peer supporter right now. Ask for a person at any time.")
         return
-    await end_case(context, case.id, caller.person, "ended_by_person", None)
+    await handoff_for(context.bot, app).close(case.id, caller.person, ENDED_BY_PERSON, None)
 
 
 @guarded(STAFF)
@@ -776,7 +677,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
     for case in cases[:20]:
         card = app.escalations.card(case.id)
         if case.status == "open":
-            replies.append(Reply(card_text(card), ((("Claim", f"{CLAIM_PREFIX}{case.id}"),),)))
+            replies.append(claim_reply(card))
         else:
             replies.append(Reply(f"Case #{case.id} ({case.priority}), {card.name}: held by {card.holder}, "
                                  f"waiting since {card.waiting_minutes} min ago."))

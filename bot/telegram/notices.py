@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from bot.conversation import Reply, format_session, rsvp_row
+from bot.app.replies import Reply
+from bot.app.conversation import format_session, rsvp_row
 from bot.services.notices import PendingNotice
 from bot.services.sessions import UpcomingSession
 from bot.telegram.context import APP_KEY, AppContext

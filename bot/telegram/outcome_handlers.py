@@ -8,7 +8,7 @@ from typing import Optional
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 from bot.services.outcomes import NextQuestion, OutcomeService
 from bot.storage.models import Person
 from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply

@@ -5,7 +5,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
 from bot.telegram.context import app_of
 from bot.telegram.sending import send_replies

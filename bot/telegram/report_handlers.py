@@ -13,7 +13,7 @@ from typing import Optional
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 from bot.services.reports import ReportService
 from bot.storage.types import utcnow
 from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable, Optional, TypeVar
+from typing import Awaitable, Callable, Optional, Sequence, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,3 +124,16 @@ async def send_queue(application: Application, take: Callable[[], Optional[T]],
         await asyncio.to_thread(mark, item, ok, error)
         sent += ok
     return sent
+
+
+class TelegramOutbox:
+    """The use cases' outbound port (``bot.app.outbox.Outbox``) over the Bot API."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, replies: Sequence[Reply]) -> bool:
+        return await send_replies(self.bot, chat_id, list(replies))
+
+    async def try_send(self, chat_id: int, reply: Reply) -> tuple[bool, Optional[str]]:
+        return await try_send(self.bot, chat_id, reply)

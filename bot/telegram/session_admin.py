@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.conversation import Reply
+from bot.app.replies import Reply
 from bot.services.escalations import name_of
 from bot.services.series import OccurrenceLine, SeriesError, SeriesSpec
 from bot.storage.models import Occurrence, SessionSeries, new_slug
@@ -425,9 +425,7 @@ async def on_draft_create(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
         await NEWSESSION.ask(update, context, draft.person_id, NEWSESSION.step("confirm"), draft.data,
                   note=f"I couldn't create it: {problem}. Your answers are kept.")
         return
-    app.drafts.clear(draft.person_id)
-    await query.answer("Created")
-    await settle(query, "Created")
+    await NEWSESSION.finish(update, context, draft.person_id, "Created")
     dates = "\n".join(f"• {local_time(o.starts_at, series.timezone)}" for o in app.series.upcoming(spec.key, PREVIEW))
     await reply(update, context, [Reply(f"Created {series.name} for {draft.data['group_title']}. Coming up:\n"
                                         f"{dates or 'nothing yet'}\n\n/sessions lists every series.")])

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
+from bot.app.replies import Button, Reply
 from bot.dialogue import contract
 from bot.dialogue.contract import BotMessage, BotTurn, Directive
 from bot.dialogue.engine import DialogueEngine, ParseResult, conversation_id
@@ -60,19 +61,6 @@ OTHERS_CRISIS_WORDS = ("Thank you for telling me; it sounds like someone you car
                        "immediate danger, please call the emergency number below. These services can also help "
                        "you support them, and you, right now.")
 STATE_CHANGING = ("record_checkin", "escalate", "coping_feedback")
-
-Button = tuple[str, str]  # (title, callback data)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One message to send: text, rows of buttons, optionally a picture or a file."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    photo: Optional[bytes] = None
-    document: Optional[tuple[str, bytes]] = None  # (file name, contents)
-
 
 @dataclass(frozen=True)
 class ChatContext:
