@@ -22,13 +22,13 @@ from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.ext import Application
 
-from bot.config import Settings
 from bot.app.conversation import ConversationService
+from bot.config import Settings
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.factory import open_engine
 from bot.dialogue.guarded import GuardedEngine
-from bot.scheduler import Scheduler
 from bot.safety.screen import SafetyScreen
+from bot.scheduler import Scheduler
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.crisis import CrisisDirectory

@@ -18,13 +18,13 @@ from bot.config import clock_time
 from bot.services.leader import LeaderLease
 from bot.storage.types import utcnow
 from bot.telegram.context import APP_KEY, AppContext
-from bot.telegram.facilitation import run_due_rounds
+from bot.telegram.handlers.facilitation import run_due_rounds
+from bot.telegram.handlers.outcomes import ask_due_questionnaires
 from bot.telegram.monitoring import alert_unclaimed_crises
 from bot.telegram.notices import send_pending_notices
-from bot.telegram.outcome_handlers import ask_due_questionnaires
-from bot.telegram.usecases import repage_due
 from bot.telegram.reminders import send_due_reminders
 from bot.telegram.sending import DRAINING_KEY
+from bot.telegram.usecases import repage_due
 
 Job = Callable[[Application], Awaitable[object]]
 EXTEND_EVERY = timedelta(hours=6)

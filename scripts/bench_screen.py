@@ -20,11 +20,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench_escalation import percentile  # scripts/ is on the path when run as a script
+
 from bot.config import load_settings
 from bot.dialogue.factory import open_engine
 from bot.dialogue.guarded import GuardedEngine
 from bot.safety.screen import SafetyScreen
-from bench_escalation import percentile  # scripts/ is on the path when run as a script
 
 NEWS = ("Lovely walk this morning, the dog got filthy in the woods and then rolled in something awful. "
         "Bought some wool for the blanket, the green one, and had a scone at the cafe by the station. ")

@@ -7,9 +7,9 @@ import threading
 
 from sqlalchemy import select
 
+from bot.app.paging import card_text
 from bot.services.escalations import CaseCard
 from bot.storage.models import CasePage, Escalation, EscalationEvent
-from bot.app.paging import card_text
 from conftest import escalations, events, fresh_sandbox, running_bot, titles
 
 CRISIS = "I want to end it all"

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.services.facilitation import FacilitationService
 from bot.services.escalations import EscalationService
+from bot.services.facilitation import FacilitationService
 from bot.storage.models import Attendance, CheckIn, Escalation, Group, Occurrence, Round
 from conftest import session_soon, titles
 

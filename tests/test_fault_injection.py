@@ -28,7 +28,7 @@ from bot.storage import migrate
 from bot.storage.db import Database
 from bot.storage.models import Escalation, Group, Membership, Person, PersonRole, ReminderDelivery
 from bot.storage.types import utcnow
-from conftest import BACKENDS, PROJECT_ROOT, fresh_sandbox, free_port, session_soon
+from conftest import BACKENDS, PROJECT_ROOT, free_port, fresh_sandbox, session_soon
 
 CRISES = ["I want to end it all", "I'm going to kill myself tonight", "I've taken all my tablets",
           "I can't go on, I want to die", "this is my last message, goodbye forever"]

@@ -8,12 +8,13 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from bot.app.handoff import DEBRIEF_PREFIX, Handoff
-from bot.app.paging import CLAIM_PREFIX, NOBODY_REACHED, Paging
+from bot.app.callbacks import CLAIM, DEBRIEF
+from bot.app.handoff import Handoff
+from bot.app.paging import NOBODY_REACHED, Paging
 from bot.storage.models import Escalation, EscalationEvent, Person
 from conftest import RecordingOutbox
-from sqlalchemy import select
 
 # Telegram ids no other test uses: the dialogue engine (and its paused
 # conversations) is shared by the whole test session.
@@ -68,7 +69,7 @@ async def test_a_crisis_is_paged_to_the_psw_on_duty_with_a_claim_button(services
     assert await paging.page(case_id) == 1
     [(chat, card)] = outbox.sent
     assert chat == jo.telegram_user_id and "URGENT" in card.text and "Who: Sam" in card.text
-    assert card.buttons == ((("Claim", f"{CLAIM_PREFIX}{case_id}"),),)
+    assert card.buttons == ((("Claim", CLAIM.data(case_id)),),)
     assert trail(services, case_id)[-1] == "paged"
 
 
@@ -175,7 +176,7 @@ async def test_closing_a_crisis_case_resumes_the_bot_and_offers_the_psw_a_debrie
     assert outbox.texts(sam.telegram_user_id)[-1].startswith("Jo has ended the conversation. I'm here again (a bot)")
     closing = [reply for chat, reply in outbox.sent if chat == jo.telegram_user_id][-1]
     assert closing.text.startswith(f"Case #{case_id} closed (supported)") and "crisis case" in closing.text
-    assert closing.buttons == ((("Log a debrief for supervision", f"{DEBRIEF_PREFIX}{case_id}"),),)
+    assert closing.buttons == ((("Log a debrief for supervision", DEBRIEF.data(case_id)),),)
     assert case(services, case_id).status == "closed"
 
 

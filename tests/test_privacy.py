@@ -17,6 +17,8 @@ from bot.services.escalations import EscalationService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.sessions import SessionService
+from bot.storage import migrate
+from bot.storage.db import Database
 from bot.storage.models import (
     AuditEntry,
     CheckIn,
@@ -27,8 +29,6 @@ from bot.storage.models import (
     OutcomeResponse,
     Person,
 )
-from bot.storage import migrate
-from bot.storage.db import Database
 from bot.storage.types import utcnow
 from conftest import fresh_sandbox, running_bot, session_soon
 

@@ -17,16 +17,9 @@ from sqlalchemy import select
 from bot.cli import cli
 from bot.services.charts import date_axis, new_figure
 from bot.services.export import ExportService, export_id
-from bot.services.reports import (
-    NO_GROUP,
-    Caseload,
-    ReportService,
-    Timing,
-    attendance_points,
-    mood_points,
-    nearest_rank,
-    timing_points,
-)
+from bot.services.report_charts import attendance_points, mood_points, report_charts, timing_points
+from bot.services.report_text import report_text
+from bot.services.reports import NO_GROUP, Caseload, ReportService, Timing, nearest_rank
 from bot.storage.models import (
     Attendance,
     AuditEntry,
@@ -325,7 +318,7 @@ def section(text: str, heading: str) -> list[str]:
 
 
 def test_the_text_shows_the_figures_and_suppresses_the_small_group(db, report):
-    text = ReportService(db, 5).text(report)
+    text = report_text(report)
     assert "Thursday walk (walk, Walkers): 4 held, 22 present in all, 5.5 per session" in text
     assert "Crafts circle (crafts, Crafters): 4 held, <5 present in all, <5 per session" in text
     assert "  Thu 27 Mar 2025 10:00: 5 present, <5 said yes" in text
@@ -346,7 +339,7 @@ def test_charts_draw_only_what_is_shown(db, report):
     assert len(mood_points(report)["Walkers"]) == 2
     assert timing_points(report) == {"claim median": {"urgent": 6.0}, "claim p90": {"urgent": 30.0},
                                      "close median": {"urgent": 60.0}, "close p90": {"urgent": 100.0}}
-    charts = ReportService(db, 5).charts(report)
+    charts = report_charts(report)
     assert set(charts) == {"attendance", "mood", "escalations"}
     assert all(png.startswith(PNG_SIGNATURE) for png in charts.values())
 
@@ -354,8 +347,8 @@ def test_charts_draw_only_what_is_shown(db, report):
 def test_an_empty_period_reports_without_charts(db):
     service = ReportService(db, 5)
     empty = service.build(START, END)
-    assert service.charts(empty) == {}
-    assert "No sessions were held." in service.text(empty)
+    assert report_charts(empty) == {}
+    assert "No sessions were held." in report_text(empty)
 
 
 # --- the command line ------------------------------------------------------------------------------

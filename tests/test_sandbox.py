@@ -13,8 +13,15 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from telegram import (
-    Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeChat, ChatPermissions, InlineKeyboardButton,
-    InlineKeyboardMarkup, ReplyKeyboardMarkup, Update,
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    ChatPermissions,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    Update,
 )
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from bot.services.people import PeopleService
 from bot.storage import migrate
 from bot.storage.db import Database
 from bot.storage.models import Group, Lease
-from conftest import PROJECT_ROOT, fresh_sandbox, free_port, session_soon
+from conftest import PROJECT_ROOT, free_port, fresh_sandbox, session_soon
 
 SHORT = timedelta(seconds=0.3)
 
@@ -35,6 +36,15 @@ def test_only_one_process_holds_the_lease_and_renews_it(db):
     first, second = LeaderLease(db, SHORT), LeaderLease(db, SHORT)
     assert first.acquire() and not second.acquire()
     assert first.acquire() and not second.acquire()
+
+
+def test_threads_of_the_leading_process_racing_to_create_the_lease_are_all_told_it_leads(db):
+    """The renewal job (a worker thread) and a led job (the event loop) ask at start-up
+    together; the one that lost the insert once skipped the start-up retention run."""
+    lease = LeaderLease(db, timedelta(minutes=1))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: lease.acquire(), range(8)))
+    assert answers == [True] * 8 and lease.leading
 
 
 def test_a_lapsed_lease_passes_to_another_process(db):

@@ -357,11 +357,12 @@ async def test_the_demo_data_gives_two_groups_with_upcoming_sessions_and_a_psw_o
 async def test_the_demo_history_is_big_enough_for_every_report_figure_and_chart(world):
     """Below the small-cell limit a report rightly shows nothing, so the demo must clear it."""
     from bot.sandbox.demo import seed_demo
+    from bot.services.report_charts import report_charts
 
     seed_demo(world.sandbox, world.context)
     reports = world.context.reports
     report = reports.build(utcnow() - timedelta(days=30), utcnow(), timezone="Europe/London")
-    assert set(reports.charts(report)) == {"attendance", "mood", "escalations"}
+    assert set(report_charts(report)) == {"attendance", "mood", "escalations"}
     assert report.series and all(s.total_present is not None for s in report.series)
     assert any(week.mean_mood is not None for trend in report.trends for week in trend.weeks)
     jo = next(row for row in report.caseload if row.name == "Jo")
@@ -385,6 +386,23 @@ async def test_a_due_reminder_arrives_once_with_rsvp_buttons_that_work(world):
     assert count(world, Rsvp, Rsvp.status == "yes") == 1
     await asyncio.sleep(1.5)
     assert len([m for m in world.sandbox.bot_messages(sam["id"]) if m["text"].startswith("Reminder")]) == 1
+
+
+async def test_a_reminder_for_an_online_session_gives_its_link_the_way_next_does(world):
+    """An online-only session once got "place to be confirmed" in its reminder while /next
+    showed the link: both now word the same SessionView."""
+    with world.db.session() as session, session.begin():
+        session.add(Group(title="Makers", invite_code="make"))
+    sam = world.person("Sam")
+    await world.say(sam, "/help")
+    world.context.people.join_group(world.context.people.find(sam["id"]).id, "make")
+    session_soon(world.db, "make", "make", 55, online_link="https://meet.example/makers",
+                 reminder_offsets_minutes=[60])
+    reminder = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: m["text"].startswith("Reminder"))
+    assert "online: https://meet.example/makers" in reminder["text"] and "to be confirmed" not in reminder["text"]
+    await world.say(sam, "/next")
+    listed = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: m["text"].startswith("Make (Makers)"))
+    assert listed["text"] in reminder["text"]
 
 
 async def test_a_bootstrap_coordinator_gets_the_coordinator_menu_and_welcome_without_a_restart(world):

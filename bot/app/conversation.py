@@ -12,27 +12,26 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Optional
-from zoneinfo import ZoneInfo
 
+from bot.app.callbacks import DIALOGUE, RSVP
 from bot.app.replies import Button, Reply
 from bot.dialogue import contract
 from bot.dialogue.contract import BotMessage, BotTurn, Directive
 from bot.dialogue.engine import DialogueEngine, ParseResult, conversation_id
 from bot.dialogue.guarded import EngineUnavailable
+from bot.safety.assessment import RiskAssessment
+from bot.safety.screen import SafetyScreen
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.crisis import CrisisDirectory
 from bot.services.escalations import EscalationService
-from bot.safety.screen import RiskAssessment, SafetyScreen
-from bot.services.sessions import SessionService, UpcomingSession
+from bot.services.sessions import SessionService
+from bot.services.wording import describe_session
 from bot.storage.models import Escalation, Person
 from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-RASA_BUTTON_PREFIX = "r:"
-RSVP_PREFIX = "rsvp:"
-CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
 RECENT_MOOD = timedelta(hours=6)
 LOW_MOOD = 2
 TREND_LENGTH = 3
@@ -82,22 +81,23 @@ class TurnResult:
 
 def offers_a_person(replies: list[Reply]) -> bool:
     """Whether these replies offer the person a human (a "Talk to a person" button)."""
-    return any(data == RASA_BUTTON_PREFIX + REQUEST_PAYLOAD
+    return any(data == DIALOGUE.data(REQUEST_PAYLOAD)
                for reply in replies for row in reply.buttons for _, data in row)
 
 
-def fits_callback(data: str) -> bool:
-    return len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT
+def dialogue_button(title: str, payload: str) -> Optional[Button]:
+    """A button that sends ``payload`` back to the dialogue model; None (logged) when it
+    cannot be carried (over Telegram's 64 bytes of callback data)."""
+    try:
+        return title, DIALOGUE.data(payload)
+    except ValueError:
+        log.error("dropped a dialogue button whose payload is too long for a button: %r", payload[:80])
+        return None
 
 
-def button_rows(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
+def button_rows(buttons: list[Optional[Button]]) -> tuple[tuple[Button, ...], ...]:
     """Short choices (the mood scale) side by side, longer ones one per row."""
-    usable = []
-    for button in buttons:
-        if fits_callback(button[1]):
-            usable.append(button)
-        else:
-            log.error("dropped a button whose callback data is over 64 bytes: %r", button[1])
+    usable = [button for button in buttons if button is not None]
     if usable and len(usable) <= 5 and all(len(title) <= 6 for title, _ in usable):
         return (tuple(usable),)
     return tuple((b,) for b in usable)
@@ -105,18 +105,11 @@ def button_rows(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
 
 def rsvp_row(occurrence_id: int) -> tuple[Button, ...]:
     choices = (("Going", "yes"), ("Can't make it", "no"), ("Maybe", "maybe"))
-    return tuple((title, f"{RSVP_PREFIX}{occurrence_id}:{answer}") for title, answer in choices)
+    return tuple((title, RSVP.data(occurrence_id, answer)) for title, answer in choices)
 
 
 def reply_from_message(message: BotMessage) -> Reply:
-    return Reply(message.text, button_rows([(b.title, RASA_BUTTON_PREFIX + b.payload) for b in message.buttons]))
-
-
-def format_session(session: UpcomingSession, with_rsvp: bool = True) -> str:
-    local = session.starts_at.astimezone(ZoneInfo(session.timezone))
-    where = session.location or session.online_link or "place to be confirmed"
-    going = f" (you said: {session.rsvp})" if with_rsvp and session.rsvp else ""
-    return f"{session.name} ({session.group}): {local:%a %d %b, %H:%M}, {where}{going}"
+    return Reply(message.text, button_rows([dialogue_button(b.title, b.payload) for b in message.buttons]))
 
 
 class ConversationService:
@@ -269,15 +262,14 @@ class ConversationService:
         suggestion = self.coping.suggest(person.id, self._recent_mood(person))
         if suggestion is None:
             return [Reply("I don't have a coping idea to hand right now. A peer supporter can help: just ask for a person.")]
-        buttons = (("That helped", RASA_BUTTON_PREFIX + "/coping_helped"),
-                   ("Didn't help", RASA_BUTTON_PREFIX + "/coping_not_helped"))
+        buttons = (("That helped", DIALOGUE.data("/coping_helped")), ("Didn't help", DIALOGUE.data("/coping_not_helped")))
         return [Reply(f"{suggestion.title}\n\n{suggestion.steps}\n\nDid that help?", (buttons,))]
 
     def upcoming_sessions(self, person: Person) -> list[Reply]:
         upcoming = self.sessions.upcoming_for(person.id)
         if not upcoming:
             return [Reply("I can't see any upcoming sessions in your groups yet.")]
-        return [Reply("Coming up:")] + [Reply(format_session(s), (rsvp_row(s.occurrence_id),)) for s in upcoming]
+        return [Reply("Coming up:")] + [Reply(describe_session(s), (rsvp_row(s.occurrence_id),)) for s in upcoming]
 
     def _rsvp(self, person: Person, directive: Directive) -> list[Reply]:
         upcoming = self.sessions.upcoming_for(person.id, limit=1)
@@ -290,7 +282,7 @@ class ConversationService:
         if outcome is None:
             return Reply("I can't take a reply for that session: it may have been cancelled, already started, "
                          "or belong to a group you're not in. /next shows your upcoming sessions.")
-        where = format_session(outcome.session, with_rsvp=False)
+        where = describe_session(outcome.session, with_rsvp=False)
         if outcome.status == "waitlist":
             return Reply(f"That session is full, so you're on the waiting list (number {outcome.waitlist_position}). "
                          f"I'll message you if a place comes up. {where}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from bot.app.callbacks import DEBRIEF
 from bot.app.conversation import ConversationService
 from bot.app.outbox import Outbox
 from bot.app.paging import card_text
@@ -17,7 +18,6 @@ from bot.services.escalations import EscalationService, minutes, name_of, timing
 from bot.services.people import PeopleService
 from bot.storage.models import Escalation, Person
 
-DEBRIEF_PREFIX = "debrief:"
 ENDED_BY_PERSON = "ended_by_person"
 
 
@@ -75,7 +75,7 @@ class Handoff:
         await self.outbox.send(person.telegram_user_id, [Reply(
             f"{name_of(holder)} has ended the conversation. I'm here again (a bot), and you can ask for a person "
             "at any time.")])
-        debrief = ((("Log a debrief for supervision", f"{DEBRIEF_PREFIX}{case.id}"),),) if case.kind == "crisis" else ()
+        debrief = ((("Log a debrief for supervision", DEBRIEF.data(case.id)),),) if case.kind == "crisis" else ()
         to_claim, to_close = timings(case)
         text = (f"Case #{case.id} closed ({case.outcome}): claimed after {minutes(to_claim)}, "
                 f"closed after {minutes(to_close)}.")

@@ -9,13 +9,13 @@ import logging
 from datetime import timedelta
 from typing import Optional
 
+from bot.app.callbacks import CLAIM
 from bot.app.outbox import Outbox
 from bot.app.replies import Reply
 from bot.services.escalations import CHAIN_STEPS, CaseCard, EscalationService
 from bot.services.people import PeopleService
 
 log = logging.getLogger(__name__)
-CLAIM_PREFIX = "claim:"
 HEADINGS = {"urgent": "🚨 URGENT: possible crisis", "normal": "A person would like to talk", "low": "Follow-up"}
 NOBODY_REACHED = ("I'm sorry: I couldn't reach any of the peer support team just now. I'll keep trying, "
                   "but please don't wait for us. If you need help now, use the contacts in /help: "
@@ -39,7 +39,7 @@ def card_text(card: CaseCard) -> str:
 
 
 def claim_reply(card: CaseCard) -> Reply:
-    return Reply(card_text(card), ((("Claim", f"{CLAIM_PREFIX}{card.escalation_id}"),),))
+    return Reply(card_text(card), ((("Claim", CLAIM.data(card.escalation_id)),),))
 
 
 class Paging:

@@ -19,6 +19,8 @@ import click
 
 from bot.cli.app import cli, current_settings
 from bot.services.export import ExportService
+from bot.services.report_charts import report_charts
+from bot.services.report_text import report_text
 from bot.services.reports import ReportService
 from bot.storage import migrate
 from bot.storage.db import Database
@@ -99,11 +101,11 @@ def report(first: Optional[datetime], last: Optional[datetime], out: Optional[Pa
         service = ReportService(db, current_settings().reports.small_cell)
         built = service.build(period.start, period.end, timezone=period.timezone)
         service.record(built)
-    text = service.text(built)
+    text = report_text(built)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / "report.txt"]
     paths[0].write_text(text, encoding="utf-8")
-    for name, png in service.charts(built).items():
+    for name, png in report_charts(built).items():
         paths.append(folder / f"{name}.png")
         paths[-1].write_bytes(png)
     click.echo(text)

@@ -6,12 +6,12 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import click
 
 from bot.cli.app import cli, current_settings
 from bot.services.series import SeriesError, SeriesService, SeriesSpec
+from bot.services.wording import describe_when, local_time
 from bot.storage import migrate
 from bot.storage.db import Database
 
@@ -116,11 +116,10 @@ def list_series() -> None:
     def show(service: SeriesService) -> None:
         for series in service.all():
             state = " (cancelled)" if series.cancelled_at else ""
-            click.echo(f"{series.key}: {series.name} [{series.kind}] {series.rrule or 'one-off'} "
-                       f"from {series.start_date} {series.start_time:%H:%M} {series.timezone}{state}")
+            when = describe_when(series.rrule, series.start_date, series.start_time, series.timezone)
+            click.echo(f"{series.key}: {series.name} [{series.kind}] {when}{state}")
             for occurrence in service.upcoming(series.key, limit=3):
-                local = occurrence.starts_at.astimezone(ZoneInfo(series.timezone))
-                click.echo(f"  #{occurrence.id} {local:%a %d %b %Y %H:%M} {occurrence.status}")
+                click.echo(f"  #{occurrence.id} {local_time(occurrence.starts_at, series.timezone)} {occurrence.status}")
 
     with_service(show)
 

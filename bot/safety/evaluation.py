@@ -12,14 +12,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Awaitable, Callable, Iterable
+from typing import Awaitable, Callable, Iterable
 
 import yaml
 
+from bot.safety.assessment import RiskAssessment
 from bot.safety.lexicon import LEVELS
-
-if TYPE_CHECKING:  # the screen imports the classifier, which reads labelled sets with this module
-    from bot.safety.screen import RiskAssessment
 
 LABELS = ("crisis", "everyday")
 

@@ -26,12 +26,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Awaitable, Callable, Optional
 
 from bot.config import Settings
 from bot.dialogue.engine import ParseResult
+from bot.safety.assessment import RiskAssessment
 from bot.safety.classifier import RiskClassifier, load_current, message_pieces
 from bot.safety.encoder import SentenceEncoder
 from bot.safety.lexicon import LEVELS, LexiconMatch, RiskLexicon
@@ -45,18 +46,6 @@ CRISIS_INTENT = "crisis"
 # from the held-out NLU file (tests/test_nlu_quality.py): recall first.
 CRISIS_THRESHOLD = 0.5
 CONCERN_THRESHOLD = 0.25
-
-
-@dataclass(frozen=True)
-class RiskAssessment:
-    level: str
-    reasons: tuple[str, ...] = ()
-    # The words are about someone else at risk (a friend, a neighbour), not the writer.
-    about_others: bool = False
-
-    @property
-    def is_crisis(self) -> bool:
-        return self.level == "crisis"
 
 
 def highest(*assessments: RiskAssessment) -> RiskAssessment:

@@ -25,7 +25,15 @@ import aiohttp
 from aiohttp import web
 
 from bot.sandbox.state import (
-    GROUP_PERMISSIONS, BotApiError, NotFound, StoredFile, StoredMessage, Webhook, World, bad_request, now,
+    GROUP_PERMISSIONS,
+    BotApiError,
+    NotFound,
+    StoredFile,
+    StoredMessage,
+    Webhook,
+    World,
+    bad_request,
+    now,
 )
 
 log = logging.getLogger(__name__)

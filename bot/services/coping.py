@@ -16,8 +16,8 @@ import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.services.escalations import name_of
 from bot.config import ConfigError
+from bot.services.escalations import name_of
 from bot.storage.db import Database
 from bot.storage.models import CopingOffer, CopingStrategy, Person, new_slug
 from bot.storage.types import utcnow

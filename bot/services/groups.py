@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.services.wording import local_time
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry, Group, Membership, Occurrence, SessionSeries
 from bot.storage.types import utcnow
@@ -102,7 +102,7 @@ class GroupService:
                 .order_by(Occurrence.starts_at)).all()
         first: dict[int, str] = {}
         for group_id, name, timezone, starts_at in upcoming:
-            first.setdefault(group_id, f"{name}, {starts_at.astimezone(ZoneInfo(timezone)):%a %d %b %H:%M}")
+            first.setdefault(group_id, f"{name}, {local_time(starts_at, timezone)}")
         return [GroupSummary(g.title, g.invite_code, members.get(g.id, 0),
                              g.bot_status in ("member", "administrator"), first.get(g.id)) for g in groups]
 

@@ -41,21 +41,25 @@ class LeaderLease:
         self.leading = False
 
     def acquire(self) -> bool:
-        """Take or renew the lease; True if this process leads until the lease's new expiry."""
+        """Take or renew the lease; True if this process leads until the lease's new expiry.
+        Two threads of one process can race to create the row (the renewal job runs in a
+        worker thread while a led job asks on the event loop): the one that loses the
+        insert then finds its own process holding it, and is told so."""
         now = utcnow()
+        won = self._renew(now) or self._create(now) or self._renew(now)
+        if won != self.leading:
+            log.info("scheduler leadership %s by %s", "taken" if won else "lost", self.holder)
+        self.leading = won
+        return won
+
+    def _renew(self, now) -> bool:
         with self.db.session() as session, session.begin():
-            won = session.execute(
+            return session.execute(
                 update(Lease).where(Lease.name == self.name)
                 .where((Lease.holder == self.holder) | (Lease.expires_at < now))
                 .values(holder=self.holder, expires_at=now + self.ttl)
                 .execution_options(synchronize_session=False)
             ).rowcount == 1
-        if not won:
-            won = self._create(now)
-        if won != self.leading:
-            log.info("scheduler leadership %s by %s", "taken" if won else "lost", self.holder)
-        self.leading = won
-        return won
 
     def _create(self, now) -> bool:
         """The very first process to start inserts the row; a race is settled by the primary key."""

@@ -12,6 +12,7 @@ from typing import Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.sessions import SessionView, view_of
 from bot.storage.db import Database
 from bot.storage.models import Group, Occurrence, Person, Rsvp, SessionNotice, SessionSeries
 from bot.storage.outbox import claim_row, mark_row
@@ -25,13 +26,7 @@ class PendingNotice:
     notice_id: int
     kind: str
     telegram_user_id: int
-    occurrence_id: int
-    series_name: str
-    group_title: str
-    starts_at: object
-    timezone: str
-    location: Optional[str]
-    online_link: Optional[str]
+    session: SessionView
     change_note: Optional[str]
 
 
@@ -71,9 +66,8 @@ class NoticeService:
             if not claim_row(self.db, SessionNotice, notice.id, "sending" if reachable else "skipped"):
                 continue
             if reachable:
-                return PendingNotice(notice.id, notice.kind, person.telegram_user_id, occurrence.id, series.name,
-                                     group_title or "", occurrence.starts_at, series.timezone, series.location,
-                                     series.online_link, occurrence.change_note)
+                return PendingNotice(notice.id, notice.kind, person.telegram_user_id,
+                                     view_of(occurrence, series, group_title), occurrence.change_note)
 
     def mark(self, notice_id: int, sent: bool, error: Optional[str] = None) -> None:
         mark_row(self.db, SessionNotice, notice_id, sent, error)

@@ -20,9 +20,10 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from bot.services.sessions import SessionView, view_of
 from bot.storage.db import Database
-from bot.storage.outbox import claim_row, insert_new, mark_row
 from bot.storage.models import Group, Membership, Occurrence, Person, ReminderDelivery, SessionSeries
+from bot.storage.outbox import claim_row, insert_new, mark_row
 from bot.storage.types import utcnow
 
 
@@ -30,12 +31,7 @@ from bot.storage.types import utcnow
 class DueReminder:
     delivery_id: int
     telegram_user_id: int
-    occurrence_id: int
-    series_name: str
-    group_title: str
-    starts_at: datetime
-    timezone: str
-    location: Optional[str]
+    session: SessionView
     late: bool
 
 
@@ -122,8 +118,7 @@ class ReminderService:
             if not claim_row(self.db, ReminderDelivery, delivery.id, "sending" if usable else "skipped"):
                 continue  # another process took it
             if usable:
-                return DueReminder(delivery.id, person.telegram_user_id, occurrence.id, series.name, group.title,
-                                   occurrence.starts_at, series.timezone, series.location,
+                return DueReminder(delivery.id, person.telegram_user_id, view_of(occurrence, series, group.title),
                                    now - delivery.due_at > timedelta(minutes=1))
 
     def mark(self, delivery_id: int, sent: bool, error: Optional[str] = None) -> None:

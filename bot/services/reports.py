@@ -41,12 +41,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import ceil
 from typing import Iterable, Optional, Sequence
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.services.charts import date_axis, new_figure, png_of
 from bot.services.escalations import name_of, timings
 from bot.services.roles import PSW
 from bot.storage.db import Database
@@ -68,8 +66,6 @@ from bot.storage.types import utcnow
 
 WEEK = timedelta(days=7)
 NO_GROUP = "Private check-ins (not in a group)"
-CHART_NAMES = ("attendance", "mood", "escalations")
-TIMING_METRICS = ("claim median", "claim p90", "close median", "close p90")
 
 
 # --- the report's shape -----------------------------------------------------------------------
@@ -317,16 +313,6 @@ class ReportService:
             sum(case.status == "claimed" for case in mine),
             hours)
 
-    # showing -------------------------------------------------------------------------------
-    def text(self, report: Report) -> str:
-        """The report as plain text (for the terminal, report.txt and Telegram)."""
-        return report_text(report)
-
-    def charts(self, report: Report) -> dict[str, bytes]:
-        """PNG charts by name; a chart with nothing that may be drawn is left out."""
-        return report_charts(report)
-
-
 def people_by_occurrence(session: Session, query) -> dict[int, set[int]]:
     """Rows of (occurrence id, person id) as the set of people per occurrence."""
     people: dict[int, set[int]] = defaultdict(set)
@@ -344,156 +330,3 @@ def audit(db: Database, action: str, start: datetime, end: datetime, actor_id: O
     with db.session() as session, session.begin():
         session.add(AuditEntry(actor_id=actor_id, action=action,
                                detail={"from": start.isoformat(), "to": end.isoformat()}))
-
-
-# --- text -------------------------------------------------------------------------------------
-
-def count_text(value: Optional[int], small_cell: int) -> str:
-    return f"<{small_cell}" if value is None else str(value)
-
-
-def number_text(value: Optional[float], small_cell: int, unit: str = "") -> str:
-    return f"<{small_cell}" if value is None else f"{value:.1f}{unit}"
-
-
-def local(instant: datetime, report: Report, pattern: str = "%a %d %b %Y %H:%M") -> str:
-    return instant.astimezone(ZoneInfo(report.timezone)).strftime(pattern)
-
-
-def attendance_lines(report: Report) -> list[str]:
-    k = report.small_cell
-    lines = ["ATTENDANCE (sessions held in the period)"]
-    for series in report.series:
-        where = f", {series.group}" if series.group else ""
-        lines.append(f"{series.name} ({series.key}{where}): {series.held} held, "
-                     f"{count_text(series.total_present, k)} present in all, "
-                     f"{number_text(series.mean_present, k)} per session")
-        lines += [f"  {local(o.starts_at, report)}: {count_text(o.present, k)} present, "
-                  f"{count_text(o.said_yes, k)} said yes" for o in series.occurrences]
-    return lines if report.series else [*lines, "No sessions were held."]
-
-
-def trend_lines(report: Report) -> list[str]:
-    k = report.small_cell
-    lines = ["CHECK-IN TRENDS (per week from the start of the period; totals only)"]
-    for trend in report.trends:
-        lines.append(trend.title)
-        for week in trend.weeks:
-            head = f"  week from {local(week.week_start, report, '%d %b')}: "
-            if week.people is None:
-                lines.append(f"{head}<{k} people, not shown")
-            else:
-                lines.append(f"{head}{week.people} people, {week.checkins} check-ins, "
-                             f"mean mood {number_text(week.mean_mood, k)}")
-    return lines
-
-
-def timing_text(label: str, figures: Timing, small_cell: int) -> str:
-    if figures.median is None:
-        return f"{label}: <{small_cell} cases, not shown"
-    return f"{label} ({figures.cases} cases): median {figures.median:.1f} min, p90 {figures.p90:.1f} min"
-
-
-def escalation_lines(report: Report) -> list[str]:
-    k = report.small_cell
-    lines = ["ESCALATIONS (raised in the period, by priority)"]
-    for row in report.escalations:
-        lines.append(f"{row.priority}: {row.cases} cases, {row.open_now} not closed yet")
-        lines.append(f"  {timing_text('time to claim', row.to_claim, k)}")
-        lines.append(f"  {timing_text('time to close', row.to_close, k)}")
-    return lines
-
-
-def caseload_lines(report: Report) -> list[str]:
-    lines = ["PSW CASELOAD"]
-    lines += [f"{row.name}: {row.claimed} claimed, {row.closed} closed, {row.held_now} held now, "
-              f"{row.duty_hours:.1f} h on duty" for row in report.caseload]
-    return lines if report.caseload else [*lines, "No peer support workers yet."]
-
-
-def report_text(report: Report) -> str:
-    k = report.small_cell
-    head = [f"Report from {local(report.start, report)} to {local(report.end, report)} ({report.timezone})",
-            f"Made {local(report.generated_at, report)}. Figures about fewer than {k} people (or timings over "
-            f"fewer than {k} cases) are shown as <{k} and left out of the charts."]
-    sections = [head, attendance_lines(report), trend_lines(report), escalation_lines(report),
-                caseload_lines(report)]
-    return "\n\n".join("\n".join(section) for section in sections) + "\n"
-
-
-# --- charts -----------------------------------------------------------------------------------
-# The data each chart draws comes from these functions, so what is drawn can be checked
-# (suppressed figures are None in the Report, and None is never plotted).
-
-def attendance_points(report: Report) -> dict[str, list[tuple[datetime, int]]]:
-    """Series name -> (session start, present), shown sessions only; series with none left out."""
-    points = {s.name: [(o.starts_at, o.present) for o in s.occurrences if o.present is not None]
-              for s in report.series}
-    return {name: values for name, values in points.items() if values}
-
-
-def mood_points(report: Report) -> dict[str, list[tuple[datetime, float]]]:
-    """Group title -> (week start, mean mood), shown weeks only; groups with none left out."""
-    points = {t.title: [(w.week_start, w.mean_mood) for w in t.weeks if w.mean_mood is not None]
-              for t in report.trends}
-    return {title: values for title, values in points.items() if values}
-
-
-def timing_points(report: Report) -> dict[str, dict[str, float]]:
-    """Metric ("claim median", ...) -> priority -> minutes, shown figures only."""
-    points: dict[str, dict[str, float]] = {metric: {} for metric in TIMING_METRICS}
-    for row in report.escalations:
-        for metric, value in zip(TIMING_METRICS, (row.to_claim.median, row.to_claim.p90,
-                                                  row.to_close.median, row.to_close.p90)):
-            if value is not None:
-                points[metric][row.priority] = value
-    return {metric: values for metric, values in points.items() if values}
-
-
-def line_chart(lines: dict[str, list[tuple[datetime, float]]], title: str, ylabel: str, zone: str,
-               ylim: tuple[Optional[float], Optional[float]]) -> bytes:
-    from matplotlib.ticker import MaxNLocator
-
-    figure = new_figure()
-    axes = figure.subplots()
-    for label, points in lines.items():
-        axes.plot([x for x, _ in points], [y for _, y in points], marker="o", label=label)
-    axes.set_title(title)
-    axes.set_ylabel(ylabel)
-    axes.set_ylim(*ylim)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    date_axis(axes, [x for points in lines.values() for x, _ in points], zone)
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize="small")
-    figure.autofmt_xdate()
-    return png_of(figure)
-
-
-def bar_chart(bars: dict[str, dict[str, float]], title: str, ylabel: str) -> bytes:
-    figure = new_figure()
-    axes = figure.subplots()
-    priorities = [p for p in ESCALATION_PRIORITIES if any(p in values for values in bars.values())]
-    width = 0.8 / len(TIMING_METRICS)
-    for metric, values in bars.items():
-        offset = (TIMING_METRICS.index(metric) - (len(TIMING_METRICS) - 1) / 2) * width
-        axes.bar([priorities.index(p) + offset for p in values], list(values.values()), width, label=metric)
-    axes.set_xticks(range(len(priorities)), priorities)
-    axes.set_xlim(-0.6, len(priorities) - 0.4)
-    axes.set_title(title)
-    axes.set_ylabel(ylabel)
-    axes.grid(alpha=0.3, axis="y")
-    axes.legend(fontsize="small")
-    return png_of(figure)
-
-
-def report_charts(report: Report) -> dict[str, bytes]:
-    charts: dict[str, bytes] = {}
-    attendance, moods, waits = attendance_points(report), mood_points(report), timing_points(report)
-    if attendance:
-        charts["attendance"] = line_chart(attendance, "People present per session", "present", report.timezone,
-                                          (0, None))
-    if moods:
-        charts["mood"] = line_chart(moods, "Mean mood per week (1-5)", "mean mood", report.timezone, (0.5, 5.5))
-    if waits:
-        charts["escalations"] = bar_chart(waits, "Escalations: minutes to claim and to close", "minutes")
-    return charts

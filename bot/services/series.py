@@ -18,8 +18,8 @@ import yaml
 from dateutil.rrule import rrulestr
 from sqlalchemy import func, select
 
-from bot.storage.db import Database
 from bot.services.notices import owe_notices
+from bot.storage.db import Database
 from bot.storage.models import Group, Occurrence, Person, Rsvp, SeriesFacilitator, SessionSeries
 from bot.storage.types import utcnow
 

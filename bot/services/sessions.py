@@ -1,4 +1,5 @@
-"""Upcoming sessions of a person's groups, and their RSVPs."""
+"""Upcoming sessions of a person's groups, and their RSVPs; and ``SessionView``, the one
+shape in which a session is shown to a person (by /next, a reminder or a notice)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +14,10 @@ from bot.storage.types import utcnow
 
 
 @dataclass(frozen=True)
-class UpcomingSession:
+class SessionView:
+    """One dated session as a person sees it: built by ``view_of`` from the rows, worded by
+    ``wording.describe_session``, so every message about a session says the same things."""
+
     occurrence_id: int
     name: str
     group: str
@@ -21,7 +25,13 @@ class UpcomingSession:
     timezone: str
     location: Optional[str]
     online_link: Optional[str]
-    rsvp: Optional[str]
+    rsvp: Optional[str] = None  # the person's own answer, where it is shown
+
+
+def view_of(occurrence: Occurrence, series: SessionSeries, group_title: Optional[str],
+            rsvp: Optional[str] = None) -> SessionView:
+    return SessionView(occurrence.id, series.name, group_title or "", occurrence.starts_at, series.timezone,
+                       series.location, series.online_link, rsvp)
 
 
 class SessionService:
@@ -29,7 +39,7 @@ class SessionService:
         self.db = db
 
     def upcoming_for(self, person_id: int, limit: int = 5,
-                     occurrence_id: Optional[int] = None) -> list[UpcomingSession]:
+                     occurrence_id: Optional[int] = None) -> list[SessionView]:
         """Scheduled sessions of the person's groups, soonest first (optionally just one of them)."""
         only = [Occurrence.id == occurrence_id] if occurrence_id is not None else []
         with self.db.session() as session:
@@ -43,10 +53,7 @@ class SessionService:
                        Membership.left_at.is_(None), SessionSeries.cancelled_at.is_(None), *only)
                 .order_by(Occurrence.starts_at).limit(limit)
             ).all()
-        return [
-            UpcomingSession(o.id, s.name, g.title, o.starts_at, s.timezone, s.location, s.online_link, status)
-            for o, s, g, status in rows
-        ]
+        return [view_of(o, s, g.title, status) for o, s, g, status in rows]
 
     def rsvp(self, person_id: int, occurrence_id: int, answer: str) -> Optional["RsvpOutcome"]:
         """Record an RSVP to an upcoming session of one of the person's groups; None (and
@@ -86,7 +93,7 @@ class SessionService:
 
 @dataclass(frozen=True)
 class RsvpOutcome:
-    session: UpcomingSession
+    session: SessionView
     status: str  # what was recorded: yes, no, maybe or waitlist
     waitlist_position: Optional[int]
     promoted: tuple[int, ...]  # people given a place that this answer freed

@@ -97,7 +97,6 @@ class Person(Base):
     consented_at = Column(UTCDateTime, nullable=True)
     reminders_opt_out = Column(Boolean, nullable=False, default=False)
     on_duty = Column(Boolean, nullable=False, default=False)
-    caseload_cap = Column(Integer, nullable=True)
     # When the bot last offered a person and has heard nothing back since: an
     # offer left unanswered becomes a follow-up for a PSW.
     offer_pending_since = Column(UTCDateTime, nullable=True)

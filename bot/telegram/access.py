@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
 from sqlalchemy.exc import DataError
-from telegram import Message, Update
+from telegram import BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -94,6 +94,27 @@ class CommandSpec:
     @property
     def allowed(self) -> frozenset[str]:
         return self.callback.allowed_roles
+
+
+# Every command, in menu order, with its roles: filled once by ``bot.telegram.registry``,
+# which gathers the handler modules, so a handler that shows a menu imports no other handler.
+COMMAND_TABLE: list[CommandSpec] = []
+
+
+def menu_for(roles: frozenset[str]) -> list[CommandSpec]:
+    """The commands a person with these roles may use."""
+    return [c for c in COMMAND_TABLE if not c.allowed or c.allowed & roles]
+
+
+def bot_commands(roles: frozenset[str]) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description) for c in menu_for(roles)]
+
+
+async def set_menu(context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
+    """Give a staff member their own command menu in their private chat."""
+    app = app_of(context)
+    roles = frozenset(app.people.roles_of(app.people.get(person.id)))
+    await context.bot.set_my_commands(bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
 
 
 async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply],

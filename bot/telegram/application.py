@@ -27,8 +27,10 @@ from bot.app.replies import Reply
 from bot.dialogue.guarded import GuardedEngine
 from bot.services.roles import PARTICIPANT
 from bot.storage.models import Person, PersonRole
-from bot.telegram import handlers, registry
+from bot.telegram import registry
+from bot.telegram.access import bot_commands
 from bot.telegram.context import APP_KEY, AppContext
+from bot.telegram.handlers import membership, messages
 from bot.telegram.intake import FAILURE_KEY, Intake
 from bot.telegram.sending import try_send
 from bot.telegram.words import has_words
@@ -73,15 +75,15 @@ def register_handlers(application: Application) -> None:
         application.add_handler(CommandHandler(spec.name, spec.callback))
     for pattern, callback in registry.CALLBACKS:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    application.add_handler(CallbackQueryHandler(handlers.on_unknown_button))
-    application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, handlers.on_new_members))
-    application.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, handlers.on_left_member))
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.on_edited))
-    application.add_handler(MessageHandler(filters.COMMAND, handlers.on_unknown_command))
-    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & WORDS, handlers.on_private_message))
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & WORDS, handlers.on_group_message))
-    application.add_handler(MessageHandler(~WORDS & ~filters.StatusUpdate.ALL, handlers.on_not_text))
+    application.add_handler(CallbackQueryHandler(messages.on_unknown_button))
+    application.add_handler(ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, membership.on_new_members))
+    application.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, membership.on_left_member))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.on_edited))
+    application.add_handler(MessageHandler(filters.COMMAND, messages.on_unknown_command))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & WORDS, messages.on_private_message))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & WORDS, messages.on_group_message))
+    application.add_handler(MessageHandler(~WORDS & ~filters.StatusUpdate.ALL, messages.on_not_text))
     application.add_error_handler(on_error)
 
 
@@ -89,13 +91,13 @@ async def publish_menus(application: Application) -> None:
     """Everyone sees the participant menu; each staff member gets their own in their chat."""
     app: AppContext = application.bot_data[APP_KEY]
     bot = application.bot
-    await bot.set_my_commands(registry.bot_commands(frozenset({PARTICIPANT})), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(bot_commands(frozenset({PARTICIPANT})), scope=BotCommandScopeDefault())
     with app.people.db.session() as session:
         staff = session.execute(select(Person).join(PersonRole, PersonRole.person_id == Person.id)
                                 .where(Person.telegram_user_id.is_not(None)).distinct()).scalars().all()
     for person in staff:
         roles = frozenset(app.people.roles_of(person))
-        await bot.set_my_commands(registry.bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
+        await bot.set_my_commands(bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
 
 
 async def check_privacy_mode(application: Application) -> None:

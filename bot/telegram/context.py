@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from telegram.ext import ContextTypes
 
-from bot.config import Settings
 from bot.app.conversation import ConversationService
+from bot.config import Settings
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.drafts import DraftService

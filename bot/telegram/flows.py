@@ -21,6 +21,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.app.callbacks import CallbackKind
 from bot.app.replies import Button, Reply
 from bot.dialogue.engine import ParseResult
 from bot.services.drafts import DraftState
@@ -108,7 +109,8 @@ class Flow:
     """
 
     name: str
-    prefix: str  # of its buttons' callback data
+    pick: CallbackKind  # the data of a button answering a step: (step, value)
+    stop: CallbackKind  # the data of its Cancel button
     roles: frozenset[str]
     idle: timedelta
     ended: str  # said when a button of a draft that is over is pressed
@@ -122,7 +124,7 @@ class Flow:
 
     def choices(self, step: str, options: list[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:
         """One button per row for each (title, value), carrying the step so stale presses are caught."""
-        return tuple(((title, f"{self.prefix}{step}:{value}"),) for title, value in options)
+        return tuple(((title, self.pick.data(step, value)),) for title, value in options)
 
     def framed(self, step: Step, question: Reply, note: str = "") -> Reply:
         """The question with its place in the flow, an optional note (e.g. why it is asked
@@ -130,7 +132,7 @@ class Flow:
         number = self.steps.index(step) + 1
         counter = f"({number}/{len(self.steps) - 1}) " if step is not self.steps[-1] else ""
         text = f"{note}\n\n{counter}{question.text}" if note else f"{counter}{question.text}"
-        return Reply(text, question.buttons + ((("Cancel", f"{self.prefix}stop"),),))
+        return Reply(text, question.buttons + ((("Cancel", self.stop.data()),),))
 
     def live_draft(self, app: AppContext, person_id: int) -> Optional[DraftState]:
         """The person's draft of this flow (never another's), unless left idle long enough to be over."""
@@ -210,7 +212,7 @@ class Flow:
     async def on_pick(self, update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
         """A button answering one of the fixed-choice questions."""
         query = update.callback_query
-        step_name, value = query.data[len(self.prefix):].split(":", 1)
+        step_name, value = self.pick.fields(query.data)
         draft = await self.draft_at(update, context, caller, step_name)
         if draft is None:
             return

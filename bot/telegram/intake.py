@@ -22,8 +22,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app.replies import Reply
 from bot.app.conversation import OWN_CRISIS_WORDS
+from bot.app.replies import Reply
 from bot.services.inbox import Arrival, Delivery, Inbox
 from bot.telegram.context import APP_KEY, AppContext
 from bot.telegram.sending import try_send

@@ -5,21 +5,18 @@ import asyncio
 
 from telegram.ext import Application
 
+from bot.app.conversation import rsvp_row
 from bot.app.replies import Reply
-from bot.app.conversation import format_session, rsvp_row
 from bot.services.reminders import DueReminder
-from bot.services.sessions import UpcomingSession
+from bot.services.wording import describe_session
 from bot.telegram.context import APP_KEY, AppContext
 from bot.telegram.sending import send_queue
 
 
-
 def reminder_reply(reminder: DueReminder) -> Reply:
-    session = UpcomingSession(reminder.occurrence_id, reminder.series_name, reminder.group_title,
-                              reminder.starts_at, reminder.timezone, reminder.location, None, None)
     late = " (sorry this is late)" if reminder.late else ""
-    return Reply(f"Reminder{late}: {format_session(session)}. Are you coming?\n/stop turns reminders off.",
-                 (rsvp_row(reminder.occurrence_id),))
+    return Reply(f"Reminder{late}: {describe_session(reminder.session)}. Are you coming?\n"
+                 "/stop turns reminders off.", (rsvp_row(reminder.session.occurrence_id),))
 
 
 async def send_due_reminders(application: Application) -> int:

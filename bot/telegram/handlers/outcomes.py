@@ -3,11 +3,13 @@ onboarding, one question at a time with buttons, /wellbeing to answer now or
 stop being asked, and the scheduler's periodic invitation."""
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
+from bot.app.callbacks import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_CONSENT
 from bot.app.replies import Reply
 from bot.services.outcomes import NextQuestion, OutcomeService
 from bot.storage.models import Person
@@ -15,9 +17,7 @@ from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, repl
 from bot.telegram.context import APP_KEY, AppContext, app_of
 from bot.telegram.sending import send_replies
 
-CONSENT_PREFIX = "oc:"
-ANSWER_PREFIX = "oq:"
-STOP = "stop"
+STOP = "stop"  # QUESTIONNAIRE_ANSWER's pattern allows it
 
 
 def consent_question(outcomes: OutcomeService) -> Reply:
@@ -28,7 +28,7 @@ def consent_question(outcomes: OutcomeService) -> Reply:
         f"{len(measure.items)} short questions about wellbeing now and every {every} weeks ({measure.title}). "
         "Answers are only ever reported as totals, you can skip or stop any time, and saying no changes "
         "nothing else. Would you be willing?",
-        ((("Yes, ask me", f"{CONSENT_PREFIX}y"),), (("Not for me", f"{CONSENT_PREFIX}n"),)))
+        ((("Yes, ask me", QUESTIONNAIRE_CONSENT.data("y")),), (("Not for me", QUESTIONNAIRE_CONSENT.data("n")),)))
 
 
 def invitation(app: AppContext, person: Person) -> Optional[Reply]:
@@ -43,10 +43,10 @@ def question_reply(question: NextQuestion, intro: bool = False) -> Reply:
     measure = question.measure
     values = list(measure.values)
     middle = (len(values) + 1) // 2
-    data = f"{ANSWER_PREFIX}{question.response_id}:{question.number}:"
-    rows = (tuple((str(v), f"{data}{v}") for v in values[:middle]),
-            tuple((str(v), f"{data}{v}") for v in values[middle:]),
-            (("Stop for now", f"{ANSWER_PREFIX}{question.response_id}:{STOP}"),))
+    answer = functools.partial(QUESTIONNAIRE_ANSWER.data, question.response_id, question.number)
+    rows = (tuple((str(v), answer(v)) for v in values[:middle]),
+            tuple((str(v), answer(v)) for v in values[middle:]),
+            (("Stop for now", QUESTIONNAIRE_ANSWER.data(question.response_id, STOP)),))
     opening = f"{measure.intro}\n\n" if intro else ""
     return Reply(f"{opening}Question {question.number} of {len(measure.items)}: {question.item.text}\n"
                  f"({measure.low} = {measure.low_label}, {measure.high} = {measure.high_label})", rows)
@@ -60,7 +60,7 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
     app = app_of(context)
     if not app.outcomes.enabled:
         return
-    yes = query.data == f"{CONSENT_PREFIX}y"
+    yes = QUESTIONNAIRE_CONSENT.fields(query.data) == ("y",)
     app.outcomes.set_consent(caller.person.id, yes)
     if not yes:
         await reply(update, context, [Reply("That's fine, I won't ask. /wellbeing changes your mind any time.")])
@@ -72,12 +72,12 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     query = update.callback_query
     app = app_of(context)
-    response_id, *rest = query.data[len(ANSWER_PREFIX):].split(":")
-    if rest == [STOP]:
+    response_id, number, value, stop = QUESTIONNAIRE_ANSWER.fields(query.data)
+    if stop:
         app.outcomes.stop(int(response_id), caller.person.id)
         replies = [Reply("Okay, we'll leave it there. Thank you.")]
     else:
-        following = app.outcomes.answer(int(response_id), caller.person.id, int(rest[0]), int(rest[1]))
+        following = app.outcomes.answer(int(response_id), caller.person.id, int(number), int(value))
         if following is None and not app.outcomes.is_complete(int(response_id)):
             await query.answer("That question has closed. /wellbeing starts again.", show_alert=True)
             return
@@ -99,7 +99,7 @@ async def on_wellbeing(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         return
     await reply(update, context, [Reply(
         "You've agreed to the wellbeing questions. Answer them now, or stop being asked?",
-        ((("Answer now", f"{CONSENT_PREFIX}y"),), (("Stop asking me", f"{CONSENT_PREFIX}n"),)))])
+        ((("Answer now", QUESTIONNAIRE_CONSENT.data("y")),), (("Stop asking me", QUESTIONNAIRE_CONSENT.data("n")),)))])
 
 
 async def ask_due_questionnaires(application: Application) -> int:
@@ -118,6 +118,6 @@ COMMANDS = (
     CommandSpec("wellbeing", "the optional wellbeing questions: answer now or stop", on_wellbeing),
 )
 CALLBACKS = (
-    (f"^{CONSENT_PREFIX}[yn]$", on_consent),
-    (f"^{ANSWER_PREFIX}\\d+:(\\d+:\\d+|{STOP})$", on_answer),
+    (QUESTIONNAIRE_CONSENT.pattern, on_consent),
+    (QUESTIONNAIRE_ANSWER.pattern, on_answer),
 )

@@ -5,12 +5,12 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot.app.callbacks import FORGET
 from bot.app.replies import Reply
 from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
 from bot.telegram.context import app_of
 from bot.telegram.sending import send_replies
 
-FORGET_PREFIX = "forget:"
 PRIVATE_ONLY = "That's private, so let's do it in a private chat with me."
 FORGET_WARNING = (
     "If you go ahead, I will delete your name, your Telegram id, everything you've written to me (including our "
@@ -42,7 +42,7 @@ async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
 async def on_forgetme(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     if not await in_private(update):
         return
-    buttons = ((("Yes, delete everything", f"{FORGET_PREFIX}yes"),), (("No, keep it", f"{FORGET_PREFIX}no"),))
+    buttons = ((("Yes, delete everything", FORGET.data("yes")),), (("No, keep it", FORGET.data("no")),))
     await reply(update, context, [Reply(FORGET_WARNING, buttons)])
 
 
@@ -51,7 +51,7 @@ async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     query = update.callback_query
     await query.answer()
     await query.edit_message_reply_markup(None)
-    if query.data != f"{FORGET_PREFIX}yes":
+    if FORGET.fields(query.data) != ("yes",):
         await reply(update, context, [Reply("Okay, nothing has been deleted.")])
         return
     app = app_of(context)
@@ -73,5 +73,5 @@ COMMANDS = (
     CommandSpec("forgetme", "delete your data", on_forgetme),
 )
 CALLBACKS = (
-    (f"^{FORGET_PREFIX}(yes|no)$", on_forget_button),
+    (FORGET.pattern, on_forget_button),
 )

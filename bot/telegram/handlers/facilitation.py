@@ -7,32 +7,30 @@ tapped (a pop-up), and the group sees an answer only if its owner shares it.
 from __future__ import annotations
 
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes
 
+from bot.app.callbacks import ATTENDANCE, FINISH_ROUND, ROUND
 from bot.app.replies import Reply
 from bot.services.escalations import name_of
 from bot.services.facilitation import LiveSession, Summary
+from bot.services.wording import local_time
 from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, guarded, tell
 from bot.telegram.context import APP_KEY, AppContext, app_of
 from bot.telegram.sending import keyboard, send_replies
 
-ROUND_PREFIX = "rd:"
-FINISH_PREFIX = "rf:"
-ATTENDANCE_PREFIX = "at:"
-SHARE = "s"
+SHARE = "s"  # the round buttons' own answers (ROUND's pattern allows them)
 PASS = "p"
 ROUND_WORDS = {"in": "check-in", "out": "check-out"}
 
 
 def round_buttons(round_id: int, kind: str, occurrence_id: int) -> tuple:
-    rows = [tuple((str(mood), f"{ROUND_PREFIX}{round_id}:{mood}") for mood in range(1, 6)),
-            (("Pass", f"{ROUND_PREFIX}{round_id}:{PASS}"), ("Share mine", f"{ROUND_PREFIX}{round_id}:{SHARE}"))]
+    rows = [tuple((str(mood), ROUND.data(round_id, mood)) for mood in range(1, 6)),
+            (("Pass", ROUND.data(round_id, PASS)), ("Share mine", ROUND.data(round_id, SHARE)))]
     if kind == "out":
-        rows.append((("Finish (facilitators)", f"{FINISH_PREFIX}{occurrence_id}"),))
+        rows.append((("Finish (facilitators)", FINISH_ROUND.data(occurrence_id)),))
     return tuple(rows)
 
 
@@ -99,7 +97,7 @@ async def on_endsession(update: Update, context: ContextTypes.DEFAULT_TYPE, call
 async def on_round_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     query = update.callback_query
     app = app_of(context)
-    round_id, choice = query.data[len(ROUND_PREFIX):].split(":")
+    round_id, choice = ROUND.fields(query.data)
     if choice == SHARE:
         shared = app.facilitation.share(int(round_id), caller.person.id)
         if shared is None:
@@ -119,7 +117,7 @@ async def on_round_button(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
 async def on_finish(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     query = update.callback_query
     app = app_of(context)
-    occurrence_id = int(query.data[len(FINISH_PREFIX):])
+    occurrence_id = FINISH_ROUND.number(query.data)
     if not app.facilitation.may_facilitate(caller.person.id, occurrence_id):
         await query.answer("Only this session's facilitators (or a coordinator) can finish it.", show_alert=True)
         return
@@ -136,10 +134,9 @@ async def on_finish(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
 
 
 def summary_text(summary: Summary) -> str:
-    local = summary.starts_at.astimezone(ZoneInfo(summary.timezone))
     came = ", ".join(summary.came) if summary.came else "nobody recorded yet"
     follow = "\n".join(f"• {name}: {why}" for name, why in summary.follow_ups) or "• nobody"
-    return (f"Summary: {summary.name} ({summary.group}), {local:%a %d %b %H:%M}\n\n"
+    return (f"Summary: {summary.name} ({summary.group}), {local_time(summary.starts_at, summary.timezone)}\n\n"
             f"Came ({len(summary.came)}): {came}\n"
             f"Check-in: {summary.check_in.describe()}\n"
             f"Check-out: {summary.check_out.describe()}\n"
@@ -149,7 +146,7 @@ def summary_text(summary: Summary) -> str:
 
 
 def register_buttons(occurrence_id: int, register: list[tuple[int, str, bool]]) -> tuple:
-    return tuple(((f"{'✅ ' if present else ''}{name}"[:40], f"{ATTENDANCE_PREFIX}{occurrence_id}:{person_id}"),)
+    return tuple(((f"{'✅ ' if present else ''}{name}"[:40], ATTENDANCE.data(occurrence_id, person_id)),)
                  for person_id, name, present in register[:40])
 
 
@@ -164,7 +161,7 @@ async def send_summary(application: Application, summary: Summary, extra: Option
 async def on_attendance(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     query = update.callback_query
     app = app_of(context)
-    occurrence_id, person_id = (int(part) for part in query.data[len(ATTENDANCE_PREFIX):].split(":"))
+    occurrence_id, person_id = (int(part) for part in ATTENDANCE.fields(query.data))
     if not app.facilitation.may_facilitate(caller.person.id, occurrence_id):
         await query.answer("Only this session's facilitators (or a coordinator) mark attendance.", show_alert=True)
         return
@@ -192,7 +189,7 @@ COMMANDS = (
     CommandSpec("endsession", "in a group: start the check-out round", on_endsession),
 )
 CALLBACKS = (
-    (f"^{ROUND_PREFIX}\\d+:[1-5{PASS}{SHARE}]$", on_round_button),
-    (f"^{FINISH_PREFIX}\\d+$", on_finish),
-    (f"^{ATTENDANCE_PREFIX}\\d+:\\d+$", on_attendance),
+    (ROUND.pattern, on_round_button),
+    (FINISH_ROUND.pattern, on_finish),
+    (ATTENDANCE.pattern, on_attendance),
 )

@@ -14,6 +14,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.app.replies import Reply
+from bot.services.report_charts import report_charts
+from bot.services.report_text import report_text
 from bot.services.reports import ReportService
 from bot.storage.types import utcnow
 from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
@@ -42,8 +44,8 @@ def report_replies(reports: ReportService, days: int, timezone: str, actor_id: i
     end = utcnow()
     built = reports.build(end - timedelta(days=days), end, timezone=timezone)
     reports.record(built, actor_id)
-    charts = reports.charts(built)
-    return [Reply(reports.text(built)), *(Reply(CAPTIONS[name].format(k=built.small_cell), photo=png)
+    charts = report_charts(built)
+    return [Reply(report_text(built)), *(Reply(CAPTIONS[name].format(k=built.small_cell), photo=png)
                                           for name, png in charts.items())]
 
 

@@ -18,16 +18,15 @@ from typing import Optional
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.app.callbacks import REVIEW, SUGGEST_PICK, SUGGEST_SEND, SUGGEST_STOP
 from bot.app.replies import Reply
 from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
 from bot.storage.models import Person
 from bot.telegram.access import COORDINATORS, PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
 from bot.telegram.context import AppContext, app_of
-from bot.telegram.sending import try_send
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, one_line, private_only, register, settle
+from bot.telegram.sending import try_send
 
-SUGGEST_PREFIX = "cs:"
-REVIEW_PREFIX = "cr:"
 TITLE_LIMIT = 80
 STEPS_LIMIT = 800
 REVIEW_LIST = 20
@@ -56,7 +55,7 @@ def describe(title: str, category: str, steps: str, moods: list[int] | tuple[int
 
 def review_card(item: PendingStrategy) -> Reply:
     text = f"{describe(item.title, item.category, item.steps, item.moods)}\n\nSuggested by {item.suggested_by}"
-    return Reply(text, ((("Approve", f"{REVIEW_PREFIX}a:{item.id}"), ("Reject", f"{REVIEW_PREFIX}r:{item.id}")),))
+    return Reply(text, ((("Approve", REVIEW.data("a", item.id)), ("Reject", REVIEW.data("r", item.id))),))
 
 
 def verdict_for_suggester(result: ReviewResult) -> str:
@@ -72,7 +71,7 @@ def verdict_for_suggester(result: ReviewResult) -> str:
 
 # A suggestion left alone for half an hour stops catching the person's typing: they have
 # moved on, and what they write now is meant for the conversation, not for the form.
-SUGGEST = register(Flow("suggest", SUGGEST_PREFIX, PARTICIPANTS, idle=timedelta(minutes=30),
+SUGGEST = register(Flow("suggest", SUGGEST_PICK, SUGGEST_STOP, PARTICIPANTS, idle=timedelta(minutes=30),
                         ended="That suggestion has already ended. /suggest starts again."))
 
 
@@ -120,7 +119,7 @@ def pick_moods(app: AppContext, data: Data, value: str) -> Data:
 def ask_confirm(app: AppContext, data: Data) -> Reply:
     idea = describe(data["title"], data["category"], data["steps"], data["moods"])
     return Reply(f"Here is your idea:\n\n{idea}\n\nShall I send it to the coordinators?",
-                 ((("Send for review", f"{SUGGEST_PREFIX}send"),),))
+                 ((("Send for review", SUGGEST_SEND.data()),),))
 
 
 SUGGEST.steps = (
@@ -200,7 +199,7 @@ async def tell_suggester(context: ContextTypes.DEFAULT_TYPE, result: ReviewResul
 @private_only
 async def on_review_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     query = update.callback_query
-    _, choice, strategy_id = query.data.split(":")
+    choice, strategy_id = REVIEW.fields(query.data)
     result = app_of(context).coping.review(int(strategy_id), caller.person.id, approve=choice == "a")
     if not result.changed:
         await query.answer(ALREADY_REVIEWED, show_alert=True)
@@ -221,8 +220,8 @@ COMMANDS = (
     CommandSpec("review", "approve or reject suggested coping ideas", on_review),
 )
 CALLBACKS = (
-    (f"^{SUGGEST_PREFIX}(category|moods):[a-z-]+$", on_suggest_pick),
-    (f"^{SUGGEST_PREFIX}stop$", on_suggest_stop),
-    (f"^{SUGGEST_PREFIX}send$", on_suggest_send),
-    (f"^{REVIEW_PREFIX}[ar]:\\d+$", on_review_decision),
+    (SUGGEST_PICK.pattern, on_suggest_pick),
+    (SUGGEST_STOP.pattern, on_suggest_stop),
+    (SUGGEST_SEND.pattern, on_suggest_send),
+    (REVIEW.pattern, on_review_decision),
 )

@@ -1,13 +1,6 @@
-"""Coordinators' Telegram commands for session series: /sessions, /newsession, /cancel.
-
-They call the same ``SeriesService`` as the command line and the sessions file,
-so a series made here behaves exactly like one imported from YAML. /newsession
-is a guided flow (``bot.telegram.flows``): one question at a time, the answers
-kept in the ``drafts`` table until Create.
-
-Everything here happens in a private chat only: in a group, the admin chatter
-(and people's RSVP counts) would be shown to everyone.
-"""
+"""/newsession: a coordinator sets up a session series one question at a time (a
+guided flow, ``bot.telegram.flows``), the answers kept in the ``drafts`` table until
+Create saves them through the same ``SeriesService`` as the command line."""
 from __future__ import annotations
 
 import re
@@ -18,22 +11,19 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.app.callbacks import NEWSESSION_CREATE, NEWSESSION_FACILITATOR, NEWSESSION_PICK, NEWSESSION_STOP
 from bot.app.replies import Reply
 from bot.services.escalations import name_of
-from bot.services.series import OccurrenceLine, SeriesError, SeriesSpec
-from bot.storage.models import Occurrence, SessionSeries, new_slug
+from bot.services.series import SeriesError, SeriesSpec
+from bot.services.wording import describe_when, local_time, places
+from bot.storage.models import new_slug
 from bot.storage.types import utcnow
 from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
 from bot.telegram.context import AppContext, app_of
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, Stop, one_line, private_only, register, settle
-from bot.telegram.notices import send_pending_notices
+from bot.telegram.handlers.sessions import PREVIEW
 from bot.telegram.sending import keyboard
 
-DRAFT_PREFIX = "ns:"
-CANCEL_PREFIX = "cx:"
-PREVIEW = 3  # upcoming sessions shown per series
-CANCEL_LIST = 10  # upcoming sessions offered by /cancel
-CANCEL_NOTE = "cancelled by the coordinators"
 NAME_LIMIT = 80
 PLACE_LIMIT = 300
 REPEATS: dict[str, tuple[str, Optional[str]]] = {
@@ -44,119 +34,12 @@ REPEATS: dict[str, tuple[str, Optional[str]]] = {
 }
 DURATIONS = (30, 60, 90, 120)
 CAPACITIES = (6, 8, 10, 12, 15, 20)  # plus "No limit"
-DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
-             "SA": "Saturday", "SU": "Sunday"}
-WEEKDAY_CODES = tuple(DAY_NAMES)  # in date.weekday() order
-
-
-# --- words ----------------------------------------------------------------------------------
-
-def local_time(instant: datetime, timezone: str) -> str:
-    """An instant as people there read it: "Thu 05 Nov 10:00"."""
-    return f"{instant.astimezone(ZoneInfo(timezone)):%a %d %b %H:%M}"
-
-
-def ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
-def rule_parts(rrule: str) -> Optional[dict[str, str]]:
-    """An RRULE's parts ("FREQ=WEEKLY;BYDAY=TH" -> {"FREQ": "WEEKLY", "BYDAY": "TH"}); None if malformed."""
-    pieces = [piece.split("=", 1) for piece in rrule.upper().strip().strip(";").split(";")]
-    if any(len(piece) != 2 for piece in pieces):
-        return None
-    return dict(pieces)
-
-
-def plain_rule(rrule: str, start_date: date) -> Optional[str]:
-    """Common rules in words ("every Thursday", "every other Monday", "every month on the 5th");
-    None for anything richer, which is then shown as written."""
-    parts = rule_parts(rrule)
-    if parts is None or not parts.get("INTERVAL", "1").isdigit():
-        return None
-    interval = int(parts.pop("INTERVAL", "1"))
-    freq = parts.pop("FREQ", None)
-    if freq == "WEEKLY" and set(parts) <= {"BYDAY"}:
-        codes = parts.get("BYDAY", WEEKDAY_CODES[start_date.weekday()]).split(",")
-        if not all(code in DAY_NAMES for code in codes):
-            return None
-        days = " and ".join(DAY_NAMES[code] for code in codes)
-        return {1: f"every {days}", 2: f"every other {days}"}.get(interval, f"every {interval} weeks on {days}")
-    if freq == "MONTHLY" and not parts:
-        every = "every month" if interval == 1 else f"every {interval} months"
-        return f"{every} on the {ordinal(start_date.day)}"
-    if freq == "DAILY" and not parts:
-        return "every day" if interval == 1 else f"every {interval} days"
-    return None
-
-
-def describe_when(rrule: Optional[str], start_date: date, start_time: time, timezone: str) -> str:
-    """When a series happens, in plain words: "every Thursday 10:00 Europe/London"."""
-    clock = f"{start_time:%H:%M} {timezone}"
-    if rrule is None:
-        return f"once, {start_date:%a %d %b %Y} {clock}"
-    words = plain_rule(rrule, start_date)
-    return f"{words} {clock}" if words else f"{rrule} from {start_date:%d %b %Y}, {clock}"
-
-
-def places(capacity: Optional[int]) -> str:
-    return "no limit" if capacity is None else f"up to {capacity} people"
-
-
-def who_is_coming(going: int) -> str:
-    if going == 0:
-        return "Nobody has said they'd come yet."
-    people = "1 person" if going == 1 else f"{going} people"
-    return f"{people} said they'd come; they'll be told."
-
-
-# --- shared plumbing ---------------------------------------------------------------------------
-
-def start_sending_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Cancellation notices were queued with the change; send them now rather than at the
-    scheduler's next run (the queue is claimed row by row, so both never send one twice)."""
-    context.application.create_task(send_pending_notices(context.application))
-
-
-# --- /sessions ----------------------------------------------------------------------------------
-
-def series_block(series: SessionSeries, group_title: Optional[str], upcoming: list[Occurrence]) -> str:
-    where = series.online_link or series.location or "place to be confirmed"
-    dates = ", ".join(local_time(o.starts_at, series.timezone) + ("" if o.status == "scheduled" else f" ({o.status})")
-                      for o in upcoming)
-    return "\n".join([
-        f"{series.name} ({series.kind}), {group_title or 'no group'}",
-        f"{describe_when(series.rrule, series.start_date, series.start_time, series.timezone)}, "
-        f"{series.duration_minutes} minutes, {where}",
-        f"Places: {places(series.capacity)}",
-        f"Next: {dates or 'nothing coming up'}",
-    ])
-
-
-def active_series(app: AppContext) -> list[SessionSeries]:
-    return [s for s in app.series.all() if s.cancelled_at is None]
-
-
-@guarded(COORDINATORS)
-@private_only
-async def on_sessions(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """Every active series with its next few dates, in the series' local time."""
-    app = app_of(context)
-    active = active_series(app)
-    if not active:
-        await tell(update, "There are no session series yet. /newsession sets one up.")
-        return
-    titles = app.groups.titles()
-    blocks = [series_block(s, titles.get(s.group_id), app.series.upcoming(s.key, PREVIEW) if s.key else [])
-              for s in active]
-    await reply(update, context, [Reply("Session series:\n\n" + "\n\n".join(blocks))])
 
 
 # --- /newsession: the steps ------------------------------------------------------------------------
 
 NEWSESSION = register(Flow(
-    "newsession", DRAFT_PREFIX, COORDINATORS, idle=timedelta(hours=6),
+    "newsession", NEWSESSION_PICK, NEWSESSION_STOP, COORDINATORS, idle=timedelta(hours=6),
     ended="That new session has already ended. /newsession starts again."))
 
 
@@ -297,7 +180,7 @@ def ask_facilitators(app: AppContext, data: Data) -> Reply:
     text = ("Who will facilitate it? Tap peer support workers to choose them (tap again to undo), then Done."
             if people else "No peer support workers are set up yet, so there's nobody to choose. Press Done.")
     options = [(("✓ " if p.telegram_user_id in chosen else "") + name_of(p), str(p.telegram_user_id)) for p in people]
-    return Reply(text, NEWSESSION.choices("fac", options + [("Done", "done")]))
+    return Reply(text, tuple(((title, NEWSESSION_FACILITATOR.data(value)),) for title, value in options + [("Done", "done")]))
 
 
 def facilitator_names(app: AppContext, data: Data) -> str:
@@ -325,7 +208,7 @@ def summary(app: AppContext, data: Data) -> str:
 
 
 def ask_confirm(app: AppContext, data: Data) -> Reply:
-    return Reply(summary(app, data), ((("Create", f"{DRAFT_PREFIX}ok"),),))
+    return Reply(summary(app, data), ((("Create", NEWSESSION_CREATE.data()),),))
 
 
 NEWSESSION.steps = (
@@ -366,7 +249,7 @@ on_draft_pick = guarded(COORDINATORS)(private_only(NEWSESSION.on_pick))
 async def on_draft_facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Tap a PSW to choose or unchoose them (the keyboard updates in place); Done moves on."""
     query = update.callback_query
-    value = query.data.rsplit(":", 1)[1]
+    [value] = NEWSESSION_FACILITATOR.fields(query.data)
     draft = await NEWSESSION.draft_at(update, context, caller, "fac")
     if draft is None:
         return
@@ -431,141 +314,12 @@ async def on_draft_create(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
                                         f"{dates or 'nothing yet'}\n\n/sessions lists every series.")])
 
 
-# --- /cancel -----------------------------------------------------------------------------------------
-
-def line_text(line: OccurrenceLine) -> str:
-    group = f" ({line.group_title})" if line.group_title else ""
-    return f"{local_time(line.starts_at, line.timezone)}: {line.series_name}{group}, {line.going} said yes"
-
-
-@guarded(COORDINATORS)
-@private_only
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """The next sessions, each with a Cancel button, then a button to end each whole series."""
-    app = app_of(context)
-    lines = app.series.schedule(CANCEL_LIST)
-    active = active_series(app)
-    if not lines and not active:
-        await tell(update, "There are no upcoming sessions to cancel. /newsession sets one up.")
-        return
-    replies = [Reply("The next sessions. Cancelling one tells everyone who said they'd come."
-                     if lines else "No sessions are scheduled in the coming months.")]
-    replies += [Reply(line_text(line), ((("Cancel this", f"{CANCEL_PREFIX}ask:{line.occurrence_id}"),),))
-                for line in lines]
-    if active:
-        replies.append(Reply("Or end a whole series, with all its future sessions:", tuple(
-            ((f"End series: {s.name}"[:64], f"{CANCEL_PREFIX}end:{s.id}"),) for s in active)))
-    await reply(update, context, replies)
-
-
-def still_scheduled(line: Optional[OccurrenceLine]) -> bool:
-    return line is not None and line.status == "scheduled" and line.starts_at > utcnow()
-
-
-def confirmation(question: str, yes: str, action: str) -> Reply:
-    """A cancelling question with its two answers: do it, or keep things as they are."""
-    return Reply(question, (((yes, f"{CANCEL_PREFIX}{action}"),), (("Keep it", f"{CANCEL_PREFIX}keep"),)))
-
-
-async def scheduled_line(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Optional[OccurrenceLine]:
-    """The pressed button's session if it can still be cancelled; else the press is answered."""
-    query = update.callback_query
-    line = app_of(context).series.occurrence_line(int(query.data.rsplit(":", 1)[1]))
-    if not still_scheduled(line):
-        await query.answer("That session is already cancelled or over, so nothing has changed.", show_alert=True)
-        return None
-    return line
-
-
-@guarded(COORDINATORS)
-@private_only
-async def on_cancel_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    line = await scheduled_line(update, context)
-    if line is None:
-        return
-    await update.callback_query.answer()
-    await reply(update, context, [confirmation(
-        f"Cancel {line.series_name} on {local_time(line.starts_at, line.timezone)}? {who_is_coming(line.going)}",
-        "Yes, cancel it", f"yes:{line.occurrence_id}")])
-
-
-@guarded(COORDINATORS)
-@private_only
-async def on_cancel_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    line = await scheduled_line(update, context)
-    if line is None:
-        return
-    query = update.callback_query
-    app_of(context).series.cancel_occurrence(line.occurrence_id, CANCEL_NOTE)
-    start_sending_notices(context)
-    await query.answer("Cancelled")
-    await settle(query, "Cancelled")
-    await reply(update, context, [Reply(f"Cancelled {line.series_name} on "
-                                        f"{local_time(line.starts_at, line.timezone)}. Anyone who said they'd come "
-                                        "(or might) is being told.")])
-
-
-@guarded(COORDINATORS)
-@private_only
-async def on_keep(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    await update.callback_query.answer("Kept: nothing has changed.")
-    await settle(update.callback_query, "Kept")
-
-
-async def active_pressed_series(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Optional[SessionSeries]:
-    """The pressed button's series if it is still running; else the press is answered."""
-    query = update.callback_query
-    series = app_of(context).series.get(int(query.data.rsplit(":", 1)[1]))
-    if series is None or series.cancelled_at is not None or series.key is None:
-        await query.answer("That series has already ended (or can only be changed from the command line).",
-                           show_alert=True)
-        return None
-    return series
-
-
-@guarded(COORDINATORS)
-@private_only
-async def on_end_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    series = await active_pressed_series(update, context)
-    if series is None:
-        return
-    await update.callback_query.answer()
-    await reply(update, context, [confirmation(
-        f"End the whole series {series.name}? All its future sessions will be cancelled, and anyone who said "
-        "they'd come will be told.", "Yes, end the series", f"endyes:{series.id}")])
-
-
-@guarded(COORDINATORS)
-@private_only
-async def on_end_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    series = await active_pressed_series(update, context)
-    if series is None:
-        return
-    query = update.callback_query
-    count = app_of(context).series.cancel_series(series.key)
-    start_sending_notices(context)
-    await query.answer("Series ended")
-    await settle(query, "Ended")
-    sessions = "1 upcoming session" if count == 1 else f"{count} upcoming sessions"
-    await reply(update, context, [Reply(f"Ended {series.name}: {sessions} cancelled. Anyone who said they'd come "
-                                        "is being told.")])
-
-
-# --- this module's commands and buttons -------------------------------------------------------------
-
 COMMANDS = (
-    CommandSpec("sessions", "session series and their next dates", on_sessions),
     CommandSpec("newsession", "set up a new session series, step by step", on_newsession),
-    CommandSpec("cancel", "cancel a session or end a series", on_cancel),
 )
 CALLBACKS = (
-    (f"^{DRAFT_PREFIX}(kind|group|repeat|duration|capacity):[A-Za-z0-9_-]+$", on_draft_pick),
-    (f"^{DRAFT_PREFIX}fac:(\\d+|done)$", on_draft_facilitator),
-    (f"^{DRAFT_PREFIX}stop$", on_draft_stop),
-    (f"^{DRAFT_PREFIX}ok$", on_draft_create),
-    (f"^{CANCEL_PREFIX}ask:\\d+$", on_cancel_pick),
-    (f"^{CANCEL_PREFIX}yes:\\d+$", on_cancel_confirm),
-    (f"^{CANCEL_PREFIX}keep$", on_keep),
-    (f"^{CANCEL_PREFIX}end:\\d+$", on_end_pick),
-    (f"^{CANCEL_PREFIX}endyes:\\d+$", on_end_confirm),
+    (NEWSESSION_PICK.pattern, on_draft_pick),
+    (NEWSESSION_FACILITATOR.pattern, on_draft_facilitator),
+    (NEWSESSION_STOP.pattern, on_draft_stop),
+    (NEWSESSION_CREATE.pattern, on_draft_create),
 )

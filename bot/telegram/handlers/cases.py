@@ -1,0 +1,124 @@
+"""PSWs and cases: claiming from the card, /close, /end, the debrief button, /queue, duty
+and the role guide. The workflow itself is in ``bot.app.handoff``."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.app.callbacks import CLAIM, DEBRIEF
+from bot.app.handoff import ENDED_BY_PERSON
+from bot.app.paging import claim_reply
+from bot.app.replies import Reply
+from bot.services.escalations import CLOSE_OUTCOMES
+from bot.telegram.access import (
+    PARTICIPANTS,
+    PSWS,
+    STAFF,
+    STALE_BUTTON,
+    Caller,
+    CommandSpec,
+    guarded,
+    reply,
+    tell,
+)
+from bot.telegram.context import app_of
+from bot.telegram.usecases import handoff_for
+
+
+@guarded(STAFF)
+async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    claim = await handoff_for(context.bot, app_of(context)).claim(CLAIM.number(query.data),
+                                                                   caller.person)
+    await query.answer(claim.message, show_alert=not claim.claimed)
+    if claim.card is not None and query.message is not None:
+        await query.edit_message_text(claim.card)
+
+
+@guarded(STAFF)
+async def on_close(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    case = app.escalations.held_by(caller.person.id)
+    if case is None:
+        await tell(update, "You're not holding a case. /queue shows open ones.")
+        return
+    outcome = context.args[0].lower() if context.args else ""
+    if outcome not in CLOSE_OUTCOMES:
+        await tell(update, "Usage: /close <outcome> <note>, e.g. /close supported talked it through, will check "
+                           f"in tomorrow. The outcome is one of: {', '.join(CLOSE_OUTCOMES)}.")
+        return
+    await handoff_for(context.bot, app).close(case.id, caller.person, outcome, " ".join(context.args[1:]) or None)
+
+
+@guarded(PARTICIPANTS)
+async def on_end(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    case = app.escalations.held_for(caller.person.id)
+    if case is None:
+        await tell(update, "You're not talking with a peer supporter right now. Ask for a person at any time.")
+        return
+    await handoff_for(context.bot, app).close(case.id, caller.person, ENDED_BY_PERSON, None)
+
+
+@guarded(STAFF)
+async def on_debrief(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    case_id = DEBRIEF.number(query.data)
+    if not app_of(context).escalations.request_debrief(case_id, caller.person.id):
+        await tell(update, STALE_BUTTON)
+        return
+    await query.answer("Logged for supervision")
+    await query.edit_message_reply_markup(None)
+
+
+@guarded(STAFF)
+async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    cases = app.escalations.queue()
+    if not cases:
+        await tell(update, "The queue is empty.")
+        return
+    replies = []
+    for case in cases[:20]:
+        card = app.escalations.card(case.id)
+        if case.status == "open":
+            replies.append(claim_reply(card))
+        else:
+            replies.append(Reply(f"Case #{case.id} ({case.priority}), {card.name}: held by {card.holder}, "
+                                 f"waiting since {card.waiting_minutes} min ago."))
+    await reply(update, context, replies)
+
+
+async def set_duty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, on: bool) -> None:
+    changed = app_of(context).escalations.set_duty(caller.person.id, on)
+    state = "on duty: urgent cases will be paged to you" if on else "off duty. Thank you, and rest well"
+    await tell(update, f"You're {state}." if changed else f"You were already {'on' if on else 'off'} duty.")
+
+
+@guarded(PSWS)
+async def on_onduty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await set_duty(update, context, caller, True)
+
+
+@guarded(PSWS)
+async def on_offduty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await set_duty(update, context, caller, False)
+
+
+@guarded(STAFF)
+async def on_guide(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await reply(update, context, [Reply(app_of(context).settings.content.role_guide.read_text(encoding="utf-8"))])
+
+
+COMMANDS = (
+    CommandSpec("end", "end a conversation with a peer supporter", on_end),
+    CommandSpec("onduty", "go on duty (urgent cases are paged to you)", on_onduty),
+    CommandSpec("offduty", "go off duty", on_offduty),
+    CommandSpec("queue", "open cases, most urgent first", on_queue),
+    CommandSpec("close", "close the case you hold: /close <outcome> <note>", on_close),
+    CommandSpec("guide", "the PSW role guide", on_guide),
+)
+CALLBACKS = (
+    (CLAIM.pattern, on_claim),
+    (DEBRIEF.pattern, on_debrief),
+)

@@ -1,0 +1,118 @@
+"""What several subjects share: the chat a message came from, links that start a private
+chat, running text through the conversation and delivering its turn, and the crisis path
+(persisted first, then the private reply, then the page)."""
+from __future__ import annotations
+
+from typing import Optional
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.app.callbacks import DIALOGUE
+from bot.app.conversation import REQUEST_PAYLOAD, ChatContext, TurnResult, offers_a_person
+from bot.safety.assessment import RiskAssessment
+from bot.services.groups import JOIN_PREFIX
+from bot.storage.models import Group, Person
+from bot.telegram.access import (
+    Caller,
+    keyboard_keeper,
+    retire_keyboard,
+)
+from bot.telegram.context import AppContext, app_of
+from bot.telegram.sending import send_replies
+from bot.telegram.usecases import paging_for
+
+MAIN_MENU = (
+    (("Check in", DIALOGUE.data("/checkin")),),
+    (("A coping idea", DIALOGUE.data("/ask_coping")),),
+    (("Talk to a person", DIALOGUE.data(REQUEST_PAYLOAD)),),
+)
+
+
+# chat_data: the message carrying the last dialogue turn's buttons in a private chat.
+DIALOGUE_KEYBOARD_KEY = "dialogue_keyboard"
+PERSON_BUTTON = ((("Talk to a person", DIALOGUE.data(REQUEST_PAYLOAD)),),)
+ROLE_PREFIX = "role_"
+ROLE_LABELS = {"psw": "a peer support worker", "coordinator": "a coordinator"}
+
+
+def chat_context(app: AppContext, message: Message) -> ChatContext:
+    private = message.chat.type == ChatType.PRIVATE
+    group = None if private else app.groups.for_chat(message.chat.id)
+    return ChatContext(message.chat.id, private, group.id if group else None, source_of(message))
+
+
+def source_of(message: Message) -> str:
+    """The message, named so that handling it again finds what it already raised."""
+    return f"{message.chat.id}:{message.message_id}"
+
+
+def start_link(context: ContextTypes.DEFAULT_TYPE, argument: str = "hello") -> str:
+    return f"https://t.me/{context.bot.username}?start={argument}"
+
+
+def group_start_link(context: ContextTypes.DEFAULT_TYPE, group: Group) -> str:
+    """The private-chat link that carries the group: whoever starts the bot from it (and
+    consents) becomes a member of that group, with its session reminders."""
+    return start_link(context, JOIN_PREFIX + group.invite_code)
+
+
+async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: TurnResult, person: Person) -> bool:
+    """Send the turn's replies, then page about any escalation it created (already persisted).
+    The last keyboard of a private turn is remembered, to be retired when the next turn comes."""
+
+    private = chat_id == person.telegram_user_id
+    sent = await send_replies(context.bot, chat_id, result.replies,
+                              keyboard_keeper(context, DIALOGUE_KEYBOARD_KEY) if private else None)
+    if sent and chat_id == person.telegram_user_id and offers_a_person(result.replies):
+        app_of(context).escalations.offer_made(person.id)
+    await paging_for(context.bot, app_of(context)).page_all(result.escalations)
+    return sent
+
+
+async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, text: str,
+                   risk: Optional[RiskAssessment] = None) -> None:
+    """Run text through the dialogue and send the replies where the person wrote."""
+    app = app_of(context)
+    chat = chat_context(app, update.effective_message)
+    if chat.private:  # a typed note makes the check-in's "No thanks" meaningless
+        await retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)
+    if risk is not None and risk.level == "concern":
+        app.conversation.flag_concern(person, chat, text, risk)
+    result = await app.conversation.respond(person, chat, text, risk)
+    await deliver(context, update.effective_chat.id, result, person)
+
+
+def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
+    """The caller's record, made minimal when they never pressed Start (risk must still reach a person)."""
+    if caller.person is not None:
+        return caller.person
+    user = update.effective_user
+    service = app.settings.service
+    return app.people.ensure_known(user.id, user.first_name or "", service.default_region, service.default_timezone)
+
+
+async def handle_crisis(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, text: str,
+                        risk: RiskAssessment) -> None:
+    """Crisis: the escalation is persisted first; the person gets the crisis reply in
+    private (in a group, only a short kind line there); then the PSWs are paged."""
+    app = app_of(context)
+    user = update.effective_user
+    person = known_person(app, update, caller)
+    chat = update.effective_chat
+    in_group = chat.type != ChatType.PRIVATE
+    group = app.groups.ensure(chat.id, chat.title or "") if in_group else None
+    private = ChatContext(user.id, private=True, group_id=group.id if group else None,
+                          source=source_of(update.effective_message))
+    result = await app.conversation.respond(person, private, text, risk)
+    reached = await send_replies(context.bot, user.id, result.replies)
+    if in_group:
+        line = (f"{user.first_name}, I've sent you a private message." if reached
+                else f"{user.first_name}, a peer supporter will be in touch with you.")
+        await update.effective_message.reply_text(line)
+    if not reached:
+        for escalation_id in result.escalations:
+            app.escalations.add_reason(escalation_id, "the bot cannot message them privately "
+                                                      "(they have never started a chat with it)")
+    await paging_for(context.bot, app).page_all(result.escalations)

@@ -1,0 +1,119 @@
+"""What participants use day to day: /help, /mood, /next, /rules, reminders on and off,
+and the dialogue and RSVP buttons."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.app.callbacks import DIALOGUE, RSVP
+from bot.app.replies import Reply
+from bot.services.checkins import mood_chart_png
+from bot.telegram.access import (
+    ANYONE,
+    PARTICIPANTS,
+    Caller,
+    CommandSpec,
+    guarded,
+    menu_for,
+    reply,
+    tell,
+)
+from bot.telegram.context import app_of
+from bot.telegram.handlers.common import (
+    converse,
+)
+from bot.telegram.notices import send_pending_notices
+from bot.telegram.sending import send_replies
+
+
+@guarded(PARTICIPANTS)
+async def on_dialogue_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A button from the dialogue model: acknowledge it, retire the keyboard, answer."""
+    query = update.callback_query
+    await query.answer()
+    app_of(context).escalations.heard_from(caller.person.id)
+    if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
+        await query.edit_message_reply_markup(None)
+    await converse(update, context, caller.person, DIALOGUE.fields(query.data)[0])
+
+
+@guarded(PARTICIPANTS)
+async def on_rsvp_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    query = update.callback_query
+    occurrence, answer = RSVP.fields(query.data)  # routed by RSVP.pattern, so well formed
+    result = app_of(context).conversation.record_rsvp(caller.person, int(occurrence), answer)
+    await query.answer("Noted")
+    await reply(update, context, [result])
+    context.application.create_task(send_pending_notices(context.application))  # a place freed goes at once
+
+
+@guarded(ANYONE)
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    commands = "\n".join(f"/{c.name}: {c.description}" for c in menu_for(caller.roles))
+    region = caller.person.region if caller.person else None
+    text = (f"I'm the {app.settings.service.name} bot. I can take mood check-ins, share coping ideas, tell you "
+            "about sessions and take your replies. A peer supporter, a real person, is there whenever you ask: "
+            "just say you'd like to talk to someone.\n\n"
+            f"{commands}\n\nI'm not an emergency service.\n{app.conversation.crisis.message_for(region)}")
+    await reply(update, context, [Reply(text)])
+
+
+@guarded(PARTICIPANTS)
+async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    person = caller.person
+    history = app.checkins.history(person.id, limit=30)
+    if not history:
+        await reply(update, context, [Reply("You haven't checked in yet. Would you like to now?",
+                                             ((("Check in", DIALOGUE.data("/checkin")),),))])
+        return
+    recent = "\n".join(f"{c.created_at:%d %b}: {c.mood}/5" + (f" ({c.note})" if c.note else "") for c in history[-7:])
+    replies = [Reply(f"Your recent check-ins:\n{recent}")]
+    if len(history) >= 2:
+        chart = mood_chart_png(history, person.timezone or app.settings.service.default_timezone)
+        replies.append(Reply("Your moods over time (only you can see this).", photo=chart))
+    await send_replies(context.bot, update.effective_chat.id, replies)
+
+
+@guarded(ANYONE)
+async def on_rules(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app = app_of(context)
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await reply(update, context, [Reply(app.groups.rules(app.groups.for_chat(update.effective_chat.id)))])
+        return
+    groups = app.groups.groups_of(caller.person.id) if caller.person else []
+    texts = [f"{g.title}\n{app.groups.rules(g)}" for g in groups] or [app.groups.rules(None)]
+    await reply(update, context, [Reply(text) for text in texts])
+
+
+@guarded(PARTICIPANTS)
+async def on_next(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await reply(update, context, app_of(context).conversation.upcoming_sessions(caller.person))
+
+
+@guarded(PARTICIPANTS)
+async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app_of(context).reminders.set_opt_out(caller.person.id, True)
+    await tell(update, "Okay, no more session reminders. /resume turns them back on.")
+
+
+@guarded(PARTICIPANTS)
+async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    app_of(context).reminders.set_opt_out(caller.person.id, False)
+    await tell(update, "Session reminders are back on.")
+
+
+COMMANDS = (
+    CommandSpec("help", "what I can do", on_help),
+    CommandSpec("mood", "your check-ins and a chart of your mood", on_mood),
+    CommandSpec("next", "upcoming sessions of your groups", on_next),
+    CommandSpec("rules", "the group's ground rules", on_rules),
+    CommandSpec("stop", "stop session reminders", on_stop),
+    CommandSpec("resume", "turn session reminders back on", on_resume),
+)
+CALLBACKS = (
+    (DIALOGUE.pattern, on_dialogue_button),
+    (RSVP.pattern, on_rsvp_button),
+)

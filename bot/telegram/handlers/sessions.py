@@ -1,0 +1,224 @@
+"""Coordinators' Telegram commands for session series: /sessions and /cancel
+(/newsession is in ``newsession``).
+
+They call the same ``SeriesService`` as the command line and the sessions file,
+so a series changed here behaves exactly like one imported from YAML.
+
+Everything here happens in a private chat only: in a group, the admin chatter
+(and people's RSVP counts) would be shown to everyone.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.app.callbacks import (
+    CANCEL_ASK,
+    CANCEL_KEEP,
+    CANCEL_YES,
+    END_SERIES_ASK,
+    END_SERIES_YES,
+    CallbackKind,
+)
+from bot.app.replies import Reply
+from bot.services.series import OccurrenceLine
+from bot.services.wording import describe_when, local_time, places, where
+from bot.storage.models import Occurrence, SessionSeries
+from bot.storage.types import utcnow
+from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
+from bot.telegram.context import AppContext, app_of
+from bot.telegram.flows import private_only, settle
+from bot.telegram.notices import send_pending_notices
+
+PREVIEW = 3  # upcoming sessions shown per series
+CANCEL_LIST = 10  # upcoming sessions offered by /cancel
+CANCEL_NOTE = "cancelled by the coordinators"
+
+
+# --- words ----------------------------------------------------------------------------------
+
+def who_is_coming(going: int) -> str:
+    if going == 0:
+        return "Nobody has said they'd come yet."
+    people = "1 person" if going == 1 else f"{going} people"
+    return f"{people} said they'd come; they'll be told."
+
+
+# --- shared plumbing ---------------------------------------------------------------------------
+
+def start_sending_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Cancellation notices were queued with the change; send them now rather than at the
+    scheduler's next run (the queue is claimed row by row, so both never send one twice)."""
+    context.application.create_task(send_pending_notices(context.application))
+
+
+# --- /sessions ----------------------------------------------------------------------------------
+
+def series_block(series: SessionSeries, group_title: Optional[str], upcoming: list[Occurrence]) -> str:
+    dates = ", ".join(local_time(o.starts_at, series.timezone) + ("" if o.status == "scheduled" else f" ({o.status})")
+                      for o in upcoming)
+    return "\n".join([
+        f"{series.name} ({series.kind}), {group_title or 'no group'}",
+        f"{describe_when(series.rrule, series.start_date, series.start_time, series.timezone)}, "
+        f"{series.duration_minutes} minutes, {where(series.location, series.online_link)}",
+        f"Places: {places(series.capacity)}",
+        f"Next: {dates or 'nothing coming up'}",
+    ])
+
+
+def active_series(app: AppContext) -> list[SessionSeries]:
+    return [s for s in app.series.all() if s.cancelled_at is None]
+
+
+@guarded(COORDINATORS)
+@private_only
+async def on_sessions(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Every active series with its next few dates, in the series' local time."""
+    app = app_of(context)
+    active = active_series(app)
+    if not active:
+        await tell(update, "There are no session series yet. /newsession sets one up.")
+        return
+    titles = app.groups.titles()
+    blocks = [series_block(s, titles.get(s.group_id), app.series.upcoming(s.key, PREVIEW) if s.key else [])
+              for s in active]
+    await reply(update, context, [Reply("Session series:\n\n" + "\n\n".join(blocks))])
+
+
+# --- /cancel -----------------------------------------------------------------------------------------
+
+def line_text(line: OccurrenceLine) -> str:
+    group = f" ({line.group_title})" if line.group_title else ""
+    return f"{local_time(line.starts_at, line.timezone)}: {line.series_name}{group}, {line.going} said yes"
+
+
+@guarded(COORDINATORS)
+@private_only
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """The next sessions, each with a Cancel button, then a button to end each whole series."""
+    app = app_of(context)
+    lines = app.series.schedule(CANCEL_LIST)
+    active = active_series(app)
+    if not lines and not active:
+        await tell(update, "There are no upcoming sessions to cancel. /newsession sets one up.")
+        return
+    replies = [Reply("The next sessions. Cancelling one tells everyone who said they'd come."
+                     if lines else "No sessions are scheduled in the coming months.")]
+    replies += [Reply(line_text(line), ((("Cancel this", CANCEL_ASK.data(line.occurrence_id)),),))
+                for line in lines]
+    if active:
+        replies.append(Reply("Or end a whole series, with all its future sessions:", tuple(
+            ((f"End series: {s.name}"[:64], END_SERIES_ASK.data(s.id)),) for s in active)))
+    await reply(update, context, replies)
+
+
+def still_scheduled(line: Optional[OccurrenceLine]) -> bool:
+    return line is not None and line.status == "scheduled" and line.starts_at > utcnow()
+
+
+def confirmation(question: str, yes: str, data: str) -> Reply:
+    """A cancelling question with its two answers: do it (``data``), or keep things as they are."""
+    return Reply(question, (((yes, data),), (("Keep it", CANCEL_KEEP.data()),)))
+
+
+async def scheduled_line(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                         kind: CallbackKind) -> Optional[OccurrenceLine]:
+    """The pressed button's session if it can still be cancelled; else the press is answered."""
+    query = update.callback_query
+    line = app_of(context).series.occurrence_line(kind.number(query.data))
+    if not still_scheduled(line):
+        await query.answer("That session is already cancelled or over, so nothing has changed.", show_alert=True)
+        return None
+    return line
+
+
+@guarded(COORDINATORS)
+@private_only
+async def on_cancel_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    line = await scheduled_line(update, context, CANCEL_ASK)
+    if line is None:
+        return
+    await update.callback_query.answer()
+    await reply(update, context, [confirmation(
+        f"Cancel {line.series_name} on {local_time(line.starts_at, line.timezone)}? {who_is_coming(line.going)}",
+        "Yes, cancel it", CANCEL_YES.data(line.occurrence_id))])
+
+
+@guarded(COORDINATORS)
+@private_only
+async def on_cancel_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    line = await scheduled_line(update, context, CANCEL_YES)
+    if line is None:
+        return
+    query = update.callback_query
+    app_of(context).series.cancel_occurrence(line.occurrence_id, CANCEL_NOTE)
+    start_sending_notices(context)
+    await query.answer("Cancelled")
+    await settle(query, "Cancelled")
+    await reply(update, context, [Reply(f"Cancelled {line.series_name} on "
+                                        f"{local_time(line.starts_at, line.timezone)}. Anyone who said they'd come "
+                                        "(or might) is being told.")])
+
+
+@guarded(COORDINATORS)
+@private_only
+async def on_keep(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    await update.callback_query.answer("Kept: nothing has changed.")
+    await settle(update.callback_query, "Kept")
+
+
+async def active_pressed_series(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                                kind: CallbackKind) -> Optional[SessionSeries]:
+    """The pressed button's series if it is still running; else the press is answered."""
+    query = update.callback_query
+    series = app_of(context).series.get(kind.number(query.data))
+    if series is None or series.cancelled_at is not None or series.key is None:
+        await query.answer("That series has already ended (or can only be changed from the command line).",
+                           show_alert=True)
+        return None
+    return series
+
+
+@guarded(COORDINATORS)
+@private_only
+async def on_end_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    series = await active_pressed_series(update, context, END_SERIES_ASK)
+    if series is None:
+        return
+    await update.callback_query.answer()
+    await reply(update, context, [confirmation(
+        f"End the whole series {series.name}? All its future sessions will be cancelled, and anyone who said "
+        "they'd come will be told.", "Yes, end the series", END_SERIES_YES.data(series.id))])
+
+
+@guarded(COORDINATORS)
+@private_only
+async def on_end_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    series = await active_pressed_series(update, context, END_SERIES_YES)
+    if series is None:
+        return
+    query = update.callback_query
+    count = app_of(context).series.cancel_series(series.key)
+    start_sending_notices(context)
+    await query.answer("Series ended")
+    await settle(query, "Ended")
+    sessions = "1 upcoming session" if count == 1 else f"{count} upcoming sessions"
+    await reply(update, context, [Reply(f"Ended {series.name}: {sessions} cancelled. Anyone who said they'd come "
+                                        "is being told.")])
+
+
+# --- this module's commands and buttons -------------------------------------------------------------
+
+COMMANDS = (
+    CommandSpec("sessions", "session series and their next dates", on_sessions),
+    CommandSpec("cancel", "cancel a session or end a series", on_cancel),
+)
+CALLBACKS = (
+    (CANCEL_ASK.pattern, on_cancel_pick),
+    (CANCEL_YES.pattern, on_cancel_confirm),
+    (CANCEL_KEEP.pattern, on_keep),
+    (END_SERIES_ASK.pattern, on_end_pick),
+    (END_SERIES_YES.pattern, on_end_confirm),
+)
