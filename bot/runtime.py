@@ -72,13 +72,16 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
     reminders = ReminderService(db, sessions.reminder_offsets_minutes,
                                 timedelta(minutes=sessions.reminder_grace_minutes))
     facilitation = FacilitationService(db, escalations, timedelta(minutes=sessions.round_minutes))
-    return AppContext(settings, people, GroupService(db, content.ground_rules), checkins, conversation,
-                      Inbox(db, lease=timedelta(seconds=telegram.handling_lease_seconds),
-                            max_attempts=telegram.max_attempts, flood_per_minute=telegram.flood_per_minute),
-                      escalations, reminders, SeriesService(db, sessions.kinds), NoticeService(db),
-                      facilitation, DraftService(db), coping, ReportService(db, settings.reports.small_cell),
-                      PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history()),
-                      OutcomeService(db, settings.outcomes.measure, timedelta(weeks=settings.outcomes.every_weeks)))
+    return AppContext(
+        settings=settings, people=people, groups=GroupService(db, content.ground_rules), checkins=checkins,
+        conversation=conversation,
+        inbox=Inbox(db, lease=timedelta(seconds=telegram.handling_lease_seconds),
+                    max_attempts=telegram.max_attempts, flood_per_minute=telegram.flood_per_minute),
+        escalations=escalations, reminders=reminders, series=SeriesService(db, sessions.kinds),
+        notices=NoticeService(db), facilitation=facilitation, drafts=DraftService(db), coping=coping,
+        reports=ReportService(db, settings.reports.small_cell),
+        privacy=PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history()),
+        outcomes=OutcomeService(db, settings.outcomes.measure, timedelta(weeks=settings.outcomes.every_weeks)))
 
 
 @dataclass

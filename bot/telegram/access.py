@@ -15,12 +15,11 @@ from typing import Awaitable, Callable, Optional
 from sqlalchemy.exc import DataError
 from telegram import BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.app.replies import Reply
 from bot.services.roles import COORDINATOR, PARTICIPANT, PSW
 from bot.storage.models import Person
-from bot.telegram.context import app_of
+from bot.telegram.context import PeerbotContext
 from bot.telegram.sending import send_replies
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class Caller:
     roles: frozenset[str]
 
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Caller], Awaitable[None]]
+Handler = Callable[[Update, PeerbotContext, Caller], Awaitable[None]]
 
 
 def refusal(allowed: frozenset[str], roles: frozenset[str]) -> str:
@@ -59,11 +58,11 @@ def guarded(allowed: frozenset[str]) -> Callable[[Handler], Callable]:
 
     def decorate(handler: Handler) -> Callable:
         @functools.wraps(handler)
-        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def wrapper(update: Update, context: PeerbotContext) -> None:
             user = update.effective_user
             if user is None:
                 return
-            app = app_of(context)
+            app = context.app
             person = app.people.find(user.id)
             caller = Caller(person, frozenset(app.people.roles_of(person)))
             if allowed and not allowed & caller.roles:
@@ -110,14 +109,14 @@ def bot_commands(roles: frozenset[str]) -> list[BotCommand]:
     return [BotCommand(c.name, c.description) for c in menu_for(roles)]
 
 
-async def set_menu(context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
+async def set_menu(context: PeerbotContext, person: Person) -> None:
     """Give a staff member their own command menu in their private chat."""
-    app = app_of(context)
+    app = context.app
     roles = frozenset(app.people.roles_of(app.people.get(person.id)))
     await context.bot.set_my_commands(bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply],
+async def reply(update: Update, context: PeerbotContext, replies: list[Reply],
                 keyboard_key: Optional[str] = None) -> None:
     """Send replies to the chat the update came from; with ``keyboard_key``, the last one
     carrying buttons is remembered under that key, to be retired by ``retire_keyboard``."""
@@ -125,7 +124,7 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: lis
                        keyboard_keeper(context, keyboard_key) if keyboard_key else None)
 
 
-def keyboard_keeper(context: ContextTypes.DEFAULT_TYPE, key: str) -> Callable[[Reply, Message], None]:
+def keyboard_keeper(context: PeerbotContext, key: str) -> Callable[[Reply, Message], None]:
     """A ``send_replies`` callback noting, per chat, the message whose buttons are live for a step."""
 
     def keep(sent: Reply, message: Message) -> None:
@@ -135,7 +134,7 @@ def keyboard_keeper(context: ContextTypes.DEFAULT_TYPE, key: str) -> Callable[[R
     return keep
 
 
-async def retire_keyboard(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
+async def retire_keyboard(update: Update, context: PeerbotContext, key: str) -> None:
     """The buttons remembered under ``key`` belong to a step now answered some other way
     (by typing, or the step is over): take them away so a late press cannot act on it.
     A press on those very buttons is left alone: its handler settles that message itself."""

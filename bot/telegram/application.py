@@ -18,7 +18,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -29,7 +28,7 @@ from bot.services.roles import PARTICIPANT
 from bot.storage.models import Person, PersonRole
 from bot.telegram import registry
 from bot.telegram.access import bot_commands
-from bot.telegram.context import APP_KEY, AppContext
+from bot.telegram.context import APP_KEY, CONTEXT_TYPES, AppContext, PeerbotContext
 from bot.telegram.handlers import membership, messages
 from bot.telegram.intake import FAILURE_KEY, Intake
 from bot.telegram.sending import try_send
@@ -51,7 +50,7 @@ def bot_id_of(token: str) -> int:
     return int(head) if head.isdigit() else 0
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: PeerbotContext) -> None:
     """Log with the update id (never the message text) and note the failure for the inbox
     worker, which retries the update or, after too many failures, quarantines it."""
     update_id = update.update_id if isinstance(update, Update) else None
@@ -154,7 +153,7 @@ async def post_init(application: Application) -> None:
 def build_application(app: AppContext, token: str, base_url: Optional[str] = None,
                       base_file_url: Optional[str] = None) -> Application:
     builder = (
-        ApplicationBuilder().token(token).updater(None)
+        ApplicationBuilder().token(token).updater(None).context_types(CONTEXT_TYPES)
         .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=OVERALL_SPACING,
                                      max_retries=RATE_LIMIT_RETRIES))
         .connect_timeout(10).read_timeout(20).write_timeout(20)

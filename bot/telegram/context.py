@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.app.conversation import ConversationService
 from bot.config import Settings
@@ -25,8 +26,10 @@ from bot.services.series import SeriesService
 APP_KEY = "peerbot"
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class AppContext:
+    """The service container: built once by ``runtime.build_context``, by keyword."""
+
     settings: Settings
     people: PeopleService
     groups: GroupService
@@ -45,5 +48,14 @@ class AppContext:
     outcomes: OutcomeService
 
 
-def app_of(context: ContextTypes.DEFAULT_TYPE) -> AppContext:
-    return context.application.bot_data[APP_KEY]
+class PeerbotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """What every handler receives: PTB's context, with the services as ``context.app``."""
+
+    @property
+    def app(self) -> AppContext:
+        app: AppContext = self.application.bot_data[APP_KEY]
+        return app
+
+
+# Given to the ApplicationBuilder, so handlers get a PeerbotContext.
+CONTEXT_TYPES = ContextTypes(context=PeerbotContext)

@@ -19,7 +19,6 @@ from typing import Any, Callable, Optional
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import CallbackKind
 from bot.app.replies import Button, Reply
@@ -27,7 +26,7 @@ from bot.dialogue.engine import ParseResult
 from bot.services.drafts import DraftState
 from bot.storage.types import utcnow
 from bot.telegram.access import Caller, Handler, reply, retire_keyboard, tell
-from bot.telegram.context import AppContext, app_of
+from bot.telegram.context import AppContext, PeerbotContext
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ def private_only(handler: Handler) -> Handler:
     """For commands that belong in a private chat: in a group, say so and change nothing."""
 
     @functools.wraps(handler)
-    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    async def wrapper(update: Update, context: PeerbotContext, caller: Caller) -> None:
         if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
             await tell(update, PRIVATE_ONLY)
             return
@@ -144,11 +143,11 @@ class Flow:
             return None
         return draft
 
-    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, data: Data,
+    async def start(self, update: Update, context: PeerbotContext, person_id: int, data: Data,
                     welcome: str) -> None:
         """Start (or restart, saying so) at the first question. A person has one draft at a
         time, so an unfinished different command is set aside, and they are told."""
-        app = app_of(context)
+        app = context.app
         current = app.drafts.get(person_id)
         other = FLOWS.get(current.flow) if current is not None and current.flow != self.name else None
         note = welcome
@@ -159,11 +158,11 @@ class Flow:
         app.drafts.start(person_id, self.name, self.steps[0].name)
         await self.ask(update, context, person_id, self.steps[0], data, note)
 
-    async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, step: Step,
+    async def ask(self, update: Update, context: PeerbotContext, person_id: int, step: Step,
                   data: Data, note: str = "") -> None:
         """Save the draft at ``step``, then ask its question (or end, saying why, on Stop).
         The question before it is answered now, so its buttons go."""
-        app = app_of(context)
+        app = context.app
         await retire_keyboard(update, context, FLOW_KEYBOARD_KEY)
         try:
             question = step.ask(app, data)
@@ -176,14 +175,14 @@ class Flow:
             return
         await reply(update, context, [self.framed(step, question, note)], keyboard_key=FLOW_KEYBOARD_KEY)
 
-    async def advance(self, update: Update, context: ContextTypes.DEFAULT_TYPE, draft: DraftState,
+    async def advance(self, update: Update, context: PeerbotContext, draft: DraftState,
                       answer: Data) -> None:
         following = self.steps[self.steps.index(self.step(draft.step)) + 1]
         await self.ask(update, context, draft.person_id, following, {**draft.data, **answer})
 
-    async def take_typed(self, update: Update, context: ContextTypes.DEFAULT_TYPE, draft: DraftState) -> None:
+    async def take_typed(self, update: Update, context: PeerbotContext, draft: DraftState) -> None:
         """Typed text answers the current question; a wrong answer is asked again, saying why."""
-        app = app_of(context)
+        app = context.app
         step = self.step(draft.step)
         if step.typed is None:
             await self.ask(update, context, draft.person_id, step, draft.data,
@@ -196,11 +195,11 @@ class Flow:
             return
         await self.advance(update, context, draft, answer)
 
-    async def draft_at(self, update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
+    async def draft_at(self, update: Update, context: PeerbotContext, caller: Caller,
                        step: Optional[str]) -> Optional[DraftState]:
         """The caller's draft if this button belongs to its current question (any question when
         ``step`` is None); otherwise the press is answered as out of date and None returned."""
-        draft = self.live_draft(app_of(context), caller.person.id)
+        draft = self.live_draft(context.app, caller.person.id)
         if draft is None:
             await update.callback_query.answer(self.ended, show_alert=True)
             return None
@@ -209,7 +208,7 @@ class Flow:
             return None
         return draft
 
-    async def on_pick(self, update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    async def on_pick(self, update: Update, context: PeerbotContext, caller: Caller) -> None:
         """A button answering one of the fixed-choice questions."""
         query = update.callback_query
         step_name, value = self.pick.fields(query.data)
@@ -217,7 +216,7 @@ class Flow:
         if draft is None:
             return
         try:
-            answer = self.step(step_name).pick(app_of(context), draft.data, value)
+            answer = self.step(step_name).pick(context.app, draft.data, value)
         except Invalid as problem:
             await query.answer(str(problem), show_alert=True)
             return
@@ -225,21 +224,21 @@ class Flow:
         await settle(query, pressed_title(query))
         await self.advance(update, context, draft, answer)
 
-    async def on_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
+    async def on_stop(self, update: Update, context: PeerbotContext, caller: Caller,
                       goodbye: str) -> None:
         """The Cancel button: the draft is dropped and the person told."""
         query = update.callback_query
-        app = app_of(context)
+        app = context.app
         if self.live_draft(app, caller.person.id) is None:
             await query.answer(self.ended, show_alert=True)
             return
         await self.finish(update, context, caller.person.id, "Cancelled")
         await reply(update, context, [Reply(goodbye)])
 
-    async def finish(self, update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, outcome: str) -> None:
+    async def finish(self, update: Update, context: PeerbotContext, person_id: int, outcome: str) -> None:
         """The flow is over, done or dropped by a button: the draft goes, the pressed question
         shows the outcome, and no earlier question keeps a live button."""
-        app_of(context).drafts.clear(person_id)
+        context.app.drafts.clear(person_id)
         await update.callback_query.answer(outcome)
         await settle(update.callback_query, outcome)
         await retire_keyboard(update, context, FLOW_KEYBOARD_KEY)
@@ -253,15 +252,15 @@ def register(flow: Flow) -> Flow:
     return flow
 
 
-async def take_draft_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
+async def take_draft_answer(update: Update, context: PeerbotContext, caller: Caller,
                             parse: ParseResult) -> bool:
     """Typed text from someone in the middle of a guided command: True if a flow took it.
     A request for a person always goes on to the conversation instead."""
     if caller.person is None or parse.intent == "request_human":
         return False
-    draft = app_of(context).drafts.get(caller.person.id)
+    draft = context.app.drafts.get(caller.person.id)
     flow = FLOWS.get(draft.flow) if draft is not None else None
-    if flow is None or not caller.roles & flow.roles or flow.live_draft(app_of(context), caller.person.id) is None:
+    if flow is None or not caller.roles & flow.roles or flow.live_draft(context.app, caller.person.id) is None:
         return False
     await flow.take_typed(update, context, draft)
     return True

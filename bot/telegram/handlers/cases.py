@@ -3,7 +3,6 @@ and the role guide. The workflow itself is in ``bot.app.handoff``."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import CLAIM, DEBRIEF
 from bot.app.handoff import ENDED_BY_PERSON
@@ -21,14 +20,14 @@ from bot.telegram.access import (
     reply,
     tell,
 )
-from bot.telegram.context import app_of
+from bot.telegram.context import PeerbotContext
 from bot.telegram.usecases import handoff_for
 
 
 @guarded(STAFF)
-async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_claim(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
-    claim = await handoff_for(context.bot, app_of(context)).claim(CLAIM.number(query.data),
+    claim = await handoff_for(context.bot, context.app).claim(CLAIM.number(query.data),
                                                                    caller.person)
     await query.answer(claim.message, show_alert=not claim.claimed)
     if claim.card is not None and query.message is not None:
@@ -36,8 +35,8 @@ async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
 
 
 @guarded(STAFF)
-async def on_close(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
+async def on_close(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    app = context.app
     case = app.escalations.held_by(caller.person.id)
     if case is None:
         await tell(update, "You're not holding a case. /queue shows open ones.")
@@ -51,8 +50,8 @@ async def on_close(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
 
 
 @guarded(PARTICIPANTS)
-async def on_end(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
+async def on_end(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    app = context.app
     case = app.escalations.held_for(caller.person.id)
     if case is None:
         await tell(update, "You're not talking with a peer supporter right now. Ask for a person at any time.")
@@ -61,10 +60,10 @@ async def on_end(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
 
 
 @guarded(STAFF)
-async def on_debrief(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_debrief(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
     case_id = DEBRIEF.number(query.data)
-    if not app_of(context).escalations.request_debrief(case_id, caller.person.id):
+    if not context.app.escalations.request_debrief(case_id, caller.person.id):
         await tell(update, STALE_BUTTON)
         return
     await query.answer("Logged for supervision")
@@ -72,8 +71,8 @@ async def on_debrief(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
 
 
 @guarded(STAFF)
-async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
+async def on_queue(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    app = context.app
     cases = app.escalations.queue()
     if not cases:
         await tell(update, "The queue is empty.")
@@ -89,25 +88,25 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
     await reply(update, context, replies)
 
 
-async def set_duty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, on: bool) -> None:
-    changed = app_of(context).escalations.set_duty(caller.person.id, on)
+async def set_duty(update: Update, context: PeerbotContext, caller: Caller, on: bool) -> None:
+    changed = context.app.escalations.set_duty(caller.person.id, on)
     state = "on duty: urgent cases will be paged to you" if on else "off duty. Thank you, and rest well"
     await tell(update, f"You're {state}." if changed else f"You were already {'on' if on else 'off'} duty.")
 
 
 @guarded(PSWS)
-async def on_onduty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_onduty(update: Update, context: PeerbotContext, caller: Caller) -> None:
     await set_duty(update, context, caller, True)
 
 
 @guarded(PSWS)
-async def on_offduty(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_offduty(update: Update, context: PeerbotContext, caller: Caller) -> None:
     await set_duty(update, context, caller, False)
 
 
 @guarded(STAFF)
-async def on_guide(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    await reply(update, context, [Reply(app_of(context).settings.content.role_guide.read_text(encoding="utf-8"))])
+async def on_guide(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    await reply(update, context, [Reply(context.app.settings.content.role_guide.read_text(encoding="utf-8"))])
 
 
 COMMANDS = (

@@ -7,7 +7,6 @@ from typing import Optional
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import DIALOGUE
 from bot.app.conversation import REQUEST_PAYLOAD, ChatContext, TurnResult, offers_a_person
@@ -19,7 +18,7 @@ from bot.telegram.access import (
     keyboard_keeper,
     retire_keyboard,
 )
-from bot.telegram.context import AppContext, app_of
+from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.sending import send_replies
 from bot.telegram.usecases import paging_for
 
@@ -48,17 +47,17 @@ def source_of(message: Message) -> str:
     return f"{message.chat.id}:{message.message_id}"
 
 
-def start_link(context: ContextTypes.DEFAULT_TYPE, argument: str = "hello") -> str:
+def start_link(context: PeerbotContext, argument: str = "hello") -> str:
     return f"https://t.me/{context.bot.username}?start={argument}"
 
 
-def group_start_link(context: ContextTypes.DEFAULT_TYPE, group: Group) -> str:
+def group_start_link(context: PeerbotContext, group: Group) -> str:
     """The private-chat link that carries the group: whoever starts the bot from it (and
     consents) becomes a member of that group, with its session reminders."""
     return start_link(context, JOIN_PREFIX + group.invite_code)
 
 
-async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: TurnResult, person: Person) -> bool:
+async def deliver(context: PeerbotContext, chat_id: int, result: TurnResult, person: Person) -> bool:
     """Send the turn's replies, then page about any escalation it created (already persisted).
     The last keyboard of a private turn is remembered, to be retired when the next turn comes."""
 
@@ -66,15 +65,15 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: Turn
     sent = await send_replies(context.bot, chat_id, result.replies,
                               keyboard_keeper(context, DIALOGUE_KEYBOARD_KEY) if private else None)
     if sent and chat_id == person.telegram_user_id and offers_a_person(result.replies):
-        app_of(context).escalations.offer_made(person.id)
-    await paging_for(context.bot, app_of(context)).page_all(result.escalations)
+        context.app.escalations.offer_made(person.id)
+    await paging_for(context.bot, context.app).page_all(result.escalations)
     return sent
 
 
-async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, text: str,
+async def converse(update: Update, context: PeerbotContext, person: Person, text: str,
                    risk: Optional[RiskAssessment] = None) -> None:
     """Run text through the dialogue and send the replies where the person wrote."""
-    app = app_of(context)
+    app = context.app
     chat = chat_context(app, update.effective_message)
     if chat.private:  # a typed note makes the check-in's "No thanks" meaningless
         await retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)
@@ -93,11 +92,11 @@ def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
     return app.people.ensure_known(user.id, user.first_name or "", service.default_region, service.default_timezone)
 
 
-async def handle_crisis(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, text: str,
+async def handle_crisis(update: Update, context: PeerbotContext, caller: Caller, text: str,
                         risk: RiskAssessment) -> None:
     """Crisis: the escalation is persisted first; the person gets the crisis reply in
     private (in a group, only a short kind line there); then the PSWs are paged."""
-    app = app_of(context)
+    app = context.app
     user = update.effective_user
     person = known_person(app, update, caller)
     chat = update.effective_chat

@@ -16,14 +16,13 @@ from datetime import timedelta
 from typing import Optional
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import REVIEW, SUGGEST_PICK, SUGGEST_SEND, SUGGEST_STOP
 from bot.app.replies import Reply
 from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
 from bot.storage.models import Person
 from bot.telegram.access import COORDINATORS, PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
-from bot.telegram.context import AppContext, app_of
+from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, one_line, private_only, register, settle
 from bot.telegram.sending import try_send
 
@@ -134,7 +133,7 @@ SUGGEST.steps = (
 
 @guarded(PARTICIPANTS)
 @private_only
-async def on_suggest(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_suggest(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Start (or restart) the guided flow."""
     await SUGGEST.start(update, context, caller.person.id, {}, (
         "Thank you for sharing something that helps you. I'll ask four quick questions; then a coordinator "
@@ -146,19 +145,19 @@ on_suggest_pick = guarded(PARTICIPANTS)(private_only(SUGGEST.on_pick))
 
 @guarded(PARTICIPANTS)
 @private_only
-async def on_suggest_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_suggest_stop(update: Update, context: PeerbotContext, caller: Caller) -> None:
     await SUGGEST.on_stop(update, context, caller, "Okay, I've dropped that idea and nothing was sent. "
                                                    "/suggest starts again whenever you like.")
 
 
 @guarded(PARTICIPANTS)
 @private_only
-async def on_suggest_send(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_suggest_send(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Store the idea as pending for review, and thank the person."""
     draft = await SUGGEST.draft_at(update, context, caller, "confirm")
     if draft is None:
         return
-    app = app_of(context)
+    app = context.app
     data = draft.data
     app.coping.submit(draft.person_id, data["title"], data["category"], data["steps"], data["moods"])
     await SUGGEST.finish(update, context, draft.person_id, "Sent for review")
@@ -171,9 +170,9 @@ async def on_suggest_send(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
 
 @guarded(COORDINATORS)
 @private_only
-async def on_review(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_review(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Pending suggestions, oldest first, each with Approve and Reject."""
-    waiting = app_of(context).coping.pending(REVIEW_LIST)
+    waiting = context.app.coping.pending(REVIEW_LIST)
     if not waiting:
         await tell(update, "There are no suggestions waiting for review.")
         return
@@ -183,12 +182,12 @@ async def on_review(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
     await reply(update, context, [header] + [review_card(item) for item in waiting])
 
 
-async def tell_suggester(context: ContextTypes.DEFAULT_TYPE, result: ReviewResult) -> Optional[Person]:
+async def tell_suggester(context: PeerbotContext, result: ReviewResult) -> Optional[Person]:
     """Let the person who suggested it know the decision; the person if they were reached.
     Someone the bot cannot write to (or who has asked to be forgotten) is simply not told."""
     if result.suggested_by_id is None:
         return None
-    person = app_of(context).people.get(result.suggested_by_id)
+    person = context.app.people.get(result.suggested_by_id)
     if person is None or person.telegram_user_id is None or person.forgotten_at is not None:
         return None
     sent, _ = await try_send(context.bot, person.telegram_user_id, Reply(verdict_for_suggester(result)))
@@ -197,10 +196,10 @@ async def tell_suggester(context: ContextTypes.DEFAULT_TYPE, result: ReviewResul
 
 @guarded(COORDINATORS)
 @private_only
-async def on_review_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_review_decision(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
     choice, strategy_id = REVIEW.fields(query.data)
-    result = app_of(context).coping.review(int(strategy_id), caller.person.id, approve=choice == "a")
+    result = context.app.coping.review(int(strategy_id), caller.person.id, approve=choice == "a")
     if not result.changed:
         await query.answer(ALREADY_REVIEWED, show_alert=True)
         return

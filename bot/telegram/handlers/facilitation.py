@@ -10,7 +10,7 @@ from typing import Optional
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.app.callbacks import ATTENDANCE, FINISH_ROUND, ROUND
 from bot.app.replies import Reply
@@ -18,7 +18,7 @@ from bot.services.escalations import name_of
 from bot.services.facilitation import LiveSession, Summary
 from bot.services.wording import local_time
 from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, guarded, tell
-from bot.telegram.context import APP_KEY, AppContext, app_of
+from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
 from bot.telegram.sending import keyboard, send_replies
 
 SHARE = "s"  # the round buttons' own answers (ROUND's pattern allows them)
@@ -60,13 +60,13 @@ async def open_round(application: Application, live_occurrence: int, chat_id: in
     return True
 
 
-async def live_session_for(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def live_session_for(update: Update, context: PeerbotContext,
                            caller: Caller) -> Optional[LiveSession]:
     """The session on now in this group chat, if the caller may run it; otherwise they are told why."""
     if update.effective_chat.type == ChatType.PRIVATE:
         await tell(update, "Please use this in the session's group chat.")
         return None
-    app = app_of(context)
+    app = context.app
     live = app.facilitation.live_in_chat(update.effective_chat.id)
     if live is None:
         await tell(update, "There's no session of this group on now (I open one up to 30 minutes early).")
@@ -78,15 +78,15 @@ async def live_session_for(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
 
 @guarded(STAFF)
-async def on_startsession(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_startsession(update: Update, context: PeerbotContext, caller: Caller) -> None:
     live = await live_session_for(update, context, caller)
     if live is not None and not await open_round(context.application, live.occurrence_id, live.chat_id, "in",
-                                                 caller.person.id, opening_text(app_of(context), live)):
+                                                 caller.person.id, opening_text(context.app, live)):
         await tell(update, "This session's check-in round has already started.")
 
 
 @guarded(STAFF)
-async def on_endsession(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_endsession(update: Update, context: PeerbotContext, caller: Caller) -> None:
     live = await live_session_for(update, context, caller)
     if live is not None and not await open_round(context.application, live.occurrence_id, live.chat_id, "out",
                                                  caller.person.id):
@@ -94,9 +94,9 @@ async def on_endsession(update: Update, context: ContextTypes.DEFAULT_TYPE, call
 
 
 @guarded(PARTICIPANTS)
-async def on_round_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_round_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
-    app = app_of(context)
+    app = context.app
     round_id, choice = ROUND.fields(query.data)
     if choice == SHARE:
         shared = app.facilitation.share(int(round_id), caller.person.id)
@@ -114,9 +114,9 @@ async def on_round_button(update: Update, context: ContextTypes.DEFAULT_TYPE, ca
 
 
 @guarded(STAFF)
-async def on_finish(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_finish(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
-    app = app_of(context)
+    app = context.app
     occurrence_id = FINISH_ROUND.number(query.data)
     if not app.facilitation.may_facilitate(caller.person.id, occurrence_id):
         await query.answer("Only this session's facilitators (or a coordinator) can finish it.", show_alert=True)
@@ -158,9 +158,9 @@ async def send_summary(application: Application, summary: Summary, extra: Option
 
 
 @guarded(STAFF)
-async def on_attendance(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_attendance(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
-    app = app_of(context)
+    app = context.app
     occurrence_id, person_id = (int(part) for part in ATTENDANCE.fields(query.data))
     if not app.facilitation.may_facilitate(caller.person.id, occurrence_id):
         await query.answer("Only this session's facilitators (or a coordinator) mark attendance.", show_alert=True)

@@ -6,7 +6,6 @@ import logging
 
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.app.replies import Reply
 from bot.services.groups import summary_lines
@@ -19,7 +18,7 @@ from bot.telegram.access import (
     reply,
     tell,
 )
-from bot.telegram.context import app_of
+from bot.telegram.context import PeerbotContext
 from bot.telegram.handlers.common import (
     group_start_link,
     start_link,
@@ -29,10 +28,10 @@ from bot.telegram.sending import send_replies
 log = logging.getLogger(__name__)
 
 @guarded(ANYONE)
-async def on_new_members(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_new_members(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Someone joined the group chat: already with us (consented), they are members at
     once; the others are welcomed with the group's own link to start a private chat."""
-    app = app_of(context)
+    app = context.app
     message = update.effective_message
     joined = [m for m in message.new_chat_members if not m.is_bot]
     if not joined:
@@ -50,16 +49,16 @@ async def on_new_members(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
 
 
 @guarded(COORDINATORS)
-async def on_groups(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_groups(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Each group: its members, its next session and the link that joins it."""
-    summaries = app_of(context).groups.overview()
+    summaries = context.app.groups.overview()
     await tell(update, summary_lines(summaries, lambda payload: start_link(context, payload)))
 
 
 @guarded(ANYONE)
-async def on_left_member(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_left_member(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Someone left the group chat or was removed: their membership (and its reminders) ends."""
-    app = app_of(context)
+    app = context.app
     message = update.effective_message
     group = app.groups.for_chat(message.chat.id)
     person = app.people.find(message.left_chat_member.id)
@@ -67,13 +66,13 @@ async def on_left_member(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
         log.info("person %s left group %s", person.id, group.id)
 
 
-async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_my_chat_member(update: Update, context: PeerbotContext) -> None:
     """The bot was added, promoted or removed: keep the group's record right."""
     change: ChatMemberUpdated = update.my_chat_member
     if change.chat.type == ChatType.PRIVATE:
         return
     status = change.new_chat_member.status
-    app = app_of(context)
+    app = context.app
     group = app.groups.bot_status_changed(change.chat.id, change.chat.title or "", status)
     log.info("bot status in chat %s is now %s", change.chat.id, status)
     if status in ("member", "administrator") and change.old_chat_member.status in ("left", "kicked"):

@@ -8,7 +8,6 @@ from typing import Optional
 
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
-from telegram.ext import ContextTypes
 
 from bot.app.replies import Reply
 from bot.dialogue.engine import ParseResult
@@ -24,7 +23,7 @@ from bot.telegram.access import (
     reply,
     tell,
 )
-from bot.telegram.context import AppContext, app_of
+from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.handlers.common import (
     PERSON_BUTTON,
     chat_context,
@@ -87,9 +86,9 @@ def not_answered(words: Words) -> str:
 
 
 @guarded(ANYONE)
-async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_private_message(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Text, a caption or a poll in a private chat: screened before anything else; only typed words are answered."""
-    app = app_of(context)
+    app = context.app
     message = update.effective_message
     words = words_of(message)
     text = words.text
@@ -136,10 +135,10 @@ def looks_like_a_name(parse: ParseResult, text: str) -> bool:
 
 
 @guarded(ANYONE)
-async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_group_message(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Every group message with words is screened; the bot speaks only when addressed in typed
     text (or for a crisis)."""
-    app = app_of(context)
+    app = context.app
     message = update.effective_message
     words = words_of(message)
     _, risk = await screen_words(app, words)
@@ -159,13 +158,13 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 
 
 @guarded(ANYONE)
-async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_edited(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Edits of text or a caption are screened like new messages (risk can be added in an edit),
     but not re-answered."""
     message = update.effective_message
     words = words_of(message)
     if words.text.strip():
-        app = app_of(context)
+        app = context.app
         _, risk = await screen_words(app, words)
         if risk.is_crisis:
             await handle_crisis(update, context, caller, words.text, risk)
@@ -178,7 +177,7 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
 
 
 @guarded(ANYONE)
-async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_not_text(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """A sticker, or a photo, voice note, ... without words (those with words go to the handlers above)."""
     if update.effective_chat.type != ChatType.PRIVATE:
         return
@@ -188,12 +187,12 @@ async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
 
 
 @guarded(ANYONE)
-async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_unknown_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Button data no handler knows (an old keyboard, or forged): a clear refusal, never silence."""
     await tell(update, STALE_BUTTON)
 
 
 @guarded(ANYONE)
-async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_unknown_command(update: Update, context: PeerbotContext, caller: Caller) -> None:
     if update.effective_chat.type == ChatType.PRIVATE:
         await tell(update, "I don't know that command. /help shows what I can do.")

@@ -9,7 +9,6 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import NEWSESSION_CREATE, NEWSESSION_FACILITATOR, NEWSESSION_PICK, NEWSESSION_STOP
 from bot.app.replies import Reply
@@ -19,7 +18,7 @@ from bot.services.wording import describe_when, local_time, places
 from bot.storage.models import new_slug
 from bot.storage.types import utcnow
 from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
-from bot.telegram.context import AppContext, app_of
+from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, Stop, one_line, private_only, register, settle
 from bot.telegram.handlers.sessions import PREVIEW
 from bot.telegram.sending import keyboard
@@ -230,9 +229,9 @@ NEWSESSION.steps = (
 
 @guarded(COORDINATORS)
 @private_only
-async def on_newsession(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_newsession(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Start (or restart) the guided flow; with no group to hold a session, say what to do first."""
-    app = app_of(context)
+    app = context.app
     if not app.groups.with_bot():
         app.drafts.clear(caller.person.id)
         await tell(update, no_groups_text())
@@ -246,14 +245,14 @@ on_draft_pick = guarded(COORDINATORS)(private_only(NEWSESSION.on_pick))
 
 @guarded(COORDINATORS)
 @private_only
-async def on_draft_facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_draft_facilitator(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Tap a PSW to choose or unchoose them (the keyboard updates in place); Done moves on."""
     query = update.callback_query
     [value] = NEWSESSION_FACILITATOR.fields(query.data)
     draft = await NEWSESSION.draft_at(update, context, caller, "fac")
     if draft is None:
         return
-    app = app_of(context)
+    app = context.app
     if value == "done":
         await query.answer()
         await settle(query, facilitator_names(app, draft.data))
@@ -273,7 +272,7 @@ async def on_draft_facilitator(update: Update, context: ContextTypes.DEFAULT_TYP
 
 @guarded(COORDINATORS)
 @private_only
-async def on_draft_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_draft_stop(update: Update, context: PeerbotContext, caller: Caller) -> None:
     await NEWSESSION.on_stop(update, context, caller, "Okay, I've dropped that new session. Nothing was saved.")
 
 
@@ -288,13 +287,13 @@ def spec_from(data: Data) -> SeriesSpec:
 
 @guarded(COORDINATORS)
 @private_only
-async def on_draft_create(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_draft_create(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Save the series through SeriesService; on a problem, say it and keep the answers."""
     query = update.callback_query
     draft = await NEWSESSION.draft_at(update, context, caller, "confirm")
     if draft is None:
         return
-    app = app_of(context)
+    app = context.app
     if first_start(draft.data) <= utcnow():
         await query.answer()
         await NEWSESSION.ask(update, context, draft.person_id, NEWSESSION.step("date"), draft.data,

@@ -6,7 +6,6 @@ from typing import Optional
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import CALLBACK_DATA_LIMIT, CONSENT, NAME_FROM_TELEGRAM, REGION
 from bot.app.replies import Reply
@@ -27,7 +26,7 @@ from bot.telegram.access import (
     set_menu,
     tell,
 )
-from bot.telegram.context import AppContext, app_of
+from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.handlers import outcomes
 from bot.telegram.handlers.common import (
     MAIN_MENU,
@@ -68,12 +67,12 @@ def consent_with(argument: str) -> str:
 
 
 @guarded(ANYONE)
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_start(update: Update, context: PeerbotContext, caller: Caller) -> None:
     if update.effective_chat.type != ChatType.PRIVATE:
-        group = app_of(context).groups.ensure(update.effective_chat.id, update.effective_chat.title or "")
+        group = context.app.groups.ensure(update.effective_chat.id, update.effective_chat.title or "")
         await tell(update, f"Let's talk privately: {group_start_link(context, group)}")
         return
-    app = app_of(context)
+    app = context.app
     argument = context.args[0] if context.args else ""
     if caller.person is not None and caller.person.consented_at is not None:
         await after_consent(update, context, caller.person, argument)
@@ -83,7 +82,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
 
 
 @guarded(ANYONE)
-async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_consent(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -93,17 +92,17 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
             "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
             "If you need help now, the contacts above are there for you.")])
         return
-    app = app_of(context)
+    app = context.app
     settings = app.settings.service
     person = app.people.consent(update.effective_user.id, settings.default_region, settings.default_timezone)
     await after_consent(update, context, person, argument)
 
 
-async def after_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, argument: str) -> None:
+async def after_consent(update: Update, context: PeerbotContext, person: Person, argument: str) -> None:
     """Use an invite carried through consent, then ask for a name or welcome them back.
     Staff get their command menu here, as soon as they hold the role (a bootstrap
     coordinator holds it from consent on), not at the next restart."""
-    app = app_of(context)
+    app = context.app
     lines = []
     try:
         if argument.startswith(JOIN_PREFIX):
@@ -145,7 +144,7 @@ def staff_welcome(roles: list[str]) -> str:
 
 
 @guarded(PARTICIPANTS)
-async def on_name_from_telegram(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_name_from_telegram(update: Update, context: PeerbotContext, caller: Caller) -> None:
     if caller.person.display_name is not None:  # a name was typed meanwhile: the step is over
         await update.callback_query.answer(STALE_BUTTON, show_alert=True)
         await update.callback_query.edit_message_reply_markup(None)
@@ -156,8 +155,8 @@ async def on_name_from_telegram(update: Update, context: ContextTypes.DEFAULT_TY
     await save_name(update, context, caller.person, name)
 
 
-async def save_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, name: str) -> None:
-    app = app_of(context)
+async def save_name(update: Update, context: PeerbotContext, person: Person, name: str) -> None:
+    app = context.app
     app.people.set_display_name(person.id, name)
     region, _ = app.conversation.crisis.contacts_for(person.region)
     staff = sorted(app.people.roles_of(app.people.get(person.id)) & STAFF)
@@ -170,15 +169,15 @@ async def save_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person: 
 
 
 @guarded(PARTICIPANTS)
-async def on_region(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    choices = app_of(context).conversation.crisis.choices()
+async def on_region(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    choices = context.app.conversation.crisis.choices()
     buttons = tuple(((name, REGION.data(key)),) for key, name in choices)
     await reply(update, context, [Reply("Where are you? I'll show crisis contacts for that place.", buttons)])
 
 
 @guarded(PARTICIPANTS)
-async def on_region_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
+async def on_region_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    app = context.app
     query = update.callback_query
     [region] = REGION.fields(query.data)
     if region not in dict(app.conversation.crisis.choices()):
@@ -191,7 +190,7 @@ async def on_region_button(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 
 
 @guarded(COORDINATORS)
-async def on_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_invite(update: Update, context: PeerbotContext, caller: Caller) -> None:
     role = (context.args[0].lower() if context.args else "")
     if role not in STAFF_ROLES:
         await tell(update, "Usage: /invite psw or /invite coordinator")
@@ -199,7 +198,7 @@ async def on_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
     if update.effective_chat.type != ChatType.PRIVATE:
         await tell(update, "Role invites are only given in a private chat with me.")
         return
-    app = app_of(context)
+    app = context.app
     invite = app.people.create_role_invite(role, caller.person.id)
     hours = app.settings.roles.invite_expiry_hours
     await tell(update, f"Here is a single-use link that makes someone {ROLE_LABELS[role]}. It works once, for "

@@ -7,14 +7,14 @@ import functools
 from typing import Optional
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.app.callbacks import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_CONSENT
 from bot.app.replies import Reply
 from bot.services.outcomes import NextQuestion, OutcomeService
 from bot.storage.models import Person
 from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply
-from bot.telegram.context import APP_KEY, AppContext, app_of
+from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
 from bot.telegram.sending import send_replies
 
 STOP = "stop"  # QUESTIONNAIRE_ANSWER's pattern allows it
@@ -53,11 +53,11 @@ def question_reply(question: NextQuestion, intro: bool = False) -> Reply:
 
 
 @guarded(PARTICIPANTS)
-async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_consent(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
     await query.answer()
     await query.edit_message_reply_markup(None)
-    app = app_of(context)
+    app = context.app
     if not app.outcomes.enabled:
         return
     yes = QUESTIONNAIRE_CONSENT.fields(query.data) == ("y",)
@@ -69,9 +69,9 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
 
 
 @guarded(PARTICIPANTS)
-async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_answer(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
-    app = app_of(context)
+    app = context.app
     response_id, number, value, stop = QUESTIONNAIRE_ANSWER.fields(query.data)
     if stop:
         app.outcomes.stop(int(response_id), caller.person.id)
@@ -89,8 +89,8 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
 
 
 @guarded(PARTICIPANTS)
-async def on_wellbeing(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
+async def on_wellbeing(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    app = context.app
     if not app.outcomes.enabled:
         await reply(update, context, [Reply("This service doesn't use a wellbeing questionnaire.")])
         return

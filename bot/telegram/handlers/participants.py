@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import DIALOGUE, RSVP
 from bot.app.replies import Reply
@@ -19,7 +18,7 @@ from bot.telegram.access import (
     reply,
     tell,
 )
-from bot.telegram.context import app_of
+from bot.telegram.context import PeerbotContext
 from bot.telegram.handlers.common import (
     converse,
 )
@@ -28,29 +27,29 @@ from bot.telegram.sending import send_replies
 
 
 @guarded(PARTICIPANTS)
-async def on_dialogue_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_dialogue_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """A button from the dialogue model: acknowledge it, retire the keyboard, answer."""
     query = update.callback_query
     await query.answer()
-    app_of(context).escalations.heard_from(caller.person.id)
+    context.app.escalations.heard_from(caller.person.id)
     if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
         await query.edit_message_reply_markup(None)
     await converse(update, context, caller.person, DIALOGUE.fields(query.data)[0])
 
 
 @guarded(PARTICIPANTS)
-async def on_rsvp_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_rsvp_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
     occurrence, answer = RSVP.fields(query.data)  # routed by RSVP.pattern, so well formed
-    result = app_of(context).conversation.record_rsvp(caller.person, int(occurrence), answer)
+    result = context.app.conversation.record_rsvp(caller.person, int(occurrence), answer)
     await query.answer("Noted")
     await reply(update, context, [result])
     context.application.create_task(send_pending_notices(context.application))  # a place freed goes at once
 
 
 @guarded(ANYONE)
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
+async def on_help(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    app = context.app
     commands = "\n".join(f"/{c.name}: {c.description}" for c in menu_for(caller.roles))
     region = caller.person.region if caller.person else None
     text = (f"I'm the {app.settings.service.name} bot. I can take mood check-ins, share coping ideas, tell you "
@@ -61,8 +60,8 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
 
 
 @guarded(PARTICIPANTS)
-async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
+async def on_mood(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    app = context.app
     person = caller.person
     history = app.checkins.history(person.id, limit=30)
     if not history:
@@ -78,8 +77,8 @@ async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
 
 
 @guarded(ANYONE)
-async def on_rules(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app = app_of(context)
+async def on_rules(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    app = context.app
     if update.effective_chat.type != ChatType.PRIVATE:
         await reply(update, context, [Reply(app.groups.rules(app.groups.for_chat(update.effective_chat.id)))])
         return
@@ -89,19 +88,19 @@ async def on_rules(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
 
 
 @guarded(PARTICIPANTS)
-async def on_next(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    await reply(update, context, app_of(context).conversation.upcoming_sessions(caller.person))
+async def on_next(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    await reply(update, context, context.app.conversation.upcoming_sessions(caller.person))
 
 
 @guarded(PARTICIPANTS)
-async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app_of(context).reminders.set_opt_out(caller.person.id, True)
+async def on_stop(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    context.app.reminders.set_opt_out(caller.person.id, True)
     await tell(update, "Okay, no more session reminders. /resume turns them back on.")
 
 
 @guarded(PARTICIPANTS)
-async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    app_of(context).reminders.set_opt_out(caller.person.id, False)
+async def on_resume(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    context.app.reminders.set_opt_out(caller.person.id, False)
     await tell(update, "Session reminders are back on.")
 
 

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import FORGET
 from bot.app.replies import Reply
 from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
-from bot.telegram.context import app_of
+from bot.telegram.context import PeerbotContext
 from bot.telegram.sending import send_replies
 
 PRIVATE_ONLY = "That's private, so let's do it in a private chat with me."
@@ -29,17 +28,17 @@ async def in_private(update: Update) -> bool:
 
 
 @guarded(PARTICIPANTS)
-async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_mydata(update: Update, context: PeerbotContext, caller: Caller) -> None:
     if not await in_private(update):
         return
-    data = app_of(context).privacy.export_json(caller.person.id)
+    data = context.app.privacy.export_json(caller.person.id)
     await reply(update, context, [Reply(
         "Here is everything I hold about you, as a file (JSON, which opens in any text editor).",
         document=("my-data.json", data))])
 
 
 @guarded(PARTICIPANTS)
-async def on_forgetme(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_forgetme(update: Update, context: PeerbotContext, caller: Caller) -> None:
     if not await in_private(update):
         return
     buttons = ((("Yes, delete everything", FORGET.data("yes")),), (("No, keep it", FORGET.data("no")),))
@@ -47,14 +46,14 @@ async def on_forgetme(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
 
 
 @guarded(PARTICIPANTS)
-async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_forget_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query = update.callback_query
     await query.answer()
     await query.edit_message_reply_markup(None)
     if FORGET.fields(query.data) != ("yes",):
         await reply(update, context, [Reply("Okay, nothing has been deleted.")])
         return
-    app = app_of(context)
+    app = context.app
     held = app.escalations.held_for(caller.person.id)
     holder = app.people.get(held.claimed_by_id) if held is not None else None
     app.privacy.forget(caller.person.id)

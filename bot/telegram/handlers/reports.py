@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Optional
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.app.replies import Reply
 from bot.services.report_charts import report_charts
@@ -19,7 +18,7 @@ from bot.services.report_text import report_text
 from bot.services.reports import ReportService
 from bot.storage.types import utcnow
 from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
-from bot.telegram.context import app_of
+from bot.telegram.context import PeerbotContext
 from bot.telegram.flows import private_only
 
 DEFAULT_DAYS = 30
@@ -51,13 +50,13 @@ def report_replies(reports: ReportService, days: int, timezone: str, actor_id: i
 
 @guarded(COORDINATORS)
 @private_only
-async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_report(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Queries and drawing run in a worker thread, so messages (a crisis among them) keep flowing."""
     days = days_asked(context.args or [])
     if days is None:
         await tell(update, USAGE)
         return
-    app = app_of(context)
+    app = context.app
     replies = await asyncio.to_thread(report_replies, app.reports, days, app.settings.service.default_timezone,
                                       caller.person.id)
     await reply(update, context, replies)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Optional
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.app.callbacks import (
     CANCEL_ASK,
@@ -28,7 +27,7 @@ from bot.services.wording import describe_when, local_time, places, where
 from bot.storage.models import Occurrence, SessionSeries
 from bot.storage.types import utcnow
 from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
-from bot.telegram.context import AppContext, app_of
+from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import private_only, settle
 from bot.telegram.notices import send_pending_notices
 
@@ -48,7 +47,7 @@ def who_is_coming(going: int) -> str:
 
 # --- shared plumbing ---------------------------------------------------------------------------
 
-def start_sending_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
+def start_sending_notices(context: PeerbotContext) -> None:
     """Cancellation notices were queued with the change; send them now rather than at the
     scheduler's next run (the queue is claimed row by row, so both never send one twice)."""
     context.application.create_task(send_pending_notices(context.application))
@@ -74,9 +73,9 @@ def active_series(app: AppContext) -> list[SessionSeries]:
 
 @guarded(COORDINATORS)
 @private_only
-async def on_sessions(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_sessions(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Every active series with its next few dates, in the series' local time."""
-    app = app_of(context)
+    app = context.app
     active = active_series(app)
     if not active:
         await tell(update, "There are no session series yet. /newsession sets one up.")
@@ -96,9 +95,9 @@ def line_text(line: OccurrenceLine) -> str:
 
 @guarded(COORDINATORS)
 @private_only
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_cancel(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """The next sessions, each with a Cancel button, then a button to end each whole series."""
-    app = app_of(context)
+    app = context.app
     lines = app.series.schedule(CANCEL_LIST)
     active = active_series(app)
     if not lines and not active:
@@ -123,11 +122,11 @@ def confirmation(question: str, yes: str, data: str) -> Reply:
     return Reply(question, (((yes, data),), (("Keep it", CANCEL_KEEP.data()),)))
 
 
-async def scheduled_line(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def scheduled_line(update: Update, context: PeerbotContext,
                          kind: CallbackKind) -> Optional[OccurrenceLine]:
     """The pressed button's session if it can still be cancelled; else the press is answered."""
     query = update.callback_query
-    line = app_of(context).series.occurrence_line(kind.number(query.data))
+    line = context.app.series.occurrence_line(kind.number(query.data))
     if not still_scheduled(line):
         await query.answer("That session is already cancelled or over, so nothing has changed.", show_alert=True)
         return None
@@ -136,7 +135,7 @@ async def scheduled_line(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
 @guarded(COORDINATORS)
 @private_only
-async def on_cancel_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_cancel_pick(update: Update, context: PeerbotContext, caller: Caller) -> None:
     line = await scheduled_line(update, context, CANCEL_ASK)
     if line is None:
         return
@@ -148,12 +147,12 @@ async def on_cancel_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
 
 @guarded(COORDINATORS)
 @private_only
-async def on_cancel_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_cancel_confirm(update: Update, context: PeerbotContext, caller: Caller) -> None:
     line = await scheduled_line(update, context, CANCEL_YES)
     if line is None:
         return
     query = update.callback_query
-    app_of(context).series.cancel_occurrence(line.occurrence_id, CANCEL_NOTE)
+    context.app.series.cancel_occurrence(line.occurrence_id, CANCEL_NOTE)
     start_sending_notices(context)
     await query.answer("Cancelled")
     await settle(query, "Cancelled")
@@ -164,16 +163,16 @@ async def on_cancel_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 
 @guarded(COORDINATORS)
 @private_only
-async def on_keep(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_keep(update: Update, context: PeerbotContext, caller: Caller) -> None:
     await update.callback_query.answer("Kept: nothing has changed.")
     await settle(update.callback_query, "Kept")
 
 
-async def active_pressed_series(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def active_pressed_series(update: Update, context: PeerbotContext,
                                 kind: CallbackKind) -> Optional[SessionSeries]:
     """The pressed button's series if it is still running; else the press is answered."""
     query = update.callback_query
-    series = app_of(context).series.get(kind.number(query.data))
+    series = context.app.series.get(kind.number(query.data))
     if series is None or series.cancelled_at is not None or series.key is None:
         await query.answer("That series has already ended (or can only be changed from the command line).",
                            show_alert=True)
@@ -183,7 +182,7 @@ async def active_pressed_series(update: Update, context: ContextTypes.DEFAULT_TY
 
 @guarded(COORDINATORS)
 @private_only
-async def on_end_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_end_pick(update: Update, context: PeerbotContext, caller: Caller) -> None:
     series = await active_pressed_series(update, context, END_SERIES_ASK)
     if series is None:
         return
@@ -195,12 +194,12 @@ async def on_end_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
 
 @guarded(COORDINATORS)
 @private_only
-async def on_end_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+async def on_end_confirm(update: Update, context: PeerbotContext, caller: Caller) -> None:
     series = await active_pressed_series(update, context, END_SERIES_YES)
     if series is None:
         return
     query = update.callback_query
-    count = app_of(context).series.cancel_series(series.key)
+    count = context.app.series.cancel_series(series.key)
     start_sending_notices(context)
     await query.answer("Series ended")
     await settle(query, "Ended")
