@@ -33,6 +33,7 @@ run: setup
 test: setup
 	@scripts/ensure-chromium.sh
 	$(BIN)/ruff check bot tests scripts rasa_project/actions
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: setup

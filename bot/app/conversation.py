@@ -16,7 +16,7 @@ from typing import Callable, Optional
 from bot.app.callbacks import DIALOGUE, RSVP
 from bot.app.replies import Button, Reply
 from bot.dialogue import contract
-from bot.dialogue.contract import BotMessage, BotTurn, Directive
+from bot.dialogue.contract import BotMessage, BotTurn, Directive, TurnItem
 from bot.dialogue.engine import DialogueEngine, ParseResult, conversation_id
 from bot.dialogue.guarded import EngineUnavailable
 from bot.safety.assessment import RiskAssessment
@@ -172,7 +172,7 @@ class ConversationService:
                             Directive("escalate", {"priority": "normal", "reason": "request"})))
         failures = self.engine_failures.get(person.id, 0) + 1
         self.engine_failures[person.id] = failures
-        items: list = [BotMessage(NOT_UNDERSTANDING, (contract.Button("Talk to a person", REQUEST_PAYLOAD),))]
+        items: list[TurnItem] = [BotMessage(NOT_UNDERSTANDING, (contract.Button("Talk to a person", REQUEST_PAYLOAD),))]
         if failures == FAILED_TURNS_FOR_FOLLOW_UP:
             items.append(Directive("escalate", {"priority": "low", "reason": "misunderstanding"}))
         return BotTurn(tuple(items))
@@ -187,8 +187,10 @@ class ConversationService:
 
     def flag_concern(self, person: Person, chat: ChatContext, text: str, risk: RiskAssessment) -> int:
         """A concern becomes a non-urgent follow-up task for a PSW (one open per person)."""
-        return self.escalations.create(person.id, "low", "concern", group_id=chat.group_id,
-                                       trigger_text=text, reasons=list(risk.reasons), source=chat.source).id
+        concern = self.escalations.create(person.id, "low", "concern", group_id=chat.group_id,
+                                          trigger_text=text, reasons=list(risk.reasons), source=chat.source)
+        concern_id: int = concern.id
+        return concern_id
 
     def execute(self, person: Person, chat: ChatContext, turn: BotTurn, text: str,
                 risk: Optional[RiskAssessment] = None) -> TurnResult:
@@ -255,7 +257,8 @@ class ConversationService:
     def _recent_mood(self, person: Person) -> Optional[int]:
         latest = self.checkins.history(person.id, limit=1)
         if latest and utcnow() - latest[0].created_at < RECENT_MOOD:
-            return latest[0].mood
+            mood: Optional[int] = latest[0].mood
+            return mood
         return None
 
     def _suggest_coping(self, person: Person, directive: Directive) -> list[Reply]:

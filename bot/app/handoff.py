@@ -52,9 +52,9 @@ class Handoff:
     async def claim(self, escalation_id: int, psw: Person) -> Claim:
         """Exactly one PSW wins; the dialogue pauses and both sides are told who is talking."""
         result = self.escalations.claim(escalation_id, psw.id)
-        if not result.claimed:
-            return Claim(False, result.message)
         case = result.escalation
+        if not result.claimed or case is None:
+            return Claim(False, result.message)
         person = self.people.get(case.person_id)
         await self.conversation.hold_for_human(self.dialogue_of(case, person), held=True)
         claimed = Claim(True, "It's yours", card_text(self.escalations.card(escalation_id)) + "\n\nClaimed by you.")

@@ -14,6 +14,7 @@ from bot.app.outbox import Outbox
 from bot.app.replies import Reply
 from bot.services.escalations import CHAIN_STEPS, CaseCard, EscalationService
 from bot.services.people import PeopleService
+from bot.storage.models import Escalation
 
 log = logging.getLogger(__name__)
 HEADINGS = {"urgent": "🚨 URGENT: possible crisis", "normal": "A person would like to talk", "low": "Follow-up"}
@@ -64,7 +65,7 @@ class Paging:
             if escalation is None or escalation.priority != "urgent" or escalation.status != "open":
                 break  # a request waits in the queue for whoever comes on duty
             if escalation.chain_level >= len(CHAIN_STEPS) - 1:
-                await self.nobody_reached(escalation_id)
+                await self.nobody_reached(escalation)
                 break
             self.escalations.advance_chain(escalation_id)
             reached = await self.page_step(escalation_id)
@@ -74,12 +75,12 @@ class Paging:
         for escalation_id in escalation_ids:
             await self.page(escalation_id)
 
-    async def nobody_reached(self, escalation_id: int) -> None:
+    async def nobody_reached(self, escalation: Escalation) -> None:
         """The whole chain failed: an alert for the operators, and the truth for the person
         (the re-page timer keeps trying)."""
-        log.critical("ALERT case %s: nobody on the escalation chain could be paged", escalation_id)
-        person = self.people.get(self.escalations.get(escalation_id).person_id)
-        if person is not None and person.telegram_user_id is not None:
+        log.critical("ALERT case %s: nobody on the escalation chain could be paged", escalation.id)
+        person = self.people.get(escalation.person_id)
+        if person.telegram_user_id is not None:
             await self.outbox.send(person.telegram_user_id, [Reply(NOBODY_REACHED)])
 
     async def page_step(self, escalation_id: int) -> int:
@@ -109,7 +110,7 @@ class Paging:
         reached = self.escalations.pages_out(escalation_id, level)
         if attempted:
             self.escalations.record(escalation_id, "paged", recipients=reached, chain_level=level,
-                                    **({"failed": failed} if failed else {}))
+                                    failed=failed or None)
         if reached == 0:
             log.error("case %s: nobody could be paged at chain level %s", escalation_id, level)
         return reached

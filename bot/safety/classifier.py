@@ -30,16 +30,20 @@ import json
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import yaml
 
 from bot.dialogue.model import nlu_files
-from bot.safety.encoder import SentenceEncoder
+from bot.safety.encoder import Floats, SentenceEncoder
 from bot.safety.evaluation import EvalItem, load_set
 from bot.safety.normalise import readable
 from bot.safety.segments import ENCODER_WORDS, encoder_texts
+
+if TYPE_CHECKING:
+    from sklearn.svm import SVC
 
 log = logging.getLogger(__name__)
 
@@ -120,20 +124,21 @@ def fingerprint(nlu_path: Path, training_dir: Path) -> str:
 class RiskClassifier:
     """The trained SVM's decision function, kept as plain arrays (no scikit-learn at run time)."""
 
-    support_vectors: np.ndarray  # (n, 384)
-    dual_coef: np.ndarray  # (n,)
+    support_vectors: Floats  # (n, 384)
+    dual_coef: Floats  # (n,)
     intercept: float
     gamma: float
     crisis_threshold: float
     concern_threshold: float
 
-    def scores(self, vectors: np.ndarray) -> np.ndarray:
+    def scores(self, vectors: Floats) -> Floats:
         """The SVM's signed distance for each embedded text: higher is more like a crisis."""
         squared = ((vectors ** 2).sum(1)[:, None] + (self.support_vectors ** 2).sum(1)[None, :]
                    - 2.0 * vectors @ self.support_vectors.T)
-        return np.exp(-self.gamma * squared) @ self.dual_coef + self.intercept
+        distances: Floats = np.exp(-self.gamma * squared) @ self.dual_coef + self.intercept
+        return distances
 
-    def message_score(self, vectors: np.ndarray) -> tuple[float, int]:
+    def message_score(self, vectors: Floats) -> tuple[float, int]:
         """A message's score from its ``encoder_texts`` vectors (the context first, then its
         parts), and the index of its most crisis-like part (0: the context)."""
         scores = self.scores(vectors)
@@ -153,18 +158,18 @@ class RiskClassifier:
                        intercept, gamma, crisis, concern)
 
     @classmethod
-    def from_svm(cls, model, crisis_threshold: float, concern_threshold: float) -> "RiskClassifier":
+    def from_svm(cls, model: SVC, crisis_threshold: float, concern_threshold: float) -> "RiskClassifier":
         return cls(model.support_vectors_.astype(np.float32), model.dual_coef_[0].astype(np.float32),
                    float(model.intercept_[0]), float(model._gamma), crisis_threshold, concern_threshold)
 
 
-def _fit(vectors: np.ndarray, labels: np.ndarray):
+def _fit(vectors: Floats, labels: npt.NDArray[np.bool_]) -> SVC:
     from sklearn.svm import SVC
 
     return SVC(C=REGULARISATION, kernel="rbf", class_weight="balanced").fit(vectors, labels)
 
 
-def out_of_fold_scores(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def out_of_fold_scores(vectors: Floats, labels: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
     """Each line scored by a model that never saw it: an honest basis for thresholds."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -174,7 +179,7 @@ def out_of_fold_scores(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return scores
 
 
-def flagging_at_most(scores: np.ndarray, share: float) -> float:
+def flagging_at_most(scores: npt.NDArray[np.float64], share: float) -> float:
     """The lowest threshold (score >= threshold flags) that flags at most ``share`` of these scores."""
     ordered = np.sort(scores)
     allowed = int(np.floor(share * len(ordered)))
@@ -187,7 +192,8 @@ def message_pieces(text: str) -> list[str]:
     return [readable(t) for t in encoder_texts(text)]
 
 
-def message_scores(classifier: RiskClassifier, encoder: SentenceEncoder, texts: Sequence[str]) -> np.ndarray:
+def message_scores(classifier: RiskClassifier, encoder: SentenceEncoder,
+                   texts: Sequence[str]) -> npt.NDArray[np.float64]:
     """``message_score`` for many messages, their pieces encoded in one call."""
     pieces = [message_pieces(text) for text in texts]
     vectors = encoder.encode([t for p in pieces for t in p])
@@ -197,7 +203,7 @@ def message_scores(classifier: RiskClassifier, encoder: SentenceEncoder, texts: 
 
 
 def train(examples: Sequence[Example], dev: Sequence[EvalItem], encoder: SentenceEncoder
-          ) -> tuple[RiskClassifier, dict]:
+          ) -> tuple[RiskClassifier, dict[str, float]]:
     """The classifier, its thresholds from the development set, and a summary: its
     out-of-fold recall on single training lines, and its figures alone on the
     development set (the screen's other layers add to both)."""
@@ -227,7 +233,8 @@ def weights_path(model_dir: Path, nlu_path: Path, training_dir: Path) -> Path:
 
 
 def train_if_changed(model_dir: Path, nlu_path: Path, training_dir: Path,
-                     encoder: SentenceEncoder | None = None, force: bool = False) -> tuple[Path, dict | None]:
+                     encoder: SentenceEncoder | None = None, force: bool = False
+                     ) -> tuple[Path, dict[str, float] | None]:
     """Train unless weights for exactly this training data exist; returns (path, summary or None)."""
     target = weights_path(model_dir, nlu_path, training_dir)
     if target.is_file() and not force:

@@ -16,9 +16,10 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 MODEL_PACKAGE = "all_minilm_l6_v2"
 MAX_TOKENS = 128  # the length the encoder was trained on; longer text is cut (the screen splits it first)
@@ -27,6 +28,7 @@ BATCH = 32  # at most this many texts are encoded together
 # weights), so a batch takes a longer text only while the padding that adds costs less.
 SPARE_TOKENS = 28
 SAFETENSORS_DTYPES = {"F32": np.float32, "I64": np.int64}
+Floats = npt.NDArray[np.float32]  # the weights, and every vector the encoder computes from them
 
 
 class EncoderUnavailable(RuntimeError):
@@ -45,13 +47,13 @@ def packaged_model_zip() -> Path:
     return path
 
 
-def read_safetensors(blob: bytes) -> dict[str, np.ndarray]:
+def read_safetensors(blob: bytes) -> dict[str, npt.NDArray[Any]]:
     """Tensors from the safetensors format: an 8-byte header length, a JSON header, raw data."""
     size = int.from_bytes(blob[:8], "little")
     header = json.loads(blob[8:8 + size])
     header.pop("__metadata__", None)
     data = memoryview(blob)[8 + size:]
-    tensors = {}
+    tensors: dict[str, npt.NDArray[Any]] = {}
     for name, entry in header.items():
         start, end = entry["data_offsets"]
         dtype = SAFETENSORS_DTYPES[entry["dtype"]]
@@ -59,7 +61,7 @@ def read_safetensors(blob: bytes) -> dict[str, np.ndarray]:
     return tensors
 
 
-def batches(lengths: np.ndarray) -> list[list[int]]:
+def batches(lengths: npt.NDArray[np.int_]) -> list[list[int]]:
     """Indices grouped for encoding: shortest first, a new batch whenever the next text
     would add more than SPARE_TOKENS of padding (a context of 40 tokens beside parts of
     8 would otherwise more than double the work)."""
@@ -74,20 +76,21 @@ def batches(lengths: np.ndarray) -> list[list[int]]:
     return grouped + [current] if current else grouped
 
 
-def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+def layer_norm(x: Floats, weight: Floats, bias: Floats, eps: float) -> Floats:
     mean = x.mean(-1, keepdims=True)
     var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * weight + bias
+    normed: Floats = (x - mean) / np.sqrt(var + eps) * weight + bias
+    return normed
 
 
 GELU_SCALE = np.float32(np.sqrt(2.0 / np.pi))
 GELU_CUBIC = np.float32(0.044715)
 
 
-def gelu(x: np.ndarray) -> np.ndarray:
+def gelu(x: Floats) -> Floats:
     """GELU in its tanh form: within 0.0005 of the exact erf form BERT was trained with,
     and about 3.5 times faster here (SciPy's erf was a third of the encoder's time)."""
-    inner = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x))
+    inner: Floats = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x))
     inner += 1.0
     inner *= x
     inner *= 0.5
@@ -96,22 +99,22 @@ def gelu(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Layer:
-    qkv: np.ndarray  # (hidden, 3 * hidden): query, key and value in one product
-    qkv_bias: np.ndarray
-    attention_out: np.ndarray
-    attention_out_bias: np.ndarray
-    attention_norm: tuple[np.ndarray, np.ndarray]
-    intermediate: np.ndarray
-    intermediate_bias: np.ndarray
-    output: np.ndarray
-    output_bias: np.ndarray
-    output_norm: tuple[np.ndarray, np.ndarray]
+    qkv: Floats  # (hidden, 3 * hidden): query, key and value in one product
+    qkv_bias: Floats
+    attention_out: Floats
+    attention_out_bias: Floats
+    attention_norm: tuple[Floats, Floats]
+    intermediate: Floats
+    intermediate_bias: Floats
+    output: Floats
+    output_bias: Floats
+    output_norm: tuple[Floats, Floats]
 
 
 class SentenceEncoder:
     """Text in, unit-length 384-dimensional vectors out (mean pooling, as the model was trained)."""
 
-    def __init__(self, tensors: dict[str, np.ndarray], config: dict, tokenizer_json: str) -> None:
+    def __init__(self, tensors: Mapping[str, Floats], config: Mapping[str, Any], tokenizer_json: str) -> None:
         from tokenizers import Tokenizer
 
         self.heads = config["num_attention_heads"]
@@ -127,7 +130,7 @@ class SentenceEncoder:
         self.layers = [self._layer(t, f"encoder.layer.{i}.") for i in range(config["num_hidden_layers"])]
 
     @staticmethod
-    def _layer(t: dict[str, np.ndarray], p: str) -> Layer:
+    def _layer(t: Mapping[str, Floats], p: str) -> Layer:
         """Weights transposed once (PyTorch stores them as out × in) so a forward pass is plain x @ W."""
         parts = ("query", "key", "value")
         return Layer(
@@ -155,7 +158,7 @@ class SentenceEncoder:
             raise EncoderUnavailable(f"cannot read the sentence model from {path}: {exc}") from exc
         return cls(tensors, config, tokenizer_json)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> Floats:
         """One unit-length row per text, in the order given."""
         vectors = np.zeros((len(texts), self.words.shape[1]), dtype=np.float32)
         if not texts:
@@ -169,18 +172,19 @@ class SentenceEncoder:
             vectors[batch] = self._pooled(ids[batch, :longest], mask[batch, :longest])
         return vectors
 
-    def _pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _pooled(self, ids: npt.NDArray[np.int64], mask: Floats) -> Floats:
         """Mean of the token vectors (padding left out), scaled to unit length."""
         hidden = self._forward(ids, mask)
-        pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        pooled: Floats = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        unit: Floats = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return unit
 
-    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _forward(self, ids: npt.NDArray[np.int64], mask: Floats) -> Floats:
         """The dense layers work on every token of the batch as one 2-D matrix: NumPy hands
         a 2-D product to BLAS in one call, but loops over the batch for a 3-D one (about
         3.5 times slower here)."""
         batch, length = ids.shape
-        x = self.words[ids] + self.positions[:length] + self.token_type
+        x: Floats = self.words[ids] + self.positions[:length] + self.token_type
         x = layer_norm(x, *self.embedding_norm, self.eps).reshape(batch * length, -1)
         blocked = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # padding takes no attention
         head = x.shape[-1] // self.heads

@@ -23,7 +23,7 @@ NEGATION_WINDOW = 25  # characters before a match in which a negation softens it
 class Category:
     name: str
     level: str
-    patterns: tuple[re.Pattern, ...]
+    patterns: tuple[re.Pattern[str], ...]
     about_others: bool = False  # the risk is to someone else (a friend, a neighbour)
 
 
@@ -36,7 +36,7 @@ class LexiconMatch:
 
 
 class RiskLexicon:
-    def __init__(self, categories: list[Category], idioms: list[re.Pattern], negations: list[str]) -> None:
+    def __init__(self, categories: list[Category], idioms: list[re.Pattern[str]], negations: list[str]) -> None:
         self.categories = categories
         self.idioms = idioms
         words = "|".join(re.escape(n) for n in negations)
@@ -83,7 +83,7 @@ class RiskLexicon:
         return list(found.values())
 
     @staticmethod
-    def _first(category: Category, text: str) -> re.Match | None:
+    def _first(category: Category, text: str) -> re.Match[str] | None:
         for pattern in category.patterns:
             match = pattern.search(text)
             if match is not None:

@@ -205,7 +205,8 @@ class CopingService:
                                       moods=list(entry.moods), status="pending", suggested_by_id=person_id)
             session.add(strategy)
             session.flush()
-            return strategy.id
+            strategy_id: int = strategy.id
+            return strategy_id
 
     def pending(self, limit: int = 20) -> list[PendingStrategy]:
         """Suggestions waiting for review, oldest first, with the suggester's chosen name."""

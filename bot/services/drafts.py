@@ -68,5 +68,6 @@ class DraftService:
     def clear(self, person_id: int) -> bool:
         """End the person's draft; False if there was none."""
         with self.db.session() as session, session.begin():
-            return session.execute(delete(Draft).where(Draft.person_id == person_id)
-                                   .execution_options(synchronize_session=False)).rowcount == 1
+            deleted: int = session.execute(delete(Draft).where(Draft.person_id == person_id)
+                                           .execution_options(synchronize_session=False)).rowcount
+            return deleted == 1

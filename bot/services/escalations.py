@@ -99,11 +99,12 @@ class EscalationService:
         key = f"{source}/{priority}" if source else None
         with self.db.session() as session, session.begin():
             if key is not None:
-                earlier = session.execute(select(Escalation).where(Escalation.source == key)).scalar()
+                earlier: Optional[Escalation] = session.execute(
+                    select(Escalation).where(Escalation.source == key)).scalar()
                 if earlier is not None:
                     return earlier
             if priority == "low":
-                existing = session.execute(
+                existing: Optional[Escalation] = session.execute(
                     select(Escalation).where(Escalation.person_id == person_id, Escalation.priority == "low",
                                              Escalation.status == "open")
                 ).scalars().first()
@@ -126,10 +127,12 @@ class EscalationService:
     def repage_delay(self) -> timedelta:
         return timedelta(minutes=self.settings.repage_after_minutes)
 
-    def record(self, escalation_id: int, event: str, actor_id: Optional[int] = None, **detail) -> None:
+    def record(self, escalation_id: int, event: str, actor_id: Optional[int] = None, **detail: object) -> None:
+        """An event in the case's trail; details given as None are left out."""
+        given = {key: value for key, value in detail.items() if value is not None}
         with self.db.session() as session, session.begin():
             session.add(EscalationEvent(escalation_id=escalation_id, event=event, actor_id=actor_id,
-                                        detail=detail or None))
+                                        detail=given or None))
 
     # --- pages, each claimed before it is sent --------------------------------------------
     def claim_page(self, escalation_id: int, chain_level: int, chat_id: int,
@@ -152,7 +155,8 @@ class EscalationService:
                     .execution_options(synchronize_session=False)).rowcount == 1
                 if not taken_over:
                     return None
-            return session.execute(select(CasePage.id).where(*where)).scalar_one()
+            page_id: int = session.execute(select(CasePage.id).where(*where)).scalar_one()
+            return page_id
 
     def mark_page(self, page_id: int, sent: bool, error: Optional[str] = None) -> None:
         with self.db.session() as session, session.begin():
@@ -164,9 +168,10 @@ class EscalationService:
         counts, so handling the update again does not take the case up the chain (and
         page the same people a second time); the re-page timer still runs."""
         with self.db.session() as session:
-            return session.execute(select(func.count()).select_from(CasePage).where(
+            pages: int = session.execute(select(func.count()).select_from(CasePage).where(
                 CasePage.escalation_id == escalation_id, CasePage.chain_level == chain_level,
                 CasePage.status != "failed")).scalar_one()
+            return pages
 
     def add_reason(self, escalation_id: int, reason: str) -> None:
         with self.db.session() as session, session.begin():
@@ -175,7 +180,8 @@ class EscalationService:
 
     def get(self, escalation_id: int) -> Optional[Escalation]:
         with self.db.session() as session:
-            return session.get(Escalation, escalation_id)
+            escalation: Optional[Escalation] = session.get(Escalation, escalation_id)
+            return escalation
 
     # --- who is paged -------------------------------------------------------------------
     def on_rota(self, at: datetime) -> set[int]:
@@ -221,7 +227,7 @@ class EscalationService:
     def advance_chain(self, escalation_id: int) -> Optional[Escalation]:
         """Move an unclaimed case one step along the chain and reset its timer."""
         with self.db.session() as session, session.begin():
-            escalation = session.get(Escalation, escalation_id)
+            escalation: Optional[Escalation] = session.get(Escalation, escalation_id)
             if escalation is None or escalation.status != "open":
                 return None
             escalation.chain_level = min(escalation.chain_level + 1, len(CHAIN_STEPS) - 1)
@@ -264,32 +270,35 @@ class EscalationService:
             if escalation is None:
                 return ClaimResult(False, "That case no longer exists.")
             if not won:
-                holder = session.get(Person, escalation.claimed_by_id) if escalation.claimed_by_id else None
-                if escalation.status == "closed":
+                if escalation.status == "closed" or escalation.claimed_by_id is None:
                     return ClaimResult(False, "That case is already closed.")
-                return ClaimResult(False, f"Already claimed by {name_of(holder)}.")
+                return ClaimResult(False, f"Already claimed by {name_of(session.get(Person, escalation.claimed_by_id))}.")
             session.add(EscalationEvent(escalation_id=escalation_id, event="claimed", actor_id=psw_id))
             return ClaimResult(True, "claimed", escalation)
 
     def held_by(self, psw_id: int) -> Optional[Escalation]:
         """The PSW's most recently claimed open case: where their messages go."""
         with self.db.session() as session:
-            return session.execute(
+            held: Optional[Escalation] = session.execute(
                 select(Escalation).where(Escalation.claimed_by_id == psw_id, Escalation.status == "claimed")
                 .order_by(Escalation.claimed_at.desc())
             ).scalars().first()
+            return held
 
     def held_for(self, person_id: int) -> Optional[Escalation]:
         """The case through which a person is currently talking to a PSW, if any."""
         with self.db.session() as session:
-            return session.execute(
+            held: Optional[Escalation] = session.execute(
                 select(Escalation).where(Escalation.person_id == person_id, Escalation.status == "claimed")
                 .order_by(Escalation.claimed_at.desc())
             ).scalars().first()
+            return held
 
     def close(self, escalation_id: int, actor_id: Optional[int], outcome: str, note: Optional[str]) -> Escalation:
         with self.db.session() as session, session.begin():
-            escalation = session.get(Escalation, escalation_id)
+            escalation: Optional[Escalation] = session.get(Escalation, escalation_id)
+            if escalation is None:
+                raise LookupError(f"no case {escalation_id}")
             escalation.status = "closed"
             escalation.closed_at = utcnow()
             escalation.next_page_at = None
@@ -334,8 +343,9 @@ class EscalationService:
 
     def pages_failed(self) -> int:
         with self.db.session() as session:
-            return session.execute(select(func.count()).select_from(CasePage)
-                                   .where(CasePage.status == "failed")).scalar_one()
+            failed: int = session.execute(select(func.count()).select_from(CasePage)
+                                          .where(CasePage.status == "failed")).scalar_one()
+            return failed
 
     # --- offers of a person ------------------------------------------------------------------
     def offer_made(self, person_id: int) -> None:

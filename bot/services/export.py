@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Optional
 
@@ -68,7 +68,7 @@ def flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def minutes_text(span) -> str:
+def minutes_text(span: Optional[timedelta]) -> str:
     return "" if span is None else f"{minutes_of(span):.1f}"
 
 

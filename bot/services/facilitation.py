@@ -13,9 +13,10 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.services.escalations import EscalationService, name_of
 from bot.services.roles import COORDINATOR
@@ -141,7 +142,7 @@ class FacilitationService:
             return started
 
     @staticmethod
-    def _close_rounds(session, occurrence_id: int) -> None:
+    def _close_rounds(session: Session, occurrence_id: int) -> None:
         session.execute(update(Round).where(Round.occurrence_id == occurrence_id, Round.closed_at.is_(None))
                         .values(closed_at=utcnow()).execution_options(synchronize_session=False))
 
@@ -174,10 +175,11 @@ class FacilitationService:
                             "\"Share mine\".", checkin)
 
     @staticmethod
-    def _answer_of(session, occurrence_id: int, person_id: int, kind: str) -> Optional[CheckIn]:
-        return session.execute(select(CheckIn).where(
+    def _answer_of(session: Session, occurrence_id: int, person_id: int, kind: str) -> Optional[CheckIn]:
+        answer: Optional[CheckIn] = session.execute(select(CheckIn).where(
             CheckIn.occurrence_id == occurrence_id, CheckIn.person_id == person_id,
             CheckIn.source == SOURCES[kind])).scalar_one_or_none()
+        return answer
 
     def share(self, round_id: int, person_id: int) -> Optional[CheckIn]:
         """The member chose to show the group their answer to this round (None if they gave none)."""
@@ -225,7 +227,7 @@ class FacilitationService:
                 found.append((person_id, "passed both rounds of a session"))
         return found
 
-    def summary(self, occurrence_id: int, follow_ups: list[tuple[int, str]] = ()) -> Summary:
+    def summary(self, occurrence_id: int, follow_ups: Sequence[tuple[int, str]] = ()) -> Summary:
         with self.db.session() as session:
             occurrence, series, group = session.execute(
                 select(Occurrence, SessionSeries, Group).join(SessionSeries, Occurrence.series_id == SessionSeries.id)
@@ -247,7 +249,7 @@ class FacilitationService:
             facilitators=list(facilitators), register=register)
 
     @staticmethod
-    def _register(session, occurrence_id: int) -> list[tuple[int, str, bool]]:
+    def _register(session: Session, occurrence_id: int) -> list[tuple[int, str, bool]]:
         """Everyone who might have come (said yes or maybe, or answered a round), with attendance."""
         marked = dict(session.execute(select(Attendance.person_id, Attendance.present)
                                       .where(Attendance.occurrence_id == occurrence_id)).all())

@@ -49,7 +49,9 @@ class GroupService:
 
     def for_chat(self, chat_id: int) -> Optional[Group]:
         with self.db.session() as session:
-            return session.execute(select(Group).where(Group.telegram_chat_id == chat_id)).scalar_one_or_none()
+            group: Optional[Group] = session.execute(
+                select(Group).where(Group.telegram_chat_id == chat_id)).scalar_one_or_none()
+            return group
 
     def ensure(self, chat_id: int, title: str) -> Group:
         """The group for a chat the bot is in, recorded on first sight (e.g. added before an upgrade)."""
@@ -58,7 +60,8 @@ class GroupService:
     def bot_status_changed(self, chat_id: int, title: str, status: str) -> Group:
         """Record that the bot was added, promoted or removed; a new chat becomes a group."""
         with self.db.session() as session, session.begin():
-            group = session.execute(select(Group).where(Group.telegram_chat_id == chat_id)).scalar_one_or_none()
+            group: Optional[Group] = session.execute(
+                select(Group).where(Group.telegram_chat_id == chat_id)).scalar_one_or_none()
             if group is None:
                 group = Group(telegram_chat_id=chat_id, title=title[:128] or "Untitled group")
                 session.add(group)

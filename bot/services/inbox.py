@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
 from bot.storage.db import Database
 from bot.storage.models import InboxUpdate
@@ -87,7 +88,7 @@ class Inbox:
             insert_new(session, InboxUpdate, rows)
         return newly_flooding
 
-    def _recent_by_sender(self, session, senders: set[int], now) -> dict[int, int]:
+    def _recent_by_sender(self, session: Session, senders: set[int], now: datetime) -> dict[int, int]:
         if not senders:
             return {}
         counts = session.execute(

@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -52,16 +52,17 @@ class LeaderLease:
         self.leading = won
         return won
 
-    def _renew(self, now) -> bool:
+    def _renew(self, now: datetime) -> bool:
         with self.db.session() as session, session.begin():
-            return session.execute(
+            renewed: int = session.execute(
                 update(Lease).where(Lease.name == self.name)
                 .where((Lease.holder == self.holder) | (Lease.expires_at < now))
                 .values(holder=self.holder, expires_at=now + self.ttl)
                 .execution_options(synchronize_session=False)
-            ).rowcount == 1
+            ).rowcount
+            return renewed == 1
 
-    def _create(self, now) -> bool:
+    def _create(self, now: datetime) -> bool:
         """The very first process to start inserts the row; a race is settled by the primary key."""
         try:
             with self.db.session() as session, session.begin():

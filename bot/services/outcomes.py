@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import yaml
 from sqlalchemy import select, update
@@ -71,7 +71,7 @@ class Measure:
         return range(self.low, self.high + 1)
 
 
-def _need(data: dict, key: str, where: str) -> Any:
+def _need(data: Mapping[str, Any], key: str, where: str) -> Any:
     if data.get(key) in (None, "", []):
         raise MeasureError(f"{where}: {key} is missing")
     return data[key]
@@ -135,34 +135,42 @@ class OutcomeService:
             person = session.get(Person, person_id)
             person.outcome_consent, person.outcome_consent_at = consent, utcnow()
 
+    def in_use(self) -> Measure:
+        """The questionnaire, for the steps that only run once ``enabled`` was checked."""
+        if self.measure is None:
+            raise RuntimeError("no wellbeing questionnaire is configured (outcomes.measure)")
+        return self.measure
+
     def begin(self, person_id: int) -> NextQuestion:
         """A new response (any unfinished one is abandoned), at its first question; the row
         is written first, so the person is not asked again before the next period."""
+        measure = self.in_use()
         with self.db.session() as session, session.begin():
             session.execute(update(OutcomeResponse).where(OutcomeResponse.person_id == person_id,
                                                           OutcomeResponse.status == "open")
                             .values(status="abandoned").execution_options(synchronize_session=False))
-            response = OutcomeResponse(person_id=person_id, measure=self.measure.id, answers={})
+            response = OutcomeResponse(person_id=person_id, measure=measure.id, answers={})
             session.add(response)
             session.flush()
-            return NextQuestion(response.id, 1, self.measure.items[0], self.measure)
+            return NextQuestion(response.id, 1, measure.items[0], measure)
 
     def answer(self, response_id: int, person_id: int, number: int, value: int) -> Optional[NextQuestion]:
         """Record the answer to question ``number``; the next question, or None when the
         questionnaire is complete (then scored) or the button was stale."""
-        if value not in self.measure.values or not 1 <= number <= len(self.measure.items):
+        measure = self.in_use()
+        if value not in measure.values or not 1 <= number <= len(measure.items):
             return None
         with self.db.session() as session, session.begin():
             response = session.get(OutcomeResponse, response_id)
             if response is None or response.person_id != person_id or response.status != "open":
                 return None
-            answers = {**response.answers, self.measure.items[number - 1].id: value}
+            answers = {**response.answers, measure.items[number - 1].id: value}
             response.answers = answers
-            missing = [i for i, item in enumerate(self.measure.items, 1) if item.id not in answers]
+            missing = [i for i, item in enumerate(measure.items, 1) if item.id not in answers]
             if missing:
-                return NextQuestion(response.id, missing[0], self.measure.items[missing[0] - 1], self.measure)
+                return NextQuestion(response.id, missing[0], measure.items[missing[0] - 1], measure)
             response.status, response.completed_at = "complete", utcnow()
-            response.scores = self.measure.score(answers)
+            response.scores = measure.score(answers)
             return None
 
     def is_complete(self, response_id: int) -> bool:

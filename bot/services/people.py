@@ -8,6 +8,7 @@ from typing import Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.services.roles import COORDINATOR, PARTICIPANT, PSW, STAFF
 from bot.storage.db import Database
@@ -40,13 +41,17 @@ class PeopleService:
 
     def find(self, telegram_user_id: int) -> Optional[Person]:
         with self.db.session() as session:
-            return session.execute(
+            person: Optional[Person] = session.execute(
                 select(Person).where(Person.telegram_user_id == telegram_user_id)
             ).scalar_one_or_none()
+            return person
 
     def get(self, person_id: int) -> Person:
         with self.db.session() as session:
-            return session.get(Person, person_id)
+            person: Optional[Person] = session.get(Person, person_id)
+        if person is None:
+            raise LookupError(f"no person {person_id}")
+        return person
 
     def roles_of(self, person: Optional[Person]) -> set[str]:
         """Everything this person may do; nobody has a role before consenting."""
@@ -59,7 +64,7 @@ class PeopleService:
     def consent(self, telegram_user_id: int, region: str, timezone: str) -> Person:
         """Record consent (creating the person on first consent); grants bootstrap roles."""
         with self.db.session() as session, session.begin():
-            person = session.execute(
+            person: Optional[Person] = session.execute(
                 select(Person).where(Person.telegram_user_id == telegram_user_id)
             ).scalar_one_or_none()
             if person is None:
@@ -96,7 +101,7 @@ class PeopleService:
         with self.db.session() as session, session.begin():
             session.get(Person, person_id).display_name = name
 
-    def _grant(self, session, person_id: int, role: str, source: str, granted_by: Optional[int]) -> bool:
+    def _grant(self, session: Session, person_id: int, role: str, source: str, granted_by: Optional[int]) -> bool:
         exists = session.get(PersonRole, (person_id, role))
         if exists is not None:
             return False
@@ -135,21 +140,22 @@ class PeopleService:
                 if invite.used_at is not None:
                     raise InviteError("That invite code has already been used.")
                 raise InviteError("That invite code has expired. Please ask a coordinator for a new one.")
-            role = session.execute(select(RoleInvite.role).where(RoleInvite.code == code)).scalar_one()
+            role: str = session.execute(select(RoleInvite.role).where(RoleInvite.code == code)).scalar_one()
             self._grant(session, person_id, role, source="invite", granted_by=None)
             return role
 
     def join_group(self, person_id: int, invite_code: str) -> Group:
         """Membership of the group with that invite code (joining twice is fine)."""
         with self.db.session() as session, session.begin():
-            group = session.execute(select(Group).where(Group.invite_code == invite_code)).scalar_one_or_none()
+            group: Optional[Group] = session.execute(
+                select(Group).where(Group.invite_code == invite_code)).scalar_one_or_none()
             if group is None:
                 raise InviteError("That group link isn't one I know. Please ask your peer supporter for a new one.")
             self._ensure_member(session, person_id, group.id)
             return group
 
     @staticmethod
-    def _ensure_member(session, person_id: int, group_id: int) -> None:
+    def _ensure_member(session: Session, person_id: int, group_id: int) -> None:
         membership = session.execute(
             select(Membership).where(Membership.person_id == person_id, Membership.group_id == group_id)
         ).scalar_one_or_none()

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.expression import ColumnElement
 
 from bot.dialogue.history import DialogueHistory
 from bot.storage.db import Database
@@ -38,6 +40,8 @@ from bot.storage.models import (
 )
 from bot.storage.types import utcnow
 
+M = TypeVar("M")
+
 
 def when(value: Optional[datetime]) -> Optional[str]:
     return value.isoformat() if value is not None else None
@@ -53,7 +57,8 @@ class PrivacyService:
         """Everything held about the person, in plain terms, and an audit entry saying it was given."""
         with self.db.session() as session, session.begin():
             person = session.get(Person, person_id)
-            data = {
+            telegram_id = person.telegram_user_id
+            data: dict[str, Any] = {
                 "about": "Everything this service's bot holds about you, as of the time below.",
                 "exported_at": when(utcnow()),
                 "profile": self._profile(session, person),
@@ -75,7 +80,6 @@ class PrivacyService:
             }
             session.add(AuditEntry(actor_id=person_id, action="data.exported", subject_type="person",
                                    subject_id=str(person_id)))
-        telegram_id = data["profile"]["telegram_user_id"]
         data["conversation_with_the_bot"] = self.history.messages(telegram_id) if self.history and telegram_id else []
         return data
 
@@ -83,11 +87,11 @@ class PrivacyService:
         return json.dumps(self.export(person_id), indent=2, ensure_ascii=False).encode("utf-8")
 
     @staticmethod
-    def _rows(session, model, condition, order) -> list:
+    def _rows(session: Session, model: type[M], condition: ColumnElement, order: InstrumentedAttribute) -> list[M]:
         return list(session.execute(select(model).where(condition).order_by(order)).scalars())
 
     @staticmethod
-    def _profile(session, person: Person) -> dict[str, Any]:
+    def _profile(session: Session, person: Person) -> dict[str, Any]:
         roles = session.execute(select(PersonRole.role).where(PersonRole.person_id == person.id)).scalars().all()
         return {"telegram_user_id": person.telegram_user_id, "name": person.display_name,
                 "research_id": person.pseudonym, "region": person.region, "timezone": person.timezone,
@@ -96,13 +100,13 @@ class PrivacyService:
                 "wellbeing_questionnaire": {None: "not asked", True: "yes", False: "no"}[person.outcome_consent]}
 
     @staticmethod
-    def _groups(session, person_id: int) -> list[dict]:
+    def _groups(session: Session, person_id: int) -> list[dict[str, Optional[str]]]:
         rows = session.execute(select(Membership, Group.title).join(Group, Membership.group_id == Group.id)
                                .where(Membership.person_id == person_id).order_by(Membership.joined_at)).all()
         return [{"group": title, "joined_at": when(m.joined_at), "left_at": when(m.left_at)} for m, title in rows]
 
     @staticmethod
-    def _sessions(session, person_id: int) -> list[dict]:
+    def _sessions(session: Session, person_id: int) -> list[dict[str, Any]]:
         rows = session.execute(
             select(Occurrence.starts_at, SessionSeries.name, Rsvp.status, Attendance.present)
             .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
@@ -114,7 +118,7 @@ class PrivacyService:
                  "attended": present} for starts, name, status, present in rows]
 
     @staticmethod
-    def _coping(session, person_id: int) -> dict[str, list]:
+    def _coping(session: Session, person_id: int) -> dict[str, list[dict[str, Any]]]:
         offers = session.execute(select(CopingOffer, CopingStrategy.title)
                                  .join(CopingStrategy, CopingOffer.strategy_id == CopingStrategy.id)
                                  .where(CopingOffer.person_id == person_id).order_by(CopingOffer.offered_at)).all()

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Iterator, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.services.sessions import SessionView, view_of
 from bot.storage.db import Database
@@ -47,7 +48,8 @@ class ReminderService:
         self.default_offsets = default_offsets_minutes
         self.grace = grace
 
-    def _candidates(self, session, now: datetime):
+    def _candidates(self, session: Session,
+                    now: datetime) -> Iterator[tuple[int, int, int, datetime, Optional[str]]]:
         """(occurrence id, person id, offset, due_at, why not to send or None) whose time has
         come, not yet recorded, for everyone who was a member when the session started. Only
         the columns needed are read: a fan-out may cover thousands of people."""

@@ -4,7 +4,7 @@ and a chart with nothing that may be drawn is not made."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Mapping, Optional, Sequence
 
 from bot.services.charts import date_axis, new_figure, png_of
 from bot.services.reports import Report
@@ -41,7 +41,7 @@ def timing_points(report: Report) -> dict[str, dict[str, float]]:
     return {metric: values for metric, values in points.items() if values}
 
 
-def line_chart(lines: dict[str, list[tuple[datetime, float]]], title: str, ylabel: str, zone: str,
+def line_chart(lines: Mapping[str, Sequence[tuple[datetime, float]]], title: str, ylabel: str, zone: str,
                ylim: tuple[Optional[float], Optional[float]]) -> bytes:
     from matplotlib.ticker import MaxNLocator
 

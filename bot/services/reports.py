@@ -44,6 +44,7 @@ from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Select
 
 from bot.services.escalations import name_of, timings
 from bot.services.roles import PSW
@@ -247,7 +248,7 @@ class ReportService:
             .where(CheckIn.created_at >= start, CheckIn.created_at < end)
         ).all()
         weeks = [start + index * WEEK for index in range(max(1, ceil((end - start) / WEEK)))]
-        buckets: dict[tuple[Optional[int], int], list] = defaultdict(list)
+        buckets: dict[tuple[Optional[int], int], list[tuple[int, Optional[int]]]] = defaultdict(list)
         for group_id, person_id, mood, created_at in checkins:
             buckets[(group_id, (created_at - start) // WEEK)].append((person_id, mood))
         groups = sorted(group_titles(session).items(), key=lambda item: item[1].lower())
@@ -313,7 +314,7 @@ class ReportService:
             sum(case.status == "claimed" for case in mine),
             hours)
 
-def people_by_occurrence(session: Session, query) -> dict[int, set[int]]:
+def people_by_occurrence(session: Session, query: Select) -> dict[int, set[int]]:
     """Rows of (occurrence id, person id) as the set of people per occurrence."""
     people: dict[int, set[int]] = defaultdict(set)
     for occurrence_id, person_id in session.execute(query):

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from dateutil.rrule import rrulestr
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement
 
 from bot.services.notices import owe_notices
 from bot.storage.db import Database
@@ -71,7 +73,7 @@ class SeriesSpec:
     facilitators: list[int] = field(default_factory=list)  # Telegram user ids of PSWs
 
     @classmethod
-    def from_mapping(cls, entry: dict) -> "SeriesSpec":
+    def from_mapping(cls, entry: Mapping[str, Any]) -> "SeriesSpec":
         """From YAML: dates and times may come as text ("2026-01-01", "10:00")."""
         values = dict(entry)
         if isinstance(values.get("start_date"), str):
@@ -114,7 +116,7 @@ def validate(spec: SeriesSpec, kinds: list[str]) -> None:
         raise SeriesError("capacity: must be more than 0, or left out for no limit")
 
 
-def cancel(session, occurrences: list[Occurrence], note: Optional[str]) -> None:
+def cancel(session: Session, occurrences: list[Occurrence], note: Optional[str]) -> None:
     """Cancel occurrences and owe a notice to everyone who planned to come."""
     now = utcnow()
     for occurrence in occurrences:
@@ -163,7 +165,7 @@ class SeriesService:
             return series, changed
 
     @staticmethod
-    def _people(session, telegram_ids: list[int]) -> list[int]:
+    def _people(session: Session, telegram_ids: list[int]) -> list[int]:
         """Person ids for facilitators' Telegram ids; each must have started the bot."""
         found = dict(session.execute(select(Person.telegram_user_id, Person.id)
                                      .where(Person.telegram_user_id.in_(telegram_ids or [0]))).all())
@@ -174,7 +176,7 @@ class SeriesService:
         return [found[i] for i in telegram_ids]
 
     @staticmethod
-    def _set_facilitators(session, series_id: int, person_ids: list[int]) -> bool:
+    def _set_facilitators(session: Session, series_id: int, person_ids: list[int]) -> bool:
         current = set(session.execute(select(SeriesFacilitator.person_id)
                                       .where(SeriesFacilitator.series_id == series_id)).scalars())
         if current == set(person_ids):
@@ -185,7 +187,7 @@ class SeriesService:
         session.add_all(SeriesFacilitator(series_id=series_id, person_id=p) for p in set(person_ids))
         return True
 
-    def _materialise(self, session, series: SessionSeries) -> list[Occurrence]:
+    def _materialise(self, session: Session, series: SessionSeries) -> list[Occurrence]:
         """Occurrences from now to the horizon; future ones no longer in the rule are cancelled
         (with notices to those who planned to come). Returns the occurrences kept."""
         now = utcnow()
@@ -240,7 +242,7 @@ class SeriesService:
 
     def cancel_occurrence(self, occurrence_id: int, note: Optional[str]) -> Occurrence:
         with self.db.session() as session, session.begin():
-            occurrence = session.get(Occurrence, occurrence_id)
+            occurrence: Optional[Occurrence] = session.get(Occurrence, occurrence_id)
             if occurrence is None:
                 raise SeriesError(f"no session occurrence #{occurrence_id}")
             if occurrence.status == "scheduled":
@@ -280,7 +282,8 @@ class SeriesService:
 
     def get(self, series_id: int) -> Optional[SessionSeries]:
         with self.db.session() as session:
-            return session.get(SessionSeries, series_id)
+            series: Optional[SessionSeries] = session.get(SessionSeries, series_id)
+            return series
 
     def schedule(self, limit: int) -> list[OccurrenceLine]:
         """Scheduled sessions of every active series, soonest first, with how many are going."""
@@ -291,7 +294,7 @@ class SeriesService:
         found = self._lines(Occurrence.id == occurrence_id, limit=1)
         return found[0] if found else None
 
-    def _lines(self, *where, limit: int) -> list[OccurrenceLine]:
+    def _lines(self, *where: ColumnElement, limit: int) -> list[OccurrenceLine]:
         going = (select(func.count()).select_from(Rsvp)
                  .where(Rsvp.occurrence_id == Occurrence.id, Rsvp.status == "yes").scalar_subquery())
         with self.db.session() as session:

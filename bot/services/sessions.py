@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.storage.db import Database
 from bot.storage.models import Group, Membership, Occurrence, Rsvp, SessionNotice, SessionSeries
@@ -99,22 +100,23 @@ class RsvpOutcome:
     promoted: tuple[int, ...]  # people given a place that this answer freed
 
 
-def _going(session, occurrence_id: int) -> int:
-    return session.execute(select(func.count()).select_from(Rsvp).where(
+def _going(session: Session, occurrence_id: int) -> int:
+    going: int = session.execute(select(func.count()).select_from(Rsvp).where(
         Rsvp.occurrence_id == occurrence_id, Rsvp.status == "yes")).scalar_one()
+    return going
 
 
-def _waiting(session, occurrence_id: int) -> list[Rsvp]:
+def _waiting(session: Session, occurrence_id: int) -> list[Rsvp]:
     """The waiting list, first come first served."""
     return list(session.execute(select(Rsvp).where(Rsvp.occurrence_id == occurrence_id, Rsvp.status == "waitlist")
                                 .order_by(Rsvp.responded_at, Rsvp.id)).scalars())
 
 
-def _position(session, occurrence_id: int, person_id: int) -> int:
+def _position(session: Session, occurrence_id: int, person_id: int) -> int:
     return [r.person_id for r in _waiting(session, occurrence_id)].index(person_id) + 1
 
 
-def fill_places(session, occurrence: Occurrence, capacity: Optional[int]) -> list[int]:
+def fill_places(session: Session, occurrence: Occurrence, capacity: Optional[int]) -> list[int]:
     """Give free places to the first on the waiting list, queueing a notice for each."""
     waiting = _waiting(session, occurrence.id)
     free = len(waiting) if capacity is None else max(0, capacity - _going(session, occurrence.id))

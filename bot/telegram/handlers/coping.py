@@ -188,7 +188,7 @@ async def tell_suggester(context: PeerbotContext, result: ReviewResult) -> Optio
     if result.suggested_by_id is None:
         return None
     person = context.app.people.get(result.suggested_by_id)
-    if person is None or person.telegram_user_id is None or person.forgotten_at is not None:
+    if person.telegram_user_id is None or person.forgotten_at is not None:
         return None
     sent, _ = await try_send(context.bot, person.telegram_user_id, Reply(verdict_for_suggester(result)))
     return person if sent else None
