@@ -135,6 +135,7 @@ def test_the_sessions_cli_adds_edits_lists_and_cancels_through_the_same_service(
     listing = peerbot("list")
     assert f"{first:%a %d %b} 10:00 scheduled" in listing
     assert f"every {first:%A} 10:00" in listing and "FREQ" not in listing  # the rule in words, as in /sessions
+    assert "Library steps" in listing  # where, as a reminder and /next say it
     occurrence = listing.split("#")[1].split()[0]
     assert f"session #{occurrence} cancelled" in peerbot("cancel", occurrence, "--note", "snow")
     missing = CliRunner().invoke(cli, ["sessions", "add", "--key", "x", "--name", "X"],

@@ -11,7 +11,7 @@ import click
 
 from bot.cli.app import cli, current_settings
 from bot.services.series import SeriesError, SeriesService, SeriesSpec
-from bot.services.wording import describe_when, local_time
+from bot.services.wording import describe_when, local_time, where
 from bot.storage import migrate
 from bot.storage.db import Database
 
@@ -117,7 +117,8 @@ def list_series() -> None:
         for series in service.all():
             state = " (cancelled)" if series.cancelled_at else ""
             when = describe_when(series.rrule, series.start_date, series.start_time, series.timezone)
-            click.echo(f"{series.key}: {series.name} [{series.kind}] {when}{state}")
+            click.echo(f"{series.key}: {series.name} [{series.kind}] {when}, "
+                       f"{where(series.location, series.online_link)}{state}")
             for occurrence in service.upcoming(series.key, limit=3):
                 click.echo(f"  #{occurrence.id} {local_time(occurrence.starts_at, series.timezone)} {occurrence.status}")
 

@@ -8,6 +8,7 @@ from telegram import Bot
 from telegram.ext import Application
 
 from bot.app.handoff import Handoff
+from bot.app.onboarding import Onboarding
 from bot.app.paging import Paging
 from bot.telegram.context import APP_KEY, AppContext
 from bot.telegram.sending import TelegramOutbox
@@ -16,6 +17,10 @@ from bot.telegram.sending import TelegramOutbox
 def paging_for(bot: Bot, app: AppContext) -> Paging:
     return Paging(app.escalations, app.people, TelegramOutbox(bot), app.settings.escalation.staff_chat_id,
                   timedelta(seconds=app.settings.telegram.handling_lease_seconds))
+
+
+def onboarding_for(app: AppContext) -> Onboarding:
+    return Onboarding(app.people, app.conversation.crisis, app.outcomes, app.settings.service)
 
 
 def handoff_for(bot: Bot, app: AppContext) -> Handoff:

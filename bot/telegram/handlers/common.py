@@ -22,18 +22,9 @@ from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.sending import send_replies
 from bot.telegram.usecases import paging_for
 
-MAIN_MENU = (
-    (("Check in", DIALOGUE.data("/checkin")),),
-    (("A coping idea", DIALOGUE.data("/ask_coping")),),
-    (("Talk to a person", DIALOGUE.data(REQUEST_PAYLOAD)),),
-)
-
-
 # chat_data: the message carrying the last dialogue turn's buttons in a private chat.
 DIALOGUE_KEYBOARD_KEY = "dialogue_keyboard"
 PERSON_BUTTON = ((("Talk to a person", DIALOGUE.data(REQUEST_PAYLOAD)),),)
-ROLE_PREFIX = "role_"
-ROLE_LABELS = {"psw": "a peer support worker", "coordinator": "a coordinator"}
 
 
 def chat_context(app: AppContext, message: Message) -> ChatContext:

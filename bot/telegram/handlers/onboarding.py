@@ -2,22 +2,20 @@
 staff invites (which are carried through consent)."""
 from __future__ import annotations
 
-from typing import Optional
-
 from telegram import Update
 from telegram.constants import ChatType
 
 from bot.app.callbacks import CALLBACK_DATA_LIMIT, CONSENT, NAME_FROM_TELEGRAM, REGION
+from bot.app.onboarding import ROLE_LABELS, ROLE_PREFIX
 from bot.app.replies import Reply
 from bot.services.groups import JOIN_PREFIX
-from bot.services.people import InviteError, clean_display_name
+from bot.services.people import clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
 from bot.storage.models import Person
 from bot.telegram.access import (
     ANYONE,
     COORDINATORS,
     PARTICIPANTS,
-    STAFF,
     STALE_BUTTON,
     Caller,
     CommandSpec,
@@ -26,32 +24,9 @@ from bot.telegram.access import (
     set_menu,
     tell,
 )
-from bot.telegram.context import AppContext, PeerbotContext
-from bot.telegram.handlers import outcomes
-from bot.telegram.handlers.common import (
-    MAIN_MENU,
-    ROLE_LABELS,
-    ROLE_PREFIX,
-    group_start_link,
-    start_link,
-)
-
-
-def consent_notice(app: AppContext, person_region: Optional[str]) -> str:
-    service = app.settings.service.name
-    crisis = app.conversation.crisis.message_for(person_region or app.settings.service.default_region)
-    return (
-        f"Hello! I'm the {service} bot.\n\n"
-        "Before we start, here is what you should know:\n"
-        "• I'm a bot, not a person. Peer support workers are real people, and you can ask for one at any time.\n"
-        "• What I keep: your Telegram id, the name you choose, your check-ins (your mood and any words you add), "
-        "your replies about sessions, and our conversation, so that peer supporters can help you.\n"
-        "• Who can see it: the service's peer support workers and coordinators. Reports only ever use totals.\n"
-        "• You can get a copy of your data (/mydata) or have it deleted (/forgetme) at any time.\n"
-        "• I'm not an emergency service, and nobody watches this chat around the clock.\n\n"
-        f"{crisis}\n\n"
-        "Are you happy to go ahead?"
-    )
+from bot.telegram.context import PeerbotContext
+from bot.telegram.handlers.common import group_start_link, start_link
+from bot.telegram.usecases import onboarding_for
 
 
 def consent_with(argument: str) -> str:
@@ -72,13 +47,12 @@ async def on_start(update: Update, context: PeerbotContext, caller: Caller) -> N
         group = context.app.groups.ensure(update.effective_chat.id, update.effective_chat.title or "")
         await tell(update, f"Let's talk privately: {group_start_link(context, group)}")
         return
-    app = context.app
     argument = context.args[0] if context.args else ""
     if caller.person is not None and caller.person.consented_at is not None:
-        await after_consent(update, context, caller.person, argument)
+        await welcome(update, context, caller.person, argument)
         return
     buttons = ((("Yes, I agree", consent_with(argument)),), (("No thanks", CONSENT.data("n")),))
-    await reply(update, context, [Reply(consent_notice(app, None), buttons)])
+    await reply(update, context, [Reply(onboarding_for(context.app).consent_notice(), buttons)])
 
 
 @guarded(ANYONE)
@@ -92,55 +66,17 @@ async def on_consent(update: Update, context: PeerbotContext, caller: Caller) ->
             "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
             "If you need help now, the contacts above are there for you.")])
         return
-    app = context.app
-    settings = app.settings.service
-    person = app.people.consent(update.effective_user.id, settings.default_region, settings.default_timezone)
-    await after_consent(update, context, person, argument)
+    person = onboarding_for(context.app).consent(update.effective_user.id)
+    await welcome(update, context, person, argument)
 
 
-async def after_consent(update: Update, context: PeerbotContext, person: Person, argument: str) -> None:
-    """Use an invite carried through consent, then ask for a name or welcome them back.
-    Staff get their command menu here, as soon as they hold the role (a bootstrap
+async def welcome(update: Update, context: PeerbotContext, person: Person, invite: str) -> None:
+    """Staff get their command menu here, as soon as they hold the role (a bootstrap
     coordinator holds it from consent on), not at the next restart."""
-    app = context.app
-    lines = []
-    try:
-        if argument.startswith(JOIN_PREFIX):
-            group = app.people.join_group(person.id, argument[len(JOIN_PREFIX):])
-            lines.append(f"You've joined {group.title}.")
-        elif argument.startswith(ROLE_PREFIX):
-            role = app.people.redeem_role_invite(person.id, argument[len(ROLE_PREFIX):])
-            lines.append(f"You're now set up as {ROLE_LABELS[role]}. /help shows your commands.")
-    except InviteError as exc:
-        lines.append(str(exc))
-    person = app.people.get(person.id)
-    staff = sorted(app.people.roles_of(person) & STAFF)
-    if staff:
+    welcomed = onboarding_for(context.app).welcome(person, invite, update.effective_user.first_name or "")
+    if welcomed.staff:
         await set_menu(context, person)
-    if person.display_name is None:
-        first = update.effective_user.first_name or "my Telegram name"
-        lines.append("What would you like us to call you? A first name or a made-up name is fine. Just type it.")
-        buttons = (((f"Use {first}"[:40], NAME_FROM_TELEGRAM.data("telegram")),),)
-        await reply(update, context, [Reply("\n\n".join(lines), buttons)])
-        return
-    if staff:
-        lines.append(f"Welcome back, {person.display_name}. {staff_welcome(staff)}")
-        await reply(update, context, [Reply("\n\n".join(lines))])
-        return
-    lines.append(f"Welcome back, {person.display_name}. What would help right now?")
-    await reply(update, context, [Reply("\n\n".join(lines), MAIN_MENU)])
-
-
-STAFF_WELCOMES = {
-    "coordinator": "As a coordinator: /groups, /sessions and /newsession run groups and sessions, "
-                   "/report gives the figures, /invite adds staff.",
-    "psw": "As a peer supporter: /onduty to be paged, /queue for open cases, /guide for the role guide.",
-}
-
-
-def staff_welcome(roles: list[str]) -> str:
-    """What a staff member's roles let them do, instead of the participants' buttons."""
-    return " ".join(STAFF_WELCOMES[role] for role in roles) + " /help lists everything."
+    await reply(update, context, welcomed.replies)
 
 
 @guarded(PARTICIPANTS)
@@ -156,16 +92,7 @@ async def on_name_from_telegram(update: Update, context: PeerbotContext, caller:
 
 
 async def save_name(update: Update, context: PeerbotContext, person: Person, name: str) -> None:
-    app = context.app
-    app.people.set_display_name(person.id, name)
-    region, _ = app.conversation.crisis.contacts_for(person.region)
-    staff = sorted(app.people.roles_of(app.people.get(person.id)) & STAFF)
-    contacts = f"The crisis contacts I show are for {region}; /region changes that."
-    replies = [Reply(f"Thanks, {name}. {staff_welcome(staff)}\n\n{contacts}") if staff else
-               Reply(f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
-                     f"or get a peer supporter for you.\n\n{contacts}", MAIN_MENU)]
-    questionnaire = outcomes.invitation(app, app.people.get(person.id))
-    await reply(update, context, replies + ([questionnaire] if questionnaire else []))
+    await reply(update, context, onboarding_for(context.app).name(person, name))
 
 
 @guarded(PARTICIPANTS)

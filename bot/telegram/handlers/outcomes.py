@@ -4,39 +4,19 @@ stop being asked, and the scheduler's periodic invitation."""
 from __future__ import annotations
 
 import functools
-from typing import Optional
 
 from telegram import Update
 from telegram.ext import Application
 
 from bot.app.callbacks import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_CONSENT
+from bot.app.onboarding import questionnaire_question
 from bot.app.replies import Reply
-from bot.services.outcomes import NextQuestion, OutcomeService
-from bot.storage.models import Person
+from bot.services.outcomes import NextQuestion
 from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply
 from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
 from bot.telegram.sending import send_replies
 
 STOP = "stop"  # QUESTIONNAIRE_ANSWER's pattern allows it
-
-
-def consent_question(outcomes: OutcomeService) -> Reply:
-    measure = outcomes.measure
-    every = outcomes.every.days // 7
-    return Reply(
-        f"One more thing, and it's entirely up to you. To show whether the groups help, the service asks "
-        f"{len(measure.items)} short questions about wellbeing now and every {every} weeks ({measure.title}). "
-        "Answers are only ever reported as totals, you can skip or stop any time, and saying no changes "
-        "nothing else. Would you be willing?",
-        ((("Yes, ask me", QUESTIONNAIRE_CONSENT.data("y")),), (("Not for me", QUESTIONNAIRE_CONSENT.data("n")),)))
-
-
-def invitation(app: AppContext, person: Person) -> Optional[Reply]:
-    """The consent question after onboarding, if the service uses a questionnaire and
-    the person has not been asked yet."""
-    if not app.outcomes.enabled or person.outcome_consent is not None:
-        return None
-    return consent_question(app.outcomes)
 
 
 def question_reply(question: NextQuestion, intro: bool = False) -> Reply:
@@ -95,7 +75,7 @@ async def on_wellbeing(update: Update, context: PeerbotContext, caller: Caller) 
         await reply(update, context, [Reply("This service doesn't use a wellbeing questionnaire.")])
         return
     if not caller.person.outcome_consent:
-        await reply(update, context, [consent_question(app.outcomes)])
+        await reply(update, context, [questionnaire_question(app.outcomes)])
         return
     await reply(update, context, [Reply(
         "You've agreed to the wellbeing questions. Answer them now, or stop being asked?",

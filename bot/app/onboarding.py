@@ -1,0 +1,134 @@
+"""Joining the service: consent, an invite carried through it (to a group, or to a
+staff role), a name, and the wellbeing questionnaire's invitation.
+
+Nothing is stored before consent. An invite from the link the person started
+from is used once they have agreed; staff are welcomed with what their roles let
+them do rather than the participants' buttons, and the adapter refreshes their
+command menu as soon as they hold the role."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from bot.app.callbacks import DIALOGUE, NAME_FROM_TELEGRAM, QUESTIONNAIRE_CONSENT
+from bot.app.conversation import REQUEST_PAYLOAD
+from bot.app.replies import Reply
+from bot.config.sections import ServiceSettings
+from bot.services.crisis import CrisisDirectory
+from bot.services.groups import JOIN_PREFIX
+from bot.services.outcomes import OutcomeService
+from bot.services.people import InviteError, PeopleService
+from bot.services.roles import STAFF
+from bot.storage.models import Person
+
+ROLE_PREFIX = "role_"  # a start link that makes someone staff: ?start=role_<code>
+ROLE_LABELS = {"psw": "a peer support worker", "coordinator": "a coordinator"}
+MAIN_MENU = (
+    (("Check in", DIALOGUE.data("/checkin")),),
+    (("A coping idea", DIALOGUE.data("/ask_coping")),),
+    (("Talk to a person", DIALOGUE.data(REQUEST_PAYLOAD)),),
+)
+STAFF_WELCOMES = {
+    "coordinator": "As a coordinator: /groups, /sessions and /newsession run groups and sessions, "
+                   "/report gives the figures, /invite adds staff.",
+    "psw": "As a peer supporter: /onduty to be paged, /queue for open cases, /guide for the role guide.",
+}
+NAME_QUESTION = "What would you like us to call you? A first name or a made-up name is fine. Just type it."
+
+
+def staff_welcome(roles: list[str]) -> str:
+    """What a staff member's roles let them do, instead of the participants' buttons."""
+    return " ".join(STAFF_WELCOMES[role] for role in roles) + " /help lists everything."
+
+
+def questionnaire_question(outcomes: OutcomeService) -> Reply:
+    """Whether the person will answer the wellbeing questions: entirely up to them."""
+    measure = outcomes.in_use()
+    every = outcomes.every.days // 7
+    return Reply(
+        f"One more thing, and it's entirely up to you. To show whether the groups help, the service asks "
+        f"{len(measure.items)} short questions about wellbeing now and every {every} weeks ({measure.title}). "
+        "Answers are only ever reported as totals, you can skip or stop any time, and saying no changes "
+        "nothing else. Would you be willing?",
+        ((("Yes, ask me", QUESTIONNAIRE_CONSENT.data("y")),), (("Not for me", QUESTIONNAIRE_CONSENT.data("n")),)))
+
+
+@dataclass(frozen=True)
+class Welcome:
+    replies: list[Reply]
+    staff: bool  # the person holds a staff role: their command menu must follow
+
+
+class Onboarding:
+    def __init__(self, people: PeopleService, crisis: CrisisDirectory, outcomes: OutcomeService,
+                 service: ServiceSettings) -> None:
+        self.people = people
+        self.crisis = crisis
+        self.outcomes = outcomes
+        self.service = service
+
+    def consent_notice(self) -> str:
+        """What the bot is and keeps, asked before anything is stored, with crisis contacts."""
+        return (
+            f"Hello! I'm the {self.service.name} bot.\n\n"
+            "Before we start, here is what you should know:\n"
+            "• I'm a bot, not a person. Peer support workers are real people, and you can ask for one at any "
+            "time.\n"
+            "• What I keep: your Telegram id, the name you choose, your check-ins (your mood and any words you "
+            "add), your replies about sessions, and our conversation, so that peer supporters can help you.\n"
+            "• Who can see it: the service's peer support workers and coordinators. Reports only ever use totals.\n"
+            "• You can get a copy of your data (/mydata) or have it deleted (/forgetme) at any time.\n"
+            "• I'm not an emergency service, and nobody watches this chat around the clock.\n\n"
+            f"{self.crisis.message_for(self.service.default_region)}\n\n"
+            "Are you happy to go ahead?"
+        )
+
+    def consent(self, telegram_user_id: int) -> Person:
+        return self.people.consent(telegram_user_id, self.service.default_region, self.service.default_timezone)
+
+    def welcome(self, person: Person, invite: str, telegram_first_name: str) -> Welcome:
+        """Use an invite carried through consent, then ask for a name or welcome them back."""
+        lines = [line for line in [self._use_invite(person, invite)] if line]
+        person = self.people.get(person.id)
+        staff = sorted(self.people.roles_of(person).intersection(STAFF))
+        if person.display_name is None:
+            lines.append(NAME_QUESTION)
+            use = f"Use {telegram_first_name or 'my Telegram name'}"[:40]
+            return Welcome([Reply("\n\n".join(lines), (((use, NAME_FROM_TELEGRAM.data("telegram")),),))], bool(staff))
+        if staff:
+            lines.append(f"Welcome back, {person.display_name}. {staff_welcome(staff)}")
+            return Welcome([Reply("\n\n".join(lines))], True)
+        lines.append(f"Welcome back, {person.display_name}. What would help right now?")
+        return Welcome([Reply("\n\n".join(lines), MAIN_MENU)], False)
+
+    def name(self, person: Person, name: str) -> list[Reply]:
+        """Keep the chosen name; say where the crisis contacts are for, and (once) invite
+        them to the wellbeing questions."""
+        self.people.set_display_name(person.id, name)
+        person = self.people.get(person.id)
+        region, _ = self.crisis.contacts_for(person.region)
+        staff = sorted(self.people.roles_of(person).intersection(STAFF))
+        contacts = f"The crisis contacts I show are for {region}; /region changes that."
+        thanks = (Reply(f"Thanks, {name}. {staff_welcome(staff)}\n\n{contacts}") if staff else
+                  Reply(f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
+                        f"or get a peer supporter for you.\n\n{contacts}", MAIN_MENU))
+        questionnaire = self.questionnaire_invitation(person)
+        return [thanks] + ([questionnaire] if questionnaire else [])
+
+    def questionnaire_invitation(self, person: Person) -> Optional[Reply]:
+        """The questionnaire's consent question, if the service uses one and the person
+        has not been asked yet."""
+        if not self.outcomes.enabled or person.outcome_consent is not None:
+            return None
+        return questionnaire_question(self.outcomes)
+
+    def _use_invite(self, person: Person, invite: str) -> Optional[str]:
+        try:
+            if invite.startswith(JOIN_PREFIX):
+                return f"You've joined {self.people.join_group(person.id, invite[len(JOIN_PREFIX):]).title}."
+            if invite.startswith(ROLE_PREFIX):
+                role = self.people.redeem_role_invite(person.id, invite[len(ROLE_PREFIX):])
+                return f"You're now set up as {ROLE_LABELS[role]}. /help shows your commands."
+        except InviteError as problem:
+            return str(problem)
+        return None
