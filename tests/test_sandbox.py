@@ -27,8 +27,8 @@ from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, Networ
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler
 from telegram.request import HTTPXRequest
 
+from bot.sandbox.errors import SandboxError
 from bot.sandbox.server import Sandbox
-from bot.sandbox.state import SandboxError
 
 BOT_NAME = "peerbot_sandbox_bot"
 

@@ -12,7 +12,8 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from bot.sandbox.state import NotFound, SandboxError, World
+from bot.sandbox.errors import NotFound, SandboxError
+from bot.sandbox.state import World
 
 PAGE = Path(__file__).parent / "static" / "index.html"
 

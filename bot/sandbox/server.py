@@ -8,7 +8,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.sandbox import botapi, control
-from bot.sandbox.state import FIRST_USER_ID, SandboxError, World
+from bot.sandbox.api_calls import METHODS
+from bot.sandbox.errors import SandboxError
+from bot.sandbox.state import World
+from bot.sandbox.webhook_delivery import WebhookPusher
+from bot.sandbox.world_store import FIRST_USER_ID
 
 # Telegram accepts uploads of up to 50 MB from bots; aiohttp's default is 1 MB.
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
@@ -23,7 +27,7 @@ class Sandbox(World):
         super().__init__(token, bot_username, can_read_all_group_messages, enforce_limits, first_user_id)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
-        self._pusher = botapi.WebhookPusher(self)
+        self._pusher = WebhookPusher(self)
 
     @property
     def url(self) -> str:
@@ -70,8 +74,8 @@ class Sandbox(World):
     def add_fault(self, method: str, error_code: int, description: str, *, retry_after: int | None = None,
                   count: int = 1, delay: float = 0.0, chat_id: int | None = None) -> dict:
         """As ``World.add_fault``, refusing a method the sandbox lacks: a typo would never fire."""
-        if method.lower() not in botapi.METHODS:
-            known = ", ".join(sorted(name for name, _ in botapi.METHODS.values()))
+        if method.lower() not in METHODS:
+            known = ", ".join(sorted(name for name, _ in METHODS.values()))
             raise SandboxError(f"the sandbox has no Bot API method {method!r}; it has: {known}")
         return super().add_fault(method, error_code, description, retry_after=retry_after, count=count,
                                  delay=delay, chat_id=chat_id)
