@@ -132,9 +132,10 @@ async def running(application: Application, settings: Settings, poll_timeout: fl
                               settings.monitoring.port, exc.strerror)
             intake.start(polling=not telegram.webhook_url)
             if telegram.webhook_url:
-                servers.append(await serve_http(webhook_app(intake, telegram.webhook_secret),
+                secret = telegram.secret_for_webhook()
+                servers.append(await serve_http(webhook_app(intake, secret),
                                                 telegram.webhook_listen, telegram.webhook_port))
-                await application.bot.set_webhook(telegram.webhook_url, secret_token=telegram.webhook_secret,
+                await application.bot.set_webhook(telegram.webhook_url, secret_token=secret,
                                                   allowed_updates=Update.ALL_TYPES)
                 log.info("webhook mode: listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
             else:
@@ -201,7 +202,8 @@ def sandbox_settings(settings: Settings) -> Settings:
 
 
 async def serve(settings: Settings) -> None:
-    sandbox_mode = not settings.telegram.token
+    token = settings.telegram.token  # none: the sandbox stands in for Telegram
+    sandbox_mode = not token
     check_ports_free(settings, sandbox_mode)
     if sandbox_mode:
         settings = sandbox_settings(settings)
@@ -212,10 +214,10 @@ async def serve(settings: Settings) -> None:
     engine = await asyncio.to_thread(open_engine, settings)
     context = build_context(settings, db, engine)
     sandbox = None
-    if sandbox_mode:
+    if not token:
         sandbox, connection = await start_sandbox(settings, context)
     else:
-        connection = Connection(settings.telegram.token, settings.telegram.base_url)
+        connection = Connection(token, settings.telegram.base_url)
     try:
         application = build_application(context, connection.token, connection.base_url, connection.base_file_url)
         await run_until_stopped(application, settings)

@@ -49,6 +49,14 @@ async def extend_series(application: Application) -> None:
     application.bot_data[APP_KEY].series.extend_all()
 
 
+def job_task() -> asyncio.Task:
+    """The task running the current job: APScheduler's asyncio executor starts every job as one."""
+    task = asyncio.current_task()
+    if task is None:
+        raise RuntimeError("a scheduled job must run as an asyncio task")
+    return task
+
+
 class Scheduler:
     """The scheduler and its lease, started and stopped together."""
 
@@ -91,7 +99,7 @@ class Scheduler:
         async def run(application: Application) -> None:
             if not self.lease.acquire():
                 return
-            task = asyncio.current_task()
+            task = job_task()
             self.in_flight.add(task)
             try:
                 await job(application)

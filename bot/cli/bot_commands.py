@@ -107,5 +107,8 @@ def bot_link_maker(settings: Settings) -> Callable[[str], str]:
 
 
 async def bot_username(token: str, base_url: str | None) -> str:
-    async with Bot(token, **({"base_url": base_url} if base_url else {})) as bot:
-        return (await bot.get_me()).username
+    async with Bot(token, base_url=base_url) if base_url else Bot(token) as bot:
+        username = (await bot.get_me()).username
+    if username is None:  # every bot has one; a User in general need not
+        raise TelegramError("Telegram gave the bot no username")
+    return username

@@ -100,6 +100,13 @@ class TelegramSettings(_Section):
             raise ValueError("must be a TCP port between 1 and 65535")
         return value
 
+    def secret_for_webhook(self) -> str:
+        """The webhook's secret token, asked for in webhook mode: the validator above makes
+        it present whenever ``webhook_url`` is set (ValueError if it was ever bypassed)."""
+        if not self.webhook_secret:
+            raise ValueError("telegram.webhook_secret is required when webhook_url is set")
+        return self.webhook_secret
+
 
 class MonitoringSettings(_Section):
     """Where /healthz, /readyz and /metrics (Prometheus) are served; port 0 turns them off."""

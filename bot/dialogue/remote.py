@@ -6,7 +6,7 @@ REST channel; pausing uses the tracker events API.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import quote
 
 import httpx
@@ -25,7 +25,9 @@ class RemoteEngine(DialogueEngine):
         # The database of the Rasa servers' SQL tracker store, for people's data rights.
         self.tracker = make_engine(tracker_url) if tracker_url else None
 
-    async def _post(self, path: str, payload: dict) -> object:
+    async def _post(self, path: str, payload: dict) -> Any:
+        """Rasa's JSON answer, whose shape depends on the endpoint (a list of outputs from the REST
+        channel, a dict from /model/parse): each caller reads its own."""
         response = await self.client.post(path, json=payload)
         response.raise_for_status()
         return response.json()

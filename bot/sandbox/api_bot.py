@@ -4,6 +4,7 @@ gets its updates (getUpdates, or a webhook that webhook_delivery.py pushes them 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot.sandbox.api_calls import Params, method
 from bot.sandbox.errors import bad_request
@@ -16,8 +17,9 @@ SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 def scope_key(params: Params) -> str:
     """The key of ``World.commands``: "default", "chat:<id>", "chat_member:<chat>:<user>", ... plus "/<language>"."""
-    scope = params.json("scope") or {"type": "default"}
-    kind = scope.get("type") if isinstance(scope, dict) else None
+    given = params.json("scope") or {"type": "default"}
+    scope: dict[str, Any] = given if isinstance(given, dict) else {}  # not an object: no type, refused below
+    kind = scope.get("type")
     try:
         if kind in SCOPES_WITHOUT_CHAT:
             key = kind

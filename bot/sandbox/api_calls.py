@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import mimetypes
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Mapping
+from typing import Awaitable, Callable, Literal, Mapping, overload
 
 from aiohttp import web
 
@@ -53,9 +53,20 @@ class Params:
         except (TypeError, ValueError):
             return None
 
+    # Typed twice: a required parameter is never None (a call without it is a bad request).
+    @overload
+    def text(self, name: str, required: Literal[True]) -> str: ...
+    @overload
+    def text(self, name: str, required: bool = False) -> str | None: ...
+
     def text(self, name: str, required: bool = False) -> str | None:
         value = self._given(name, required)
         return None if value is None else str(value)
+
+    @overload
+    def integer(self, name: str, required: Literal[True]) -> int: ...
+    @overload
+    def integer(self, name: str, required: bool = False) -> int | None: ...
 
     def integer(self, name: str, required: bool = False) -> int | None:
         value = self._given(name, required)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -42,8 +43,8 @@ PEOPLE = (
 )
 # Members who are only there to make the report's figures big enough to show.
 BACKGROUND = ("Robin", "Kai", "Nia", "Dev", "Lou", "Max")
-GROUPS = (
-    # (title, invite code, members by first name, the group's weekly series)
+GROUPS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
+    # (title, invite code, members by first name, the group's weekly series: SeriesSpec's other fields)
     ("Riverside Walkers", "riverside", ("Sam", "Jo", "Priya", *BACKGROUND),
      dict(name="Thursday walk", kind="walking", rrule="FREQ=WEEKLY;BYDAY=TH", start_time=time(10, 0),
           duration_minutes=90, location="Meet at the café by the park gates", capacity=6,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
-from typing import Callable
+from typing import Callable, TypeGuard
 
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.records import StoredFile
@@ -102,6 +102,11 @@ def new_poll(question: str | None, options: list[str] | None, poll_number: Calla
             "allows_multiple_answers": False, "allows_revoting": True, "members_only": False}
 
 
+def is_whole_number(value: object) -> TypeGuard[int]:
+    """An int given as one in JSON (``true`` is an int to Python, not to Telegram)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def add_formatting(content: dict, entities: list[dict]) -> None:
     """Formatting entities a person gave their text or caption, merged in offset order as Telegram sends them."""
     key, entities_key = ("text", "entities") if "text" in content else ("caption", "caption_entities")
@@ -112,7 +117,7 @@ def add_formatting(content: dict, entities: list[dict]) -> None:
         if not isinstance(entity, dict) or entity.get("type") not in FORMATTING_ENTITIES:
             raise SandboxError(f"each entity needs a type out of {', '.join(FORMATTING_ENTITIES)}")
         offset, length = entity.get("offset"), entity.get("length")
-        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (offset, length)) \
+        if not (is_whole_number(offset) and is_whole_number(length)) \
                 or offset < 0 or length < 1 or offset + length > limit:
             raise SandboxError(f"entity {entity} must lie within the {key} ({limit} UTF-16 units)")
         if entity["type"] == "text_link" and not isinstance(entity.get("url"), str):

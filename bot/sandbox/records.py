@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
+from typing import Mapping, TypeGuard
 
 from bot.sandbox.errors import BotApiError
 
@@ -37,15 +38,16 @@ def now() -> int:
 
 def chat_member(user: dict, status: str, **fields: object) -> dict:
     """A ChatMember dict with every field PTB requires for that status."""
-    defaults: dict = {
+    by_status: dict[str, Mapping[str, object]] = {
         "creator": {"is_anonymous": False},
         "administrator": ADMIN_RIGHTS,
         "kicked": {"until_date": 0},
-    }.get(status, {})
-    return {**defaults, **fields, "status": status, "user": user}
+    }
+    return {**by_status.get(status, {}), **fields, "status": status, "user": user}
 
 
-def is_in_chat(member: dict | None) -> bool:
+def is_in_chat(member: dict | None) -> TypeGuard[dict]:
+    """Whether ``member`` (a ChatMember dict, or None for someone never in the chat) is in the chat now."""
     if member is None:
         return False
     return member["status"] in JOIN_STATUSES or (member["status"] == "restricted" and member["is_member"])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable, Optional
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
@@ -25,7 +25,7 @@ from bot.app.replies import Button, Reply
 from bot.dialogue.engine import ParseResult
 from bot.services.drafts import DraftState
 from bot.storage.types import utcnow
-from bot.telegram.access import Caller, Handler, reply, retire_keyboard, tell
+from bot.telegram.access import Caller, Handler, message_of, pressed, reply, retire_keyboard, tell
 from bot.telegram.context import AppContext, PeerbotContext
 
 log = logging.getLogger(__name__)
@@ -78,25 +78,27 @@ def private_only(handler: Handler) -> Handler:
     return wrapper
 
 
-def pressed_title(query: CallbackQuery) -> str:
-    """The title of the button that was pressed, to leave the answer visible under the question."""
-    markup = query.message.reply_markup if query.message is not None else None
+def pressed_title(query: CallbackQuery, data: str) -> str:
+    """The title of the button that was pressed (its ``data``), to leave the answer visible
+    under the question; the data itself when the message is too old to read its buttons."""
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
     for row in (markup.inline_keyboard if markup else ()):
         for button in row:
-            if button.callback_data == query.data:
+            if button.callback_data == data:
                 return button.text
-    return query.data
+    return data
 
 
 async def settle(query: CallbackQuery, outcome: str) -> None:
     """Retire a message's buttons, noting what was chosen, so old buttons cannot be pressed twice.
     Best effort: Telegram refuses edits to old messages, and the answer matters more."""
-    if query.message is None or not getattr(query.message, "text", None):
+    message = query.message
+    if not isinstance(message, Message) or not message.text:  # gone, too old to read, or no text
         return
     try:
-        await query.edit_message_text(f"{query.message.text}\n\n→ {outcome}")
+        await query.edit_message_text(f"{message.text}\n\n→ {outcome}")
     except BadRequest as exc:
-        log.info("could not retire the buttons of message %s: %s", query.message.message_id, exc.message)
+        log.info("could not retire the buttons of message %s: %s", message.message_id, exc.message)
 
 
 @dataclass
@@ -189,7 +191,7 @@ class Flow:
                            note="Please choose with the buttons below (or press Cancel to stop).")
             return
         try:
-            answer = step.typed(app, draft.data, update.effective_message.text or "")
+            answer = step.typed(app, draft.data, message_of(update).text or "")
         except Invalid as problem:
             await self.ask(update, context, draft.person_id, step, draft.data, note=str(problem))
             return
@@ -199,48 +201,53 @@ class Flow:
                        step: Optional[str]) -> Optional[DraftState]:
         """The caller's draft if this button belongs to its current question (any question when
         ``step`` is None); otherwise the press is answered as out of date and None returned."""
-        draft = self.live_draft(context.app, caller.person.id)
+        draft = self.live_draft(context.app, caller.member.id)
+        query, _ = pressed(update)
         if draft is None:
-            await update.callback_query.answer(self.ended, show_alert=True)
+            await query.answer(self.ended, show_alert=True)
             return None
         if step is not None and draft.step != step:
-            await update.callback_query.answer(OUT_OF_DATE, show_alert=True)
+            await query.answer(OUT_OF_DATE, show_alert=True)
             return None
         return draft
 
     async def on_pick(self, update: Update, context: PeerbotContext, caller: Caller) -> None:
         """A button answering one of the fixed-choice questions."""
-        query = update.callback_query
-        step_name, value = self.pick.fields(query.data)
+        query, data = pressed(update)
+        step_name, value = self.pick.fields(data)
         draft = await self.draft_at(update, context, caller, step_name)
         if draft is None:
             return
+        pick = self.step(step_name).pick
+        if pick is None:  # forged data naming a typed question: refused as damaged (MALFORMED)
+            raise ValueError(f"the {step_name!r} question of /{self.name} has no buttons")
         try:
-            answer = self.step(step_name).pick(context.app, draft.data, value)
+            answer = pick(context.app, draft.data, value)
         except Invalid as problem:
             await query.answer(str(problem), show_alert=True)
             return
         await query.answer()
-        await settle(query, pressed_title(query))
+        await settle(query, pressed_title(query, data))
         await self.advance(update, context, draft, answer)
 
     async def on_stop(self, update: Update, context: PeerbotContext, caller: Caller,
                       goodbye: str) -> None:
         """The Cancel button: the draft is dropped and the person told."""
-        query = update.callback_query
+        query, _ = pressed(update)
         app = context.app
-        if self.live_draft(app, caller.person.id) is None:
+        if self.live_draft(app, caller.member.id) is None:
             await query.answer(self.ended, show_alert=True)
             return
-        await self.finish(update, context, caller.person.id, "Cancelled")
+        await self.finish(update, context, caller.member.id, "Cancelled")
         await reply(update, context, [Reply(goodbye)])
 
     async def finish(self, update: Update, context: PeerbotContext, person_id: int, outcome: str) -> None:
         """The flow is over, done or dropped by a button: the draft goes, the pressed question
         shows the outcome, and no earlier question keeps a live button."""
         context.app.drafts.clear(person_id)
-        await update.callback_query.answer(outcome)
-        await settle(update.callback_query, outcome)
+        query, _ = pressed(update)
+        await query.answer(outcome)
+        await settle(query, outcome)
         await retire_keyboard(update, context, FLOW_KEYBOARD_KEY)
 
 
@@ -259,7 +266,9 @@ async def take_draft_answer(update: Update, context: PeerbotContext, caller: Cal
     if caller.person is None or parse.intent == "request_human":
         return False
     draft = context.app.drafts.get(caller.person.id)
-    flow = FLOWS.get(draft.flow) if draft is not None else None
+    if draft is None:
+        return False
+    flow = FLOWS.get(draft.flow)
     if flow is None or not caller.roles & flow.roles or flow.live_draft(context.app, caller.person.id) is None:
         return False
     await flow.take_typed(update, context, draft)

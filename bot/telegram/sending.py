@@ -62,8 +62,9 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Optional[Message]:
     """Send one reply; returns the last message sent, or None if the chat is closed to the bot."""
     try:
         if reply.photo is not None:
+            photo = reply.photo
             return await with_retry(lambda: bot.send_photo(
-                chat_id, InputFile(reply.photo, filename="chart.png"), caption=reply.text[:1024] or None,
+                chat_id, InputFile(photo, filename="chart.png"), caption=reply.text[:1024] or None,
                 reply_markup=keyboard(reply)))
         if reply.document is not None:
             name, contents = reply.document

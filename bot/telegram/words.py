@@ -11,6 +11,7 @@ screen the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from telegram import Message
 from telegram.constants import MessageLimit
@@ -50,7 +51,8 @@ def words_of(message: Message) -> Words:
 
     A forward of the person's own message is still their own words.
     """
-    kind, parts = "text", [message.text or message.caption or ""]
+    kind = "text"
+    parts: list[Optional[str]] = [message.text or message.caption or ""]  # None: a poll's unset description
     if message.caption:
         kind = next((name for attribute, name in MEDIA if getattr(message, attribute, None)), "attachment")
     poll = message.poll

@@ -18,7 +18,10 @@ def include_name(name, type_, parent_names) -> bool:
 
 
 def run_migrations() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # bot.storage.migrate sets it from the settings before running this file
+        raise RuntimeError("no sqlalchemy.url: run migrations with `peerbot db ...` (bot.storage.migrate)")
+    engine = make_engine(url)
     try:
         with engine.connect() as connection:
             context.configure(

@@ -17,6 +17,7 @@ from bot.telegram.access import (
     Caller,
     CommandSpec,
     guarded,
+    pressed,
     reply,
     tell,
 )
@@ -26,9 +27,8 @@ from bot.telegram.usecases import handoff_for
 
 @guarded(STAFF)
 async def on_claim(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
-    claim = await handoff_for(context.bot, context.app).claim(CLAIM.number(query.data),
-                                                                   caller.person)
+    query, data = pressed(update)
+    claim = await handoff_for(context.bot, context.app).claim(CLAIM.number(data), caller.member)
     await query.answer(claim.message, show_alert=not claim.claimed)
     if claim.card is not None and query.message is not None:
         await query.edit_message_text(claim.card)
@@ -37,33 +37,34 @@ async def on_claim(update: Update, context: PeerbotContext, caller: Caller) -> N
 @guarded(STAFF)
 async def on_close(update: Update, context: PeerbotContext, caller: Caller) -> None:
     app = context.app
-    case = app.escalations.held_by(caller.person.id)
+    case = app.escalations.held_by(caller.member.id)
     if case is None:
         await tell(update, "You're not holding a case. /queue shows open ones.")
         return
-    outcome = context.args[0].lower() if context.args else ""
+    args = context.args or []
+    outcome = args[0].lower() if args else ""
     if outcome not in CLOSE_OUTCOMES:
         await tell(update, "Usage: /close <outcome> <note>, e.g. /close supported talked it through, will check "
                            f"in tomorrow. The outcome is one of: {', '.join(CLOSE_OUTCOMES)}.")
         return
-    await handoff_for(context.bot, app).close(case.id, caller.person, outcome, " ".join(context.args[1:]) or None)
+    await handoff_for(context.bot, app).close(case.id, caller.member, outcome, " ".join(args[1:]) or None)
 
 
 @guarded(PARTICIPANTS)
 async def on_end(update: Update, context: PeerbotContext, caller: Caller) -> None:
     app = context.app
-    case = app.escalations.held_for(caller.person.id)
+    case = app.escalations.held_for(caller.member.id)
     if case is None:
         await tell(update, "You're not talking with a peer supporter right now. Ask for a person at any time.")
         return
-    await handoff_for(context.bot, app).close(case.id, caller.person, ENDED_BY_PERSON, None)
+    await handoff_for(context.bot, app).close(case.id, caller.member, ENDED_BY_PERSON, None)
 
 
 @guarded(STAFF)
 async def on_debrief(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
-    case_id = DEBRIEF.number(query.data)
-    if not context.app.escalations.request_debrief(case_id, caller.person.id):
+    query, data = pressed(update)
+    case_id = DEBRIEF.number(data)
+    if not context.app.escalations.request_debrief(case_id, caller.member.id):
         await tell(update, STALE_BUTTON)
         return
     await query.answer("Logged for supervision")
@@ -89,7 +90,7 @@ async def on_queue(update: Update, context: PeerbotContext, caller: Caller) -> N
 
 
 async def set_duty(update: Update, context: PeerbotContext, caller: Caller, on: bool) -> None:
-    changed = context.app.escalations.set_duty(caller.person.id, on)
+    changed = context.app.escalations.set_duty(caller.member.id, on)
     state = "on duty: urgent cases will be paged to you" if on else "off duty. Thank you, and rest well"
     await tell(update, f"You're {state}." if changed else f"You were already {'on' if on else 'off'} duty.")
 

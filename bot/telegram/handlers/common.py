@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from telegram import Message, Update
+from telegram import MaybeInaccessibleMessage, Update
 from telegram.constants import ChatType
 
 from bot.app.callbacks import DIALOGUE
@@ -15,8 +15,12 @@ from bot.services.groups import JOIN_PREFIX
 from bot.storage.models import Group, Person
 from bot.telegram.access import (
     Caller,
+    chat_of,
     keyboard_keeper,
+    message_of,
+    origin_of,
     retire_keyboard,
+    user_of,
 )
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.sending import send_replies
@@ -27,13 +31,14 @@ DIALOGUE_KEYBOARD_KEY = "dialogue_keyboard"
 PERSON_BUTTON = ((("Talk to a person", DIALOGUE.data(REQUEST_PAYLOAD)),),)
 
 
-def chat_context(app: AppContext, message: Message) -> ChatContext:
+def chat_context(app: AppContext, message: MaybeInaccessibleMessage) -> ChatContext:
+    """Where a message was written, from what Telegram gives even for a message too old to read."""
     private = message.chat.type == ChatType.PRIVATE
     group = None if private else app.groups.for_chat(message.chat.id)
     return ChatContext(message.chat.id, private, group.id if group else None, source_of(message))
 
 
-def source_of(message: Message) -> str:
+def source_of(message: MaybeInaccessibleMessage) -> str:
     """The message, named so that handling it again finds what it already raised."""
     return f"{message.chat.id}:{message.message_id}"
 
@@ -65,20 +70,20 @@ async def converse(update: Update, context: PeerbotContext, person: Person, text
                    risk: Optional[RiskAssessment] = None) -> None:
     """Run text through the dialogue and send the replies where the person wrote."""
     app = context.app
-    chat = chat_context(app, update.effective_message)
+    chat = chat_context(app, origin_of(update))
     if chat.private:  # a typed note makes the check-in's "No thanks" meaningless
         await retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)
     if risk is not None and risk.level == "concern":
         app.conversation.flag_concern(person, chat, text, risk)
     result = await app.conversation.respond(person, chat, text, risk)
-    await deliver(context, update.effective_chat.id, result, person)
+    await deliver(context, chat_of(update).id, result, person)
 
 
 def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
     """The caller's record, made minimal when they never pressed Start (risk must still reach a person)."""
     if caller.person is not None:
         return caller.person
-    user = update.effective_user
+    user = user_of(update)
     service = app.settings.service
     return app.people.ensure_known(user.id, user.first_name or "", service.default_region, service.default_timezone)
 
@@ -88,19 +93,19 @@ async def handle_crisis(update: Update, context: PeerbotContext, caller: Caller,
     """Crisis: the escalation is persisted first; the person gets the crisis reply in
     private (in a group, only a short kind line there); then the PSWs are paged."""
     app = context.app
-    user = update.effective_user
+    user = user_of(update)
     person = known_person(app, update, caller)
-    chat = update.effective_chat
+    chat = chat_of(update)
     in_group = chat.type != ChatType.PRIVATE
     group = app.groups.ensure(chat.id, chat.title or "") if in_group else None
     private = ChatContext(user.id, private=True, group_id=group.id if group else None,
-                          source=source_of(update.effective_message))
+                          source=source_of(message_of(update)))
     result = await app.conversation.respond(person, private, text, risk)
     reached = await send_replies(context.bot, user.id, result.replies)
     if in_group:
         line = (f"{user.first_name}, I've sent you a private message." if reached
                 else f"{user.first_name}, a peer supporter will be in touch with you.")
-        await update.effective_message.reply_text(line)
+        await message_of(update).reply_text(line)
     if not reached:
         for escalation_id in result.escalations:
             app.escalations.add_reason(escalation_id, "the bot cannot message them privately "

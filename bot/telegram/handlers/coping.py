@@ -21,7 +21,7 @@ from bot.app.callbacks import REVIEW, SUGGEST_PICK, SUGGEST_SEND, SUGGEST_STOP
 from bot.app.replies import Reply
 from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
 from bot.storage.models import Person
-from bot.telegram.access import COORDINATORS, PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
+from bot.telegram.access import COORDINATORS, PARTICIPANTS, Caller, CommandSpec, guarded, pressed, reply, tell
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, one_line, private_only, register, settle
 from bot.telegram.sending import try_send
@@ -135,7 +135,7 @@ SUGGEST.steps = (
 @private_only
 async def on_suggest(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Start (or restart) the guided flow."""
-    await SUGGEST.start(update, context, caller.person.id, {}, (
+    await SUGGEST.start(update, context, caller.member.id, {}, (
         "Thank you for sharing something that helps you. I'll ask four quick questions; then a coordinator "
         "will look at your idea before it's offered to anyone."))
 
@@ -161,7 +161,8 @@ async def on_suggest_send(update: Update, context: PeerbotContext, caller: Calle
     data = draft.data
     app.coping.submit(draft.person_id, data["title"], data["category"], data["steps"], data["moods"])
     await SUGGEST.finish(update, context, draft.person_id, "Sent for review")
-    thanks = f"Thank you, {caller.person.display_name}." if caller.person.display_name else "Thank you."
+    name = caller.member.display_name
+    thanks = f"Thank you, {name}." if name else "Thank you."
     await reply(update, context, [Reply(f"{thanks} I've passed “{data['title']}” to the coordinators, and one of "
                                         "them will look at it soon. I'll let you know what they decide.")])
 
@@ -197,10 +198,10 @@ async def tell_suggester(context: PeerbotContext, result: ReviewResult) -> Optio
 @guarded(COORDINATORS)
 @private_only
 async def on_review_decision(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
-    choice, strategy_id = REVIEW.fields(query.data)
-    result = context.app.coping.review(int(strategy_id), caller.person.id, approve=choice == "a")
-    if not result.changed:
+    query, data = pressed(update)
+    choice, strategy_id = REVIEW.fields(data)
+    result = context.app.coping.review(int(strategy_id), caller.member.id, approve=choice == "a")
+    if not result.changed or result.status is None:  # the status is there whenever it changed
         await query.answer(ALREADY_REVIEWED, show_alert=True)
         return
     decision = result.status.capitalize()

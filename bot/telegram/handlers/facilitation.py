@@ -17,7 +17,7 @@ from bot.app.replies import Reply
 from bot.services.escalations import name_of
 from bot.services.facilitation import LiveSession, Summary
 from bot.services.wording import local_time
-from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, guarded, tell
+from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, chat_of, guarded, pressed, tell
 from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
 from bot.telegram.sending import keyboard, send_replies
 
@@ -63,15 +63,16 @@ async def open_round(application: Application, live_occurrence: int, chat_id: in
 async def live_session_for(update: Update, context: PeerbotContext,
                            caller: Caller) -> Optional[LiveSession]:
     """The session on now in this group chat, if the caller may run it; otherwise they are told why."""
-    if update.effective_chat.type == ChatType.PRIVATE:
+    chat = chat_of(update)
+    if chat.type == ChatType.PRIVATE:
         await tell(update, "Please use this in the session's group chat.")
         return None
     app = context.app
-    live = app.facilitation.live_in_chat(update.effective_chat.id)
+    live = app.facilitation.live_in_chat(chat.id)
     if live is None:
         await tell(update, "There's no session of this group on now (I open one up to 30 minutes early).")
         return None
-    if not app.facilitation.may_facilitate(caller.person.id, live.occurrence_id):
+    if not app.facilitation.may_facilitate(caller.member.id, live.occurrence_id):
         await tell(update, "Only this session's facilitators (or a coordinator) can run it.")
         return None
     return live
@@ -81,7 +82,7 @@ async def live_session_for(update: Update, context: PeerbotContext,
 async def on_startsession(update: Update, context: PeerbotContext, caller: Caller) -> None:
     live = await live_session_for(update, context, caller)
     if live is not None and not await open_round(context.application, live.occurrence_id, live.chat_id, "in",
-                                                 caller.person.id, opening_text(context.app, live)):
+                                                 caller.member.id, opening_text(context.app, live)):
         await tell(update, "This session's check-in round has already started.")
 
 
@@ -89,36 +90,37 @@ async def on_startsession(update: Update, context: PeerbotContext, caller: Calle
 async def on_endsession(update: Update, context: PeerbotContext, caller: Caller) -> None:
     live = await live_session_for(update, context, caller)
     if live is not None and not await open_round(context.application, live.occurrence_id, live.chat_id, "out",
-                                                 caller.person.id):
+                                                 caller.member.id):
         await tell(update, "The check-out round has already started: press Finish on it to wrap up.")
 
 
 @guarded(PARTICIPANTS)
 async def on_round_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
+    query, data = pressed(update)
     app = context.app
-    round_id, choice = ROUND.fields(query.data)
+    person = caller.member
+    round_id, choice = ROUND.fields(data)
     if choice == SHARE:
-        shared = app.facilitation.share(int(round_id), caller.person.id)
+        shared = app.facilitation.share(int(round_id), person.id)
         if shared is None:
             await query.answer("Tap a number first; then you can share it.", show_alert=True)
             return
         await query.answer("Shared with the group")
-        await send_replies(context.bot, update.effective_chat.id, [Reply(
-            f"{name_of(caller.person)} shared their {'check-in' if shared.source == 'round_in' else 'check-out'}: "
+        await send_replies(context.bot, chat_of(update).id, [Reply(
+            f"{name_of(person)} shared their {'check-in' if shared.source == 'round_in' else 'check-out'}: "
             f"{shared.mood}/5")])
         return
-    answer = app.facilitation.answer(int(round_id), caller.person.id, None if choice == PASS else int(choice),
-                                     update.effective_chat.id)
+    answer = app.facilitation.answer(int(round_id), person.id, None if choice == PASS else int(choice),
+                                     chat_of(update).id)
     await query.answer(answer.message, show_alert=True)
 
 
 @guarded(STAFF)
 async def on_finish(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
+    query, data = pressed(update)
     app = context.app
-    occurrence_id = FINISH_ROUND.number(query.data)
-    if not app.facilitation.may_facilitate(caller.person.id, occurrence_id):
+    occurrence_id = FINISH_ROUND.number(data)
+    if not app.facilitation.may_facilitate(caller.member.id, occurrence_id):
         await query.answer("Only this session's facilitators (or a coordinator) can finish it.", show_alert=True)
         return
     summary = app.facilitation.wrap_up(occurrence_id)
@@ -127,10 +129,10 @@ async def on_finish(update: Update, context: PeerbotContext, caller: Caller) -> 
         return
     await query.answer("Done: the summary is in your private chat with me.")
     await query.edit_message_reply_markup(None)
-    await send_replies(context.bot, update.effective_chat.id, [Reply(
+    await send_replies(context.bot, chat_of(update).id, [Reply(
         "That's the end of the session. Thank you all for coming and for looking after each other. "
         "If anything today stirred things up, a peer supporter is there: message me privately and ask for a person.")])
-    await send_summary(context.application, summary, extra=caller.person.telegram_user_id)
+    await send_summary(context.application, summary, extra=caller.member.telegram_user_id)
 
 
 def summary_text(summary: Summary) -> str:
@@ -159,13 +161,13 @@ async def send_summary(application: Application, summary: Summary, extra: Option
 
 @guarded(STAFF)
 async def on_attendance(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
+    query, data = pressed(update)
     app = context.app
-    occurrence_id, person_id = (int(part) for part in ATTENDANCE.fields(query.data))
-    if not app.facilitation.may_facilitate(caller.person.id, occurrence_id):
+    occurrence_id, person_id = (int(part) for part in ATTENDANCE.fields(data))
+    if not app.facilitation.may_facilitate(caller.member.id, occurrence_id):
         await query.answer("Only this session's facilitators (or a coordinator) mark attendance.", show_alert=True)
         return
-    present = app.facilitation.toggle_attendance(occurrence_id, person_id, caller.person.id)
+    present = app.facilitation.toggle_attendance(occurrence_id, person_id, caller.member.id)
     await query.answer("Marked as there" if present else "Marked as not there")
     buttons = register_buttons(occurrence_id, app.facilitation.register(occurrence_id))
     await query.edit_message_reply_markup(keyboard(Reply("", buttons)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMemberUpdated, Update
+from telegram import Update
 from telegram.constants import ChatType
 
 from bot.app.replies import Reply
@@ -14,7 +14,10 @@ from bot.telegram.access import (
     COORDINATORS,
     Caller,
     CommandSpec,
+    bot_membership_of,
     guarded,
+    left_member_of,
+    message_of,
     reply,
     tell,
 )
@@ -32,7 +35,7 @@ async def on_new_members(update: Update, context: PeerbotContext, caller: Caller
     """Someone joined the group chat: already with us (consented), they are members at
     once; the others are welcomed with the group's own link to start a private chat."""
     app = context.app
-    message = update.effective_message
+    message = message_of(update)
     joined = [m for m in message.new_chat_members if not m.is_bot]
     if not joined:
         return
@@ -59,16 +62,15 @@ async def on_groups(update: Update, context: PeerbotContext, caller: Caller) -> 
 async def on_left_member(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Someone left the group chat or was removed: their membership (and its reminders) ends."""
     app = context.app
-    message = update.effective_message
-    group = app.groups.for_chat(message.chat.id)
-    person = app.people.find(message.left_chat_member.id)
+    group = app.groups.for_chat(message_of(update).chat.id)
+    person = app.people.find(left_member_of(update).id)
     if group is not None and person is not None and app.people.leave_group(person.id, group.id):
         log.info("person %s left group %s", person.id, group.id)
 
 
 async def on_my_chat_member(update: Update, context: PeerbotContext) -> None:
     """The bot was added, promoted or removed: keep the group's record right."""
-    change: ChatMemberUpdated = update.my_chat_member
+    change = bot_membership_of(update)
     if change.chat.type == ChatType.PRIVATE:
         return
     status = change.new_chat_member.status

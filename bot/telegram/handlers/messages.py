@@ -19,7 +19,9 @@ from bot.telegram.access import (
     STAFF,
     STALE_BUTTON,
     Caller,
+    chat_of,
     guarded,
+    message_of,
     reply,
     tell,
 )
@@ -89,7 +91,7 @@ def not_answered(words: Words) -> str:
 async def on_private_message(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Text, a caption or a poll in a private chat: screened before anything else; only typed words are answered."""
     app = context.app
-    message = update.effective_message
+    message = message_of(update)
     words = words_of(message)
     text = words.text
     if not text.strip():
@@ -112,26 +114,29 @@ async def on_private_message(update: Update, context: PeerbotContext, caller: Ca
         flag_if_concern(app, caller, message, words, risk)
         await reply(update, context, [Reply(not_answered(words), PERSON_BUTTON)])
         return
-    if caller.roles & STAFF and await handoff.relay_from_psw(caller.person, text):
+    if caller.roles & STAFF and await handoff.relay_from_psw(person, text):
         return
     if await flows.take_draft_answer(update, context, caller, parse):
         return
     if words.cut:
         await reply(update, context, [Reply("That's a long message, so I've read the first part. "
                                              "A peer supporter can read all of it if you ask for a person.")])
-    if person.display_name is None and looks_like_a_name(parse, text):
-        await save_name(update, context, person, clean_display_name(text))
+    name = typed_name(parse, text) if person.display_name is None else None
+    if name is not None:
+        await save_name(update, context, person, name)
         return
     await converse(update, context, person, text, risk)
 
 
-def looks_like_a_name(parse: ParseResult, text: str) -> bool:
-    """A short answer to "what should we call you?". The screen has already ruled out a
-    crisis, so the dialogue model's guess is not asked (it reads names such as "Birdie" or
-    "Marguerite" as moods or worse); only a typed "talk to a person" still escapes."""
-    if clean_display_name(text) is None or len(text.split()) > 4:
-        return False
-    return parse.intent != "request_human"
+def typed_name(parse: ParseResult, text: str) -> Optional[str]:
+    """The name, if the text looks like a short answer to "what should we call you?". The
+    screen has already ruled out a crisis, so the dialogue model's guess is not asked (it reads
+    names such as "Birdie" or "Marguerite" as moods or worse); only a typed "talk to a person"
+    still escapes."""
+    name = clean_display_name(text)
+    if name is None or len(text.split()) > 4 or parse.intent == "request_human":
+        return None
+    return name
 
 
 @guarded(ANYONE)
@@ -139,7 +144,7 @@ async def on_group_message(update: Update, context: PeerbotContext, caller: Call
     """Every group message with words is screened; the bot speaks only when addressed in typed
     text (or for a crisis)."""
     app = context.app
-    message = update.effective_message
+    message = message_of(update)
     words = words_of(message)
     _, risk = await screen_words(app, words)
     if risk.is_crisis:
@@ -161,7 +166,7 @@ async def on_group_message(update: Update, context: PeerbotContext, caller: Call
 async def on_edited(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Edits of text or a caption are screened like new messages (risk can be added in an edit),
     but not re-answered."""
-    message = update.effective_message
+    message = message_of(update)
     words = words_of(message)
     if words.text.strip():
         app = context.app
@@ -170,7 +175,7 @@ async def on_edited(update: Update, context: PeerbotContext, caller: Caller) -> 
             await handle_crisis(update, context, caller, words.text, risk)
             return
         flag_if_concern(app, caller, message, words, risk)
-    if update.effective_chat.type == ChatType.PRIVATE:
+    if chat_of(update).type == ChatType.PRIVATE:
         await reply(update, context, [Reply(
             "I noticed you edited a message. I read each message once, so if you meant something different, "
             "please send it again.")])
@@ -179,7 +184,7 @@ async def on_edited(update: Update, context: PeerbotContext, caller: Caller) -> 
 @guarded(ANYONE)
 async def on_not_text(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """A sticker, or a photo, voice note, ... without words (those with words go to the handlers above)."""
-    if update.effective_chat.type != ChatType.PRIVATE:
+    if chat_of(update).type != ChatType.PRIVATE:
         return
     await reply(update, context, [Reply(
         "I can only read text at the moment, so I couldn't take that in. You can type to me, "
@@ -194,5 +199,5 @@ async def on_unknown_button(update: Update, context: PeerbotContext, caller: Cal
 
 @guarded(ANYONE)
 async def on_unknown_command(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    if update.effective_chat.type == ChatType.PRIVATE:
+    if chat_of(update).type == ChatType.PRIVATE:
         await tell(update, "I don't know that command. /help shows what I can do.")

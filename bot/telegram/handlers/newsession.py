@@ -17,7 +17,7 @@ from bot.services.series import SeriesError, SeriesSpec
 from bot.services.wording import describe_when, local_time, places
 from bot.storage.models import new_slug
 from bot.storage.types import utcnow
-from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
+from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, pressed, reply, tell
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, Stop, one_line, private_only, register, settle
 from bot.telegram.handlers.sessions import PREVIEW
@@ -233,10 +233,10 @@ async def on_newsession(update: Update, context: PeerbotContext, caller: Caller)
     """Start (or restart) the guided flow; with no group to hold a session, say what to do first."""
     app = context.app
     if not app.groups.with_bot():
-        app.drafts.clear(caller.person.id)
+        app.drafts.clear(caller.member.id)
         await tell(update, no_groups_text())
         return
-    await NEWSESSION.start(update, context, caller.person.id, {"timezone": app.settings.service.default_timezone},
+    await NEWSESSION.start(update, context, caller.member.id, {"timezone": app.settings.service.default_timezone},
                            "Let's set up a new session series.")
 
 
@@ -247,8 +247,8 @@ on_draft_pick = guarded(COORDINATORS)(private_only(NEWSESSION.on_pick))
 @private_only
 async def on_draft_facilitator(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Tap a PSW to choose or unchoose them (the keyboard updates in place); Done moves on."""
-    query = update.callback_query
-    [value] = NEWSESSION_FACILITATOR.fields(query.data)
+    query, button_data = pressed(update)
+    [value] = NEWSESSION_FACILITATOR.fields(button_data)
     draft = await NEWSESSION.draft_at(update, context, caller, "fac")
     if draft is None:
         return
@@ -289,7 +289,7 @@ def spec_from(data: Data) -> SeriesSpec:
 @private_only
 async def on_draft_create(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """Save the series through SeriesService; on a problem, say it and keep the answers."""
-    query = update.callback_query
+    query, _ = pressed(update)
     draft = await NEWSESSION.draft_at(update, context, caller, "confirm")
     if draft is None:
         return

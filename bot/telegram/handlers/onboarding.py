@@ -19,10 +19,13 @@ from bot.telegram.access import (
     STALE_BUTTON,
     Caller,
     CommandSpec,
+    chat_of,
     guarded,
+    pressed,
     reply,
     set_menu,
     tell,
+    user_of,
 )
 from bot.telegram.context import PeerbotContext
 from bot.telegram.handlers.common import group_start_link, start_link
@@ -43,8 +46,9 @@ def consent_with(argument: str) -> str:
 
 @guarded(ANYONE)
 async def on_start(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    if update.effective_chat.type != ChatType.PRIVATE:
-        group = context.app.groups.ensure(update.effective_chat.id, update.effective_chat.title or "")
+    chat = chat_of(update)
+    if chat.type != ChatType.PRIVATE:
+        group = context.app.groups.ensure(chat.id, chat.title or "")
         await tell(update, f"Let's talk privately: {group_start_link(context, group)}")
         return
     argument = context.args[0] if context.args else ""
@@ -57,23 +61,23 @@ async def on_start(update: Update, context: PeerbotContext, caller: Caller) -> N
 
 @guarded(ANYONE)
 async def on_consent(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
+    query, data = pressed(update)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    answer, argument = CONSENT.fields(query.data)
+    answer, argument = CONSENT.fields(data)
     if answer != "y":
         await reply(update, context, [Reply(
             "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
             "If you need help now, the contacts above are there for you.")])
         return
-    person = onboarding_for(context.app).consent(update.effective_user.id)
+    person = onboarding_for(context.app).consent(user_of(update).id)
     await welcome(update, context, person, argument)
 
 
 async def welcome(update: Update, context: PeerbotContext, person: Person, invite: str) -> None:
     """Staff get their command menu here, as soon as they hold the role (a bootstrap
     coordinator holds it from consent on), not at the next restart."""
-    welcomed = onboarding_for(context.app).welcome(person, invite, update.effective_user.first_name or "")
+    welcomed = onboarding_for(context.app).welcome(person, invite, user_of(update).first_name or "")
     if welcomed.staff:
         await set_menu(context, person)
     await reply(update, context, welcomed.replies)
@@ -81,14 +85,15 @@ async def welcome(update: Update, context: PeerbotContext, person: Person, invit
 
 @guarded(PARTICIPANTS)
 async def on_name_from_telegram(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    if caller.person.display_name is not None:  # a name was typed meanwhile: the step is over
-        await update.callback_query.answer(STALE_BUTTON, show_alert=True)
-        await update.callback_query.edit_message_reply_markup(None)
+    query, _ = pressed(update)
+    if caller.member.display_name is not None:  # a name was typed meanwhile: the step is over
+        await query.answer(STALE_BUTTON, show_alert=True)
+        await query.edit_message_reply_markup(None)
         return
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
-    name = clean_display_name(update.effective_user.first_name or "") or "Friend"
-    await save_name(update, context, caller.person, name)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    name = clean_display_name(user_of(update).first_name or "") or "Friend"
+    await save_name(update, context, caller.member, name)
 
 
 async def save_name(update: Update, context: PeerbotContext, person: Person, name: str) -> None:
@@ -105,12 +110,12 @@ async def on_region(update: Update, context: PeerbotContext, caller: Caller) -> 
 @guarded(PARTICIPANTS)
 async def on_region_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     app = context.app
-    query = update.callback_query
-    [region] = REGION.fields(query.data)
+    query, data = pressed(update)
+    [region] = REGION.fields(data)
     if region not in dict(app.conversation.crisis.choices()):
         await query.answer("Sorry, that button is out of date.", show_alert=True)
         return
-    app.people.set_region(caller.person.id, region)
+    app.people.set_region(caller.member.id, region)
     await query.answer("Saved")
     await query.edit_message_reply_markup(None)
     await reply(update, context, [Reply(app.conversation.crisis.message_for(region))])
@@ -122,11 +127,11 @@ async def on_invite(update: Update, context: PeerbotContext, caller: Caller) -> 
     if role not in STAFF_ROLES:
         await tell(update, "Usage: /invite psw or /invite coordinator")
         return
-    if update.effective_chat.type != ChatType.PRIVATE:
+    if chat_of(update).type != ChatType.PRIVATE:
         await tell(update, "Role invites are only given in a private chat with me.")
         return
     app = context.app
-    invite = app.people.create_role_invite(role, caller.person.id)
+    invite = app.people.create_role_invite(role, caller.member.id)
     hours = app.settings.roles.invite_expiry_hours
     await tell(update, f"Here is a single-use link that makes someone {ROLE_LABELS[role]}. It works once, for "
                        f"{hours} hours. Send it to them privately:\n{start_link(context, ROLE_PREFIX + invite.code)}")

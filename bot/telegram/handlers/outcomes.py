@@ -12,7 +12,7 @@ from bot.app.callbacks import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_CONSENT
 from bot.app.onboarding import questionnaire_question
 from bot.app.replies import Reply
 from bot.services.outcomes import NextQuestion
-from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply
+from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, pressed, reply
 from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
 from bot.telegram.sending import send_replies
 
@@ -34,35 +34,35 @@ def question_reply(question: NextQuestion, intro: bool = False) -> Reply:
 
 @guarded(PARTICIPANTS)
 async def on_consent(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
+    query, data = pressed(update)
     await query.answer()
     await query.edit_message_reply_markup(None)
     app = context.app
     if not app.outcomes.enabled:
         return
-    yes = QUESTIONNAIRE_CONSENT.fields(query.data) == ("y",)
-    app.outcomes.set_consent(caller.person.id, yes)
+    yes = QUESTIONNAIRE_CONSENT.fields(data) == ("y",)
+    app.outcomes.set_consent(caller.member.id, yes)
     if not yes:
         await reply(update, context, [Reply("That's fine, I won't ask. /wellbeing changes your mind any time.")])
         return
-    await reply(update, context, [question_reply(app.outcomes.begin(caller.person.id), intro=True)])
+    await reply(update, context, [question_reply(app.outcomes.begin(caller.member.id), intro=True)])
 
 
 @guarded(PARTICIPANTS)
 async def on_answer(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
+    query, data = pressed(update)
     app = context.app
-    response_id, number, value, stop = QUESTIONNAIRE_ANSWER.fields(query.data)
+    response_id, number, value, stop = QUESTIONNAIRE_ANSWER.fields(data)
     if stop:
-        app.outcomes.stop(int(response_id), caller.person.id)
+        app.outcomes.stop(int(response_id), caller.member.id)
         replies = [Reply("Okay, we'll leave it there. Thank you.")]
     else:
-        following = app.outcomes.answer(int(response_id), caller.person.id, int(number), int(value))
+        following = app.outcomes.answer(int(response_id), caller.member.id, int(number), int(value))
         if following is None and not app.outcomes.is_complete(int(response_id)):
             await query.answer("That question has closed. /wellbeing starts again.", show_alert=True)
             return
         replies = [question_reply(following) if following is not None else Reply(
-            f"Thank you, that's all. It helps the service a lot.\n\n{app.outcomes.measure.attribution}")]
+            f"Thank you, that's all. It helps the service a lot.\n\n{app.outcomes.in_use().attribution}")]
     await query.answer()
     await query.edit_message_reply_markup(None)
     await reply(update, context, replies)
@@ -74,7 +74,7 @@ async def on_wellbeing(update: Update, context: PeerbotContext, caller: Caller) 
     if not app.outcomes.enabled:
         await reply(update, context, [Reply("This service doesn't use a wellbeing questionnaire.")])
         return
-    if not caller.person.outcome_consent:
+    if not caller.member.outcome_consent:
         await reply(update, context, [questionnaire_question(app.outcomes)])
         return
     await reply(update, context, [Reply(

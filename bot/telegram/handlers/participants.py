@@ -13,8 +13,10 @@ from bot.telegram.access import (
     PARTICIPANTS,
     Caller,
     CommandSpec,
+    chat_of,
     guarded,
     menu_for,
+    pressed,
     reply,
     tell,
 )
@@ -29,19 +31,19 @@ from bot.telegram.sending import send_replies
 @guarded(PARTICIPANTS)
 async def on_dialogue_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """A button from the dialogue model: acknowledge it, retire the keyboard, answer."""
-    query = update.callback_query
+    query, data = pressed(update)
     await query.answer()
-    context.app.escalations.heard_from(caller.person.id)
+    context.app.escalations.heard_from(caller.member.id)
     if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
         await query.edit_message_reply_markup(None)
-    await converse(update, context, caller.person, DIALOGUE.fields(query.data)[0])
+    await converse(update, context, caller.member, DIALOGUE.fields(data)[0])
 
 
 @guarded(PARTICIPANTS)
 async def on_rsvp_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
-    occurrence, answer = RSVP.fields(query.data)  # routed by RSVP.pattern, so well formed
-    result = context.app.conversation.record_rsvp(caller.person, int(occurrence), answer)
+    query, data = pressed(update)
+    occurrence, answer = RSVP.fields(data)  # routed by RSVP.pattern, so well formed
+    result = context.app.conversation.record_rsvp(caller.member, int(occurrence), answer)
     await query.answer("Noted")
     await reply(update, context, [result])
     context.application.create_task(send_pending_notices(context.application))  # a place freed goes at once
@@ -62,7 +64,7 @@ async def on_help(update: Update, context: PeerbotContext, caller: Caller) -> No
 @guarded(PARTICIPANTS)
 async def on_mood(update: Update, context: PeerbotContext, caller: Caller) -> None:
     app = context.app
-    person = caller.person
+    person = caller.member
     history = app.checkins.history(person.id, limit=30)
     if not history:
         await reply(update, context, [Reply("You haven't checked in yet. Would you like to now?",
@@ -73,14 +75,15 @@ async def on_mood(update: Update, context: PeerbotContext, caller: Caller) -> No
     if len(history) >= 2:
         chart = mood_chart_png(history, person.timezone or app.settings.service.default_timezone)
         replies.append(Reply("Your moods over time (only you can see this).", photo=chart))
-    await send_replies(context.bot, update.effective_chat.id, replies)
+    await send_replies(context.bot, chat_of(update).id, replies)
 
 
 @guarded(ANYONE)
 async def on_rules(update: Update, context: PeerbotContext, caller: Caller) -> None:
     app = context.app
-    if update.effective_chat.type != ChatType.PRIVATE:
-        await reply(update, context, [Reply(app.groups.rules(app.groups.for_chat(update.effective_chat.id)))])
+    chat = chat_of(update)
+    if chat.type != ChatType.PRIVATE:
+        await reply(update, context, [Reply(app.groups.rules(app.groups.for_chat(chat.id)))])
         return
     groups = app.groups.groups_of(caller.person.id) if caller.person else []
     texts = [f"{g.title}\n{app.groups.rules(g)}" for g in groups] or [app.groups.rules(None)]
@@ -89,18 +92,18 @@ async def on_rules(update: Update, context: PeerbotContext, caller: Caller) -> N
 
 @guarded(PARTICIPANTS)
 async def on_next(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    await reply(update, context, context.app.conversation.upcoming_sessions(caller.person))
+    await reply(update, context, context.app.conversation.upcoming_sessions(caller.member))
 
 
 @guarded(PARTICIPANTS)
 async def on_stop(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    context.app.reminders.set_opt_out(caller.person.id, True)
+    context.app.reminders.set_opt_out(caller.member.id, True)
     await tell(update, "Okay, no more session reminders. /resume turns them back on.")
 
 
 @guarded(PARTICIPANTS)
 async def on_resume(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    context.app.reminders.set_opt_out(caller.person.id, False)
+    context.app.reminders.set_opt_out(caller.member.id, False)
     await tell(update, "Session reminders are back on.")
 
 

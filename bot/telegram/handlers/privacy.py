@@ -6,7 +6,7 @@ from telegram.constants import ChatType
 
 from bot.app.callbacks import FORGET
 from bot.app.replies import Reply
-from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, reply, tell
+from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, chat_of, guarded, pressed, reply, tell
 from bot.telegram.context import PeerbotContext
 from bot.telegram.sending import send_replies
 
@@ -21,7 +21,7 @@ FORGET_WARNING = (
 
 
 async def in_private(update: Update) -> bool:
-    if update.effective_chat.type == ChatType.PRIVATE:
+    if chat_of(update).type == ChatType.PRIVATE:
         return True
     await tell(update, PRIVATE_ONLY)
     return False
@@ -31,7 +31,7 @@ async def in_private(update: Update) -> bool:
 async def on_mydata(update: Update, context: PeerbotContext, caller: Caller) -> None:
     if not await in_private(update):
         return
-    data = context.app.privacy.export_json(caller.person.id)
+    data = context.app.privacy.export_json(caller.member.id)
     await reply(update, context, [Reply(
         "Here is everything I hold about you, as a file (JSON, which opens in any text editor).",
         document=("my-data.json", data))])
@@ -47,20 +47,21 @@ async def on_forgetme(update: Update, context: PeerbotContext, caller: Caller) -
 
 @guarded(PARTICIPANTS)
 async def on_forget_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query = update.callback_query
+    query, data = pressed(update)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    if FORGET.fields(query.data) != ("yes",):
+    if FORGET.fields(data) != ("yes",):
         await reply(update, context, [Reply("Okay, nothing has been deleted.")])
         return
     app = context.app
-    held = app.escalations.held_for(caller.person.id)
+    person = caller.member
+    held = app.escalations.held_for(person.id)
     holder = app.people.get(held.claimed_by_id) if held is not None else None
-    app.privacy.forget(caller.person.id)
+    app.privacy.forget(person.id)
     await reply(update, context, [Reply(
         "Done: I've deleted everything that could identify you. Thank you for being part of the group. "
         "If you ever want to come back, just send /start.\n\n"
-        + app.conversation.crisis.message_for(caller.person.region))])
+        + app.conversation.crisis.message_for(person.region))])
     if holder is not None:
         await send_replies(context.bot, holder.telegram_user_id, [Reply(
             "The person whose case you were holding asked the bot to delete their data, so the case is closed "

@@ -58,7 +58,7 @@ async def on_report(update: Update, context: PeerbotContext, caller: Caller) -> 
         return
     app = context.app
     replies = await asyncio.to_thread(report_replies, app.reports, days, app.settings.service.default_timezone,
-                                      caller.person.id)
+                                      caller.member.id)
     await reply(update, context, replies)
 
 

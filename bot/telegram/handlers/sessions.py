@@ -26,7 +26,7 @@ from bot.services.series import OccurrenceLine
 from bot.services.wording import describe_when, local_time, places, where
 from bot.storage.models import Occurrence, SessionSeries
 from bot.storage.types import utcnow
-from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, reply, tell
+from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, pressed, reply, tell
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import private_only, settle
 from bot.telegram.notices import send_pending_notices
@@ -125,8 +125,8 @@ def confirmation(question: str, yes: str, data: str) -> Reply:
 async def scheduled_line(update: Update, context: PeerbotContext,
                          kind: CallbackKind) -> Optional[OccurrenceLine]:
     """The pressed button's session if it can still be cancelled; else the press is answered."""
-    query = update.callback_query
-    line = context.app.series.occurrence_line(kind.number(query.data))
+    query, data = pressed(update)
+    line = context.app.series.occurrence_line(kind.number(data))
     if not still_scheduled(line):
         await query.answer("That session is already cancelled or over, so nothing has changed.", show_alert=True)
         return None
@@ -139,7 +139,8 @@ async def on_cancel_pick(update: Update, context: PeerbotContext, caller: Caller
     line = await scheduled_line(update, context, CANCEL_ASK)
     if line is None:
         return
-    await update.callback_query.answer()
+    query, _ = pressed(update)
+    await query.answer()
     await reply(update, context, [confirmation(
         f"Cancel {line.series_name} on {local_time(line.starts_at, line.timezone)}? {who_is_coming(line.going)}",
         "Yes, cancel it", CANCEL_YES.data(line.occurrence_id))])
@@ -151,7 +152,7 @@ async def on_cancel_confirm(update: Update, context: PeerbotContext, caller: Cal
     line = await scheduled_line(update, context, CANCEL_YES)
     if line is None:
         return
-    query = update.callback_query
+    query, _ = pressed(update)
     context.app.series.cancel_occurrence(line.occurrence_id, CANCEL_NOTE)
     start_sending_notices(context)
     await query.answer("Cancelled")
@@ -164,15 +165,16 @@ async def on_cancel_confirm(update: Update, context: PeerbotContext, caller: Cal
 @guarded(COORDINATORS)
 @private_only
 async def on_keep(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    await update.callback_query.answer("Kept: nothing has changed.")
-    await settle(update.callback_query, "Kept")
+    query, _ = pressed(update)
+    await query.answer("Kept: nothing has changed.")
+    await settle(query, "Kept")
 
 
 async def active_pressed_series(update: Update, context: PeerbotContext,
                                 kind: CallbackKind) -> Optional[SessionSeries]:
     """The pressed button's series if it is still running; else the press is answered."""
-    query = update.callback_query
-    series = context.app.series.get(kind.number(query.data))
+    query, data = pressed(update)
+    series = context.app.series.get(kind.number(data))
     if series is None or series.cancelled_at is not None or series.key is None:
         await query.answer("That series has already ended (or can only be changed from the command line).",
                            show_alert=True)
@@ -186,7 +188,8 @@ async def on_end_pick(update: Update, context: PeerbotContext, caller: Caller) -
     series = await active_pressed_series(update, context, END_SERIES_ASK)
     if series is None:
         return
-    await update.callback_query.answer()
+    query, _ = pressed(update)
+    await query.answer()
     await reply(update, context, [confirmation(
         f"End the whole series {series.name}? All its future sessions will be cancelled, and anyone who said "
         "they'd come will be told.", "Yes, end the series", END_SERIES_YES.data(series.id))])
@@ -198,7 +201,7 @@ async def on_end_confirm(update: Update, context: PeerbotContext, caller: Caller
     series = await active_pressed_series(update, context, END_SERIES_YES)
     if series is None:
         return
-    query = update.callback_query
+    query, _ = pressed(update)
     count = context.app.series.cancel_series(series.key)
     start_sending_notices(context)
     await query.answer("Series ended")
