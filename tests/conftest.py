@@ -229,6 +229,51 @@ def services(db, inprocess_engine):
                          inprocess_engine)
 
 
+@pytest.fixture
+def services_without_rasa(db, dialogue_model):
+    """The same, with the dialogue engine stopped (nothing listens at its address): for
+    use cases that must not need it, such as paging and onboarding."""
+    from bot.config import load_settings
+    from bot.runtime import build_context
+
+    stopped = RemoteEngine(f"http://127.0.0.1:{free_port()}", timeout=2)
+    return build_context(load_settings(environ={"DATABASE_URL": "sqlite://", **TEST_ENVIRONMENT}), db, stopped)
+
+
+@pytest.fixture
+def outbox() -> RecordingOutbox:
+    return RecordingOutbox()
+
+
+# Telegram ids no other test uses: the dialogue engine (and its paused
+# conversations) is shared by the whole test session.
+USE_CASE_TELEGRAM_IDS = itertools.count(9_100_000_000)
+
+
+def someone(services, name: str, role: str | None = None, on_duty: bool = False):
+    """A person who has joined; staff get their role the way real staff do, by invite."""
+    person = services.people.consent(next(USE_CASE_TELEGRAM_IDS), "uk", "Europe/London")
+    services.people.set_display_name(person.id, name)
+    if role is not None:
+        services.people.redeem_role_invite(person.id, services.people.create_role_invite(role, None).code)
+    if on_duty:
+        services.escalations.set_duty(person.id, True)
+    return services.people.get(person.id)
+
+
+def crisis_for(services, person) -> int:
+    return services.escalations.create(person.id, "urgent", "crisis", trigger_text="I can't go on").id
+
+
+def trail(services, escalation_id: int) -> list[str]:
+    """The case's audit trail, in order."""
+    from bot.storage.models import EscalationEvent
+
+    with services.people.db.session() as session:
+        return list(session.execute(select(EscalationEvent.event).where(
+            EscalationEvent.escalation_id == escalation_id).order_by(EscalationEvent.id)).scalars())
+
+
 # --- The bot end to end: real PTB over HTTP against the sandbox -----------------------
 
 BOT_WAIT = 20.0

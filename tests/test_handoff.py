@@ -1,34 +1,15 @@
-"""Paging and handing a case to a person, as use cases: the real services, database
-and dialogue engine, with Telegram replaced by an outbox that records what would be
-sent. Fast, so the core promise (no crisis unseen) is checked without the bot; the
-same journeys run end to end in test_escalation.py."""
+"""Handing a case to a person and back, as a use case: the real services, database
+and dialogue engine (claiming pauses the dialogue, closing resumes it), with Telegram
+replaced by an outbox that records what would be sent. The same journeys run end to
+end in test_escalation.py."""
 from __future__ import annotations
 
-import itertools
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import select
 
-from bot.app.callbacks import CLAIM, DEBRIEF
+from bot.app.callbacks import DEBRIEF
 from bot.app.handoff import Handoff
-from bot.app.paging import NOBODY_REACHED, Paging
-from bot.storage.models import Escalation, EscalationEvent, Person
-from conftest import RecordingOutbox
-
-# Telegram ids no other test uses: the dialogue engine (and its paused
-# conversations) is shared by the whole test session.
-TELEGRAM_IDS = itertools.count(9_100_000_000)
-
-
-@pytest.fixture
-def outbox() -> RecordingOutbox:
-    return RecordingOutbox()
-
-
-@pytest.fixture
-def paging(services, outbox) -> Paging:
-    return Paging(services.escalations, services.people, outbox, staff_chat_id=None, lease=timedelta(minutes=1))
+from bot.storage.models import Escalation
+from conftest import crisis_for, someone, trail
 
 
 @pytest.fixture
@@ -36,75 +17,8 @@ def handoff(services, outbox) -> Handoff:
     return Handoff(services.escalations, services.people, services.conversation, outbox)
 
 
-def someone(services, name: str, role: str | None = None, on_duty: bool = False) -> Person:
-    """A person who has joined; staff get their role the way real staff do, by invite."""
-    person = services.people.consent(next(TELEGRAM_IDS), "uk", "Europe/London")
-    services.people.set_display_name(person.id, name)
-    if role is not None:
-        services.people.redeem_role_invite(person.id, services.people.create_role_invite(role, None).code)
-    if on_duty:
-        services.escalations.set_duty(person.id, True)
-    return services.people.get(person.id)
-
-
-def crisis_for(services, person: Person) -> int:
-    return services.escalations.create(person.id, "urgent", "crisis", trigger_text="I can't go on").id
-
-
-def trail(services, escalation_id: int) -> list[str]:
-    with services.people.db.session() as session:
-        return list(session.execute(select(EscalationEvent.event).where(
-            EscalationEvent.escalation_id == escalation_id).order_by(EscalationEvent.id)).scalars())
-
-
 def case(services, escalation_id: int) -> Escalation:
     return services.escalations.get(escalation_id)
-
-
-async def test_a_crisis_is_paged_to_the_psw_on_duty_with_a_claim_button(services, paging, outbox):
-    jo = someone(services, "Jo", "psw", on_duty=True)
-    someone(services, "Off-duty Ann", "psw")
-    sam = someone(services, "Sam")
-    case_id = crisis_for(services, sam)
-    assert await paging.page(case_id) == 1
-    [(chat, card)] = outbox.sent
-    assert chat == jo.telegram_user_id and "URGENT" in card.text and "Who: Sam" in card.text
-    assert card.buttons == ((("Claim", CLAIM.data(case_id)),),)
-    assert trail(services, case_id)[-1] == "paged"
-
-
-async def test_an_urgent_case_nobody_on_duty_can_receive_moves_straight_to_the_coordinators(services, paging, outbox):
-    jo = someone(services, "Jo", "psw", on_duty=True)
-    priya = someone(services, "Priya", "coordinator")
-    outbox.closed.add(jo.telegram_user_id)  # Jo blocked the bot
-    case_id = crisis_for(services, someone(services, "Sam"))
-    assert await paging.page(case_id) == 1
-    assert [chat for chat, _ in outbox.sent] == [priya.telegram_user_id]
-    assert case(services, case_id).chain_level == 2
-    assert "re-escalated" in trail(services, case_id)
-
-
-async def test_when_nobody_on_the_chain_can_be_reached_the_person_is_told_honestly(services, paging, outbox):
-    sam = someone(services, "Sam")
-    case_id = crisis_for(services, sam)
-    assert await paging.page(case_id) == 0
-    assert outbox.texts(sam.telegram_user_id) == [NOBODY_REACHED]
-    assert case(services, case_id).status == "open"  # the re-page timer keeps trying
-
-
-async def test_paging_a_case_again_after_a_crash_reaches_nobody_twice(services, paging, outbox):
-    jo = someone(services, "Jo", "psw", on_duty=True)
-    case_id = crisis_for(services, someone(services, "Sam"))
-    await paging.page(case_id)
-    assert await paging.page(case_id) == 1
-    assert len(outbox.texts(jo.telegram_user_id)) == 1
-
-
-async def test_a_follow_up_waits_in_the_queue_and_is_never_paged(services, paging, outbox):
-    someone(services, "Jo", "psw", on_duty=True)
-    follow_up = services.escalations.create(someone(services, "Sam").id, "low", "concern").id
-    assert await paging.page(follow_up) == 0
-    assert outbox.sent == []
 
 
 async def test_claiming_pauses_the_dialogue_and_tells_both_sides_who_is_talking(services, handoff, outbox):

@@ -1,5 +1,6 @@
-"""Joining as a use case: the real services and database, no Telegram. The same
-journeys run end to end in test_telegram_bot.py and test_people.py."""
+"""Joining as a use case: the real services and database, with no Telegram and the
+dialogue engine stopped (joining must not need it). The same journeys run end to end
+in test_telegram_bot.py and test_people.py."""
 from __future__ import annotations
 
 import itertools
@@ -11,6 +12,11 @@ from bot.app.onboarding import NAME_QUESTION, Onboarding
 from bot.storage.models import Group
 
 TELEGRAM_IDS = itertools.count(9_200_000_000)
+
+
+@pytest.fixture
+def services(services_without_rasa):
+    return services_without_rasa
 
 
 @pytest.fixture
