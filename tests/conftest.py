@@ -218,26 +218,25 @@ class RecordingOutbox:
         return [reply.text for chat, reply in self.sent if chat == chat_id]
 
 
-@pytest.fixture
-def services(db, inprocess_engine):
-    """Every service on a fresh database with the real dialogue engine: the use cases'
-    world without Telegram."""
+def use_case_services(db: Database, engine: DialogueEngine):
+    """Every service on ``db``, with the test settings: the use cases' world without Telegram."""
     from bot.config import load_settings
     from bot.runtime import build_context
 
-    return build_context(load_settings(environ={"DATABASE_URL": "sqlite://", **TEST_ENVIRONMENT}), db,
-                         inprocess_engine)
+    return build_context(load_settings(environ={"DATABASE_URL": "sqlite://", **TEST_ENVIRONMENT}), db, engine)
+
+
+@pytest.fixture
+def services(db, inprocess_engine):
+    """The use cases' world with the real dialogue engine."""
+    return use_case_services(db, inprocess_engine)
 
 
 @pytest.fixture
 def services_without_rasa(db, dialogue_model):
     """The same, with the dialogue engine stopped (nothing listens at its address): for
     use cases that must not need it, such as paging and onboarding."""
-    from bot.config import load_settings
-    from bot.runtime import build_context
-
-    stopped = RemoteEngine(f"http://127.0.0.1:{free_port()}", timeout=2)
-    return build_context(load_settings(environ={"DATABASE_URL": "sqlite://", **TEST_ENVIRONMENT}), db, stopped)
+    return use_case_services(db, RemoteEngine(f"http://127.0.0.1:{free_port()}", timeout=2))
 
 
 @pytest.fixture

@@ -3,15 +3,12 @@ dialogue engine stopped (joining must not need it). The same journeys run end to
 in test_telegram_bot.py and test_people.py."""
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from bot.app.callbacks import DIALOGUE, NAME_FROM_TELEGRAM, QUESTIONNAIRE_CONSENT
 from bot.app.onboarding import NAME_QUESTION, Onboarding
 from bot.storage.models import Group
-
-TELEGRAM_IDS = itertools.count(9_200_000_000)
+from conftest import USE_CASE_TELEGRAM_IDS as TELEGRAM_IDS
 
 
 @pytest.fixture

@@ -88,7 +88,8 @@ class Onboarding:
 
     def welcome(self, person: Person, invite: str, telegram_first_name: str) -> Welcome:
         """Use an invite carried through consent, then ask for a name or welcome them back."""
-        lines = [line for line in [self._use_invite(person, invite)] if line]
+        used = self._use_invite(person, invite)
+        lines = [used] if used else []
         person = self.people.get(person.id)
         staff = sorted(self.people.roles_of(person).intersection(STAFF))
         if person.display_name is None:
