@@ -136,17 +136,18 @@ class ConversationService:
         return parse or ParseResult(text, None, 0.0, {}), risk
 
     async def respond(self, person: Person, chat: ChatContext, text: str,
-                      risk: Optional[RiskAssessment] = None) -> TurnResult:
+                      risk: Optional[RiskAssessment] = None, parse: Optional[ParseResult] = None) -> TurnResult:
         """The bot's turn. On a crisis the dialogue is steered to its crisis response
         whatever intent it would have guessed, since the screen may see more than the model;
         a crisis about someone else, or one the engine fails to answer, gets the
         application's own crisis turn, so contacts and a page never wait on the model.
         When the engine fails on an ordinary turn the person is told so honestly, with a
-        route to a person (a typed request for one still reaches a PSW)."""
+        route to a person (a typed request for one still reaches a PSW). ``parse`` is the
+        screen's parse, so the model need not parse the same text again."""
         if risk is not None and risk.is_crisis:
             return self.execute(person, chat, await self._crisis_turn(person, chat, risk), text, risk)
         try:
-            turn = await self.engine.handle(self.conversation_for(person, chat), text)
+            turn = await self.engine.handle(self.conversation_for(person, chat), text, parse)
         except EngineUnavailable:
             turn = self._turn_without_engine(person, text)
         else:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from bot.dialogue.contract import BotTurn
@@ -29,6 +29,9 @@ class ParseResult:
     confidence: float
     ranking: Mapping[str, float]
     entities: tuple[Mapping[str, Any], ...] = ()
+    # The NLU's own answer, handed back to the engine with the same text so the model
+    # does not parse a message twice (the screen already did).
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def confidence_of(self, intent: str) -> float:
         return self.ranking.get(intent, 0.0)
@@ -43,6 +46,7 @@ class ParseResult:
             confidence=float(intent.get("confidence") or 0.0),
             ranking=ranking,
             entities=tuple(data.get("entities") or ()),
+            raw=data,
         )
 
 
@@ -50,8 +54,9 @@ class DialogueEngine(abc.ABC):
     """One async interface to the dialogue model, wherever it runs."""
 
     @abc.abstractmethod
-    async def handle(self, conversation: str, text: str) -> BotTurn:
-        """The bot's turn for ``text``; empty while the conversation is paused."""
+    async def handle(self, conversation: str, text: str, parse: Optional[ParseResult] = None) -> BotTurn:
+        """The bot's turn for ``text``; empty while the conversation is paused. ``parse``,
+        this engine's own earlier parse of the same text, may spare it parsing again."""
 
     @abc.abstractmethod
     async def parse(self, text: str) -> ParseResult:

@@ -81,8 +81,8 @@ class GuardedEngine(DialogueEngine):
             except Exception:  # telling staff must never break a person's turn
                 log.exception("could not report the dialogue engine's state")
 
-    async def handle(self, conversation: str, text: str) -> BotTurn:
-        return await self._call(lambda: self.engine.handle(conversation, text))
+    async def handle(self, conversation: str, text: str, parse: Optional[ParseResult] = None) -> BotTurn:
+        return await self._call(lambda: self.engine.handle(conversation, text, parse))
 
     async def parse(self, text: str) -> ParseResult:
         return await self._call(lambda: self.engine.parse(text))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Optional
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -70,8 +71,10 @@ class InProcessEngine(DialogueEngine):
         from rasa.core.agent import Agent
         from rasa.core.lock_store import InMemoryLockStore
 
+        from bot.dialogue import rasa_patches
         from bot.dialogue.actions_bridge import InProcessActionEndpoint, load_executor
 
+        rasa_patches.apply()
         if not model.is_file():
             raise ModelError(f"model file {model} does not exist; run `peerbot train`")
         store = tracker_store_for(database_url)
@@ -88,8 +91,14 @@ class InProcessEngine(DialogueEngine):
             raise ModelError(f"the dialogue model {model} loaded but is not usable; run `peerbot train --force`")
         return cls(agent, store, strict)
 
-    async def handle(self, conversation: str, text: str) -> BotTurn:
-        outputs = await self.agent.handle_text(text, sender_id=conversation)
+    async def handle(self, conversation: str, text: str, parse: Optional[ParseResult] = None) -> BotTurn:
+        """Like Rasa's ``handle_text``, but given the screen's parse of this very text, Rasa
+        skips its own (``UserMessage.parse_data``)."""
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        parse_data = dict(parse.raw) if parse is not None and parse.raw and parse.text == text else None
+        message = UserMessage(text, CollectingOutputChannel(), conversation, parse_data=parse_data)
+        outputs = await self.agent.handle_message(message)
         return turn_from_outputs(outputs or [], strict=self.strict)
 
     async def parse(self, text: str) -> ParseResult:

@@ -36,7 +36,8 @@ class RemoteEngine(DialogueEngine):
     def _tracker_path(conversation: str) -> str:
         return f"/conversations/{quote(conversation, safe='')}/tracker"
 
-    async def handle(self, conversation: str, text: str) -> BotTurn:
+    async def handle(self, conversation: str, text: str, parse: Optional[ParseResult] = None) -> BotTurn:
+        """Rasa's REST channel takes text only, so a remote server parses again (``parse`` unused)."""
         outputs = await self._post("/webhooks/rest/webhook", {"sender": conversation, "message": text})
         return turn_from_outputs(outputs or [], strict=self.strict)
 

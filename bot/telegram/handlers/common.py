@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 
 from bot.app.callbacks import DIALOGUE
 from bot.app.conversation import REQUEST_PAYLOAD, ChatContext, TurnResult, offers_a_person
+from bot.dialogue.engine import ParseResult
 from bot.safety.assessment import RiskAssessment
 from bot.services.groups import JOIN_PREFIX
 from bot.storage.models import Group, Person
@@ -67,15 +68,16 @@ async def deliver(context: PeerbotContext, chat_id: int, result: TurnResult, per
 
 
 async def converse(update: Update, context: PeerbotContext, person: Person, text: str,
-                   risk: Optional[RiskAssessment] = None) -> None:
-    """Run text through the dialogue and send the replies where the person wrote."""
+                   risk: Optional[RiskAssessment] = None, parse: Optional[ParseResult] = None) -> None:
+    """Run text through the dialogue (with the screen's parse of it, if any) and send the
+    replies where the person wrote."""
     app = context.app
     chat = chat_context(app, origin_of(update))
     if chat.private:  # a typed note makes the check-in's "No thanks" meaningless
         await retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)
     if risk is not None and risk.level == "concern":
         app.conversation.flag_concern(person, chat, text, risk)
-    result = await app.conversation.respond(person, chat, text, risk)
+    result = await app.conversation.respond(person, chat, text, risk, parse)
     await deliver(context, chat_of(update).id, result, person)
 
 

@@ -125,7 +125,7 @@ async def on_private_message(update: Update, context: PeerbotContext, caller: Ca
     if name is not None:
         await save_name(update, context, person, name)
         return
-    await converse(update, context, person, text, risk)
+    await converse(update, context, person, text, risk, parse)
 
 
 def typed_name(parse: ParseResult, text: str) -> Optional[str]:
@@ -146,7 +146,7 @@ async def on_group_message(update: Update, context: PeerbotContext, caller: Call
     app = context.app
     message = message_of(update)
     words = words_of(message)
-    _, risk = await screen_words(app, words)
+    parse, risk = await screen_words(app, words)
     if risk.is_crisis:
         await handle_crisis(update, context, caller, words.text, risk)
         return
@@ -159,7 +159,7 @@ async def on_group_message(update: Update, context: PeerbotContext, caller: Call
         return
     group = app.groups.ensure(message.chat.id, message.chat.title or "")
     app.people.ensure_member(caller.person.id, group.id)
-    await converse(update, context, caller.person, bounded(text)[0], risk)
+    await converse(update, context, caller.person, bounded(text)[0], risk, parse)
 
 
 @guarded(ANYONE)
