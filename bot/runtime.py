@@ -117,7 +117,7 @@ async def running(application: Application, settings: Settings, poll_timeout: fl
         await application.start()
         scheduler = Scheduler(application)
         scheduler.start()
-        intake = Intake(application, poll_timeout)
+        intake = Intake(application, poll_timeout, telegram.workers)
         intake.telegram_ok = True  # post_init has just reached it
         application.bot_data[INTAKE_KEY] = intake
         watch_dialogue_engine(application)

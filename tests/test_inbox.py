@@ -3,7 +3,9 @@ priority and arrival order, resumed after a crash when its lease runs out, and
 quarantined when it keeps failing."""
 from __future__ import annotations
 
+import random
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,8 +14,8 @@ from bot.services.inbox import Arrival, Inbox
 from bot.storage.models import InboxUpdate
 
 
-def arrival(update_id: int, sender: int | None = 7, urgent: bool = False) -> Arrival:
-    return Arrival(update_id, {"update_id": update_id, "message": {"text": "hi"}}, sender, urgent)
+def arrival(update_id: int, sender: int | None = 7, urgent: bool = False, key: str | None = None) -> Arrival:
+    return Arrival(update_id, {"update_id": update_id, "message": {"text": "hi"}}, sender, urgent, key)
 
 
 def claimed_ids(inbox: Inbox) -> list[int]:
@@ -111,3 +113,70 @@ def test_workers_racing_for_the_inbox_each_handle_an_update_exactly_once(db):
     for thread in threads:
         thread.join()
     assert sorted(handled) == list(range(1, 41))
+
+
+def test_a_conversations_next_update_waits_for_its_earlier_one_while_other_conversations_go_ahead(db):
+    inbox = Inbox(db, bot_id=1)
+    inbox.store([arrival(1, key="5:5"), arrival(2, key="5:5"), arrival(3, key="6:6")])
+    first = inbox.claim_next()
+    other = inbox.claim_next()
+    assert (first.update_id, other.update_id) == (1, 3)
+    assert inbox.claim_next() is None, "update 2 waits while update 1 is being handled"
+    inbox.finish(first)
+    assert inbox.claim_next().update_id == 2
+
+
+def test_an_update_that_failed_holds_back_its_conversation_until_it_is_retried(db):
+    inbox = Inbox(db, bot_id=1)
+    inbox.store([arrival(1, key="5:5"), arrival(2, key="5:5")])
+    inbox.failed(inbox.claim_next(), "boom")
+    assert inbox.claim_next() is None, "the retry comes first, after its pause"
+
+
+def test_in_a_group_each_members_messages_keep_their_own_order_but_members_overlap(db):
+    inbox = Inbox(db, bot_id=1)
+    inbox.store([arrival(1, key="-100:5"), arrival(2, key="-100:5"), arrival(3, key="-100:6")])
+    assert [inbox.claim_next().update_id, inbox.claim_next().update_id] == [1, 3]
+
+
+def test_a_crisis_the_lexicon_sees_jumps_its_own_conversations_queue(db):
+    inbox = Inbox(db, bot_id=1)
+    inbox.store([arrival(1, key="5:5"), arrival(2, key="5:5"), arrival(3, key="5:5", urgent=True)])
+    assert inbox.claim_next().update_id == 3
+    assert inbox.claim_next(urgent_only=True) is None
+    assert inbox.claim_next().update_id == 1
+
+
+def test_many_workers_on_many_conversations_keep_each_conversations_order_and_handle_each_once(db):
+    conversations = [f"{n}:{n}" for n in range(8)]
+    picks = random.Random(7)
+    keys = {update_id: picks.choice(conversations) for update_id in range(1, 121)}
+    Inbox(db, bot_id=1).store([arrival(u, sender=None, key=k) for u, k in keys.items()])
+    handled: list[tuple[str, int, float, float]] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        inbox = Inbox(db, bot_id=1)
+        idle_since = time.monotonic()
+        while time.monotonic() - idle_since < 1.0:
+            delivery = inbox.claim_next()
+            if delivery is None:
+                time.sleep(0.005)
+                continue
+            started = time.monotonic()
+            time.sleep(0.002)
+            with lock:
+                handled.append((keys[delivery.update_id], delivery.update_id, started, time.monotonic()))
+            inbox.finish(delivery)
+            idle_since = time.monotonic()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(u for _, u, _, _ in handled) == list(range(1, 121)), "each update exactly once"
+    for key in conversations:
+        mine = sorted((started, ended, u) for k, u, started, ended in handled if k == key)
+        assert [u for _, _, u in mine] == sorted(u for u, k in keys.items() if k == key), f"{key} in order"
+        assert all(prev[1] <= nxt[0] for prev, nxt in zip(mine, mine[1:])), f"{key}: never two at once"

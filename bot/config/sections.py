@@ -77,8 +77,10 @@ class TelegramSettings(_Section):
     max_attempts: int = 3
     # Beyond this many updates a minute from one person, theirs wait behind everyone else's.
     flood_per_minute: int = 30
+    # Updates handled at once by one process; each conversation's still one at a time, in order.
+    workers: int = 8
 
-    _positive = validator("handling_lease_seconds", "max_attempts", "flood_per_minute",
+    _positive = validator("handling_lease_seconds", "max_attempts", "flood_per_minute", "workers",
                           allow_reuse=True)(more_than_zero)
 
     @validator("base_url", "webhook_url")

@@ -9,6 +9,12 @@ the update ``received``: when its lease runs out (at once for a claim that never
 started) the next worker handles it again, and handling is idempotent per step.
 An update that cannot be read, or whose handling fails ``max_attempts`` times,
 is quarantined as ``poison`` and skipped, so it can never hold up everyone else.
+
+Several workers (in one process or many) claim at once, but never two updates of
+one conversation (its ``order_key``): an update waits while an earlier one of its
+conversation is still unfinished, so each conversation is handled in order while
+different conversations overlap. A crisis the lexicon already sees is the one
+exception: it jumps its own conversation's queue as it jumps everyone else's.
 """
 from __future__ import annotations
 
@@ -17,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from bot.storage.db import Database
 from bot.storage.models import InboxUpdate
@@ -34,13 +40,15 @@ FLOOD_WINDOW = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Arrival:
-    """An update as received: Telegram's id, the raw update, who sent it, and whether the
-    model-free screen already sees a crisis in it (it is then handled first)."""
+    """An update as received: Telegram's id, the raw update, who sent it, the conversation
+    whose order it keeps, and whether the model-free screen already sees a crisis in it
+    (it is then handled first)."""
 
     update_id: int
     payload: dict[str, Any]
     sender_id: Optional[int] = None
     urgent: bool = False
+    order_key: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ class Inbox:
                     if recent[arrival.sender_id] == self.flood_per_minute + 1:
                         newly_flooding.add(arrival.sender_id)
                 rows.append({"bot_id": self.bot_id, "update_id": arrival.update_id, "payload": arrival.payload,
-                             "sender_id": arrival.sender_id, "priority": priority, "status": "received",
+                             "sender_id": arrival.sender_id, "order_key": arrival.order_key, "priority": priority, "status": "received",
                              "attempts": 0, "received_at": now})
             insert_new(session, InboxUpdate, rows)
         return newly_flooding
@@ -98,16 +106,21 @@ class Inbox:
         return {sender: count for sender, count in counts}
 
     def claim_next(self, urgent_only: bool = False) -> Optional[Delivery]:
-        """The oldest update waiting to be handled, highest priority first, leased to this
-        caller; None if there is none. ``urgent_only``: only updates the screen already
-        flagged (the crisis lane). A conditional update decides between racing workers."""
+        """The oldest update waiting to be handled, highest priority first, whose conversation
+        has no earlier update unfinished, leased to this caller; None if there is none.
+        ``urgent_only``: only updates the screen already flagged (the crisis lane), which
+        wait for nothing. A conditional update decides between racing workers."""
         now = utcnow()
         waiting = or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < now)
         lane = InboxUpdate.priority >= 1 if urgent_only else InboxUpdate.priority.is_not(None)
+        earlier = aliased(InboxUpdate)
+        in_turn = or_(InboxUpdate.priority >= 1, InboxUpdate.order_key.is_(None), ~exists().where(
+            earlier.bot_id == InboxUpdate.bot_id, earlier.order_key == InboxUpdate.order_key,
+            earlier.status == "received", earlier.id < InboxUpdate.id))
         with self.db.session() as session, session.begin():
             candidates = session.execute(
                 select(InboxUpdate.id).where(InboxUpdate.bot_id == self.bot_id, InboxUpdate.status == "received",
-                                             waiting, lane)
+                                             waiting, lane, in_turn)
                 .order_by(InboxUpdate.priority.desc(), InboxUpdate.id).limit(5)
             ).scalars().all()
             for row_id in candidates:

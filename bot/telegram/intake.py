@@ -53,11 +53,32 @@ def sender_of(raw: dict[str, Any]) -> Optional[int]:
     return None
 
 
+def chat_of(raw: dict[str, Any]) -> Optional[int]:
+    """The chat an update happened in (a button's chat is that of its message)."""
+    for key in SENDER_PATHS:
+        part = raw.get(key)
+        if isinstance(part, dict):
+            chat = part.get("chat") or (part.get("message") or {}).get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return chat["id"]
+    return None
+
+
+def order_key_of(raw: dict[str, Any]) -> Optional[str]:
+    """The conversation whose order an update keeps: one person in one chat, so a private
+    chat is handled in order, and in a group each member's messages are (members overlap)."""
+    chat, sender = chat_of(raw), sender_of(raw)
+    if chat is None and sender is None:
+        return None
+    return f"{chat if chat is not None else ''}:{sender if sender is not None else ''}"
+
+
 class Intake:
     """Owns the poll loop (or the webhook route) and the inbox worker of one bot process."""
 
-    def __init__(self, application: Application, poll_timeout: float = 10) -> None:
+    def __init__(self, application: Application, poll_timeout: float = 10, workers: int = 1) -> None:
         self.application = application
+        self.workers = workers  # updates handled at once (each conversation's still in order)
         self.app: AppContext = application.bot_data[APP_KEY]
         self.inbox: Inbox = self.app.inbox
         self.poll_timeout = poll_timeout
@@ -93,7 +114,7 @@ class Intake:
         message = update.effective_message if update is not None else None
         text = words_of(message).text if message is not None else ""
         urgent = bool(text.strip()) and self.app.conversation.safety.lexicon_sees_crisis(text)
-        return Arrival(raw["update_id"], raw, sender_of(raw), urgent)
+        return Arrival(raw["update_id"], raw, sender_of(raw), urgent, order_key_of(raw))
 
     def _parse(self, raw: dict[str, Any]) -> Optional[Update]:
         try:
@@ -213,17 +234,19 @@ class Intake:
 
     # --- life cycle ----------------------------------------------------------------------
     def start(self, polling: bool) -> None:
-        self.tasks = [asyncio.create_task(self.work_forever(), name="inbox worker"),
-                      asyncio.create_task(self.work_forever(urgent_only=True), name="crisis lane")]
+        """``workers`` inbox workers, so one person's slow turn (the model, a paced send) never
+        holds up anyone else's, and the crisis lane beside them."""
+        self.tasks = [asyncio.create_task(self.work_forever(), name=f"inbox worker {n}") for n in range(self.workers)]
+        self.tasks.append(asyncio.create_task(self.work_forever(urgent_only=True), name="crisis lane"))
         if polling:
             self.tasks.append(asyncio.create_task(self.poll_forever(), name="poller"))
 
     async def stop(self, grace: float = 10) -> None:
         """Stop taking updates at once (whatever was not stored stays with Telegram); let the
-        update being handled finish, within ``grace`` seconds, then cancel."""
+        updates being handled finish, within ``grace`` seconds, then cancel."""
         self.stopping = True
         self._wake_workers()
-        workers, pollers = self.tasks[:2], self.tasks[2:]
+        workers, pollers = self.tasks[:self.workers + 1], self.tasks[self.workers + 1:]
         for task in pollers:
             task.cancel()
         await asyncio.wait(workers, timeout=grace)

@@ -61,6 +61,7 @@ class InboxUpdate(Base):
         UniqueConstraint("bot_id", "update_id", name="uq_inbox_bot_update"),
         Index("ix_inbox_pending", "bot_id", "status", "priority", "id"),
         Index("ix_inbox_sender", "sender_id", "received_at"),
+        Index("ix_inbox_order", "bot_id", "order_key", "status", "id"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -70,6 +71,9 @@ class InboxUpdate(Base):
     # crisis, -1 when the sender is flooding (over their rate), else 0.
     priority = Column(Integer, nullable=False, default=0)
     sender_id = Column(BigInteger, nullable=True)
+    # One conversation's updates ("<chat id>:<sender id>") are handled one at a time, in
+    # arrival order; different conversations' at once. None: no order to keep.
+    order_key = Column(String(64), nullable=True)
     payload = Column(JSON, nullable=True)
     status = Column(String(16), nullable=False, default="received")
     attempts = Column(Integer, nullable=False, default=0)
