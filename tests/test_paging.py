@@ -61,6 +61,23 @@ async def test_paging_a_case_again_after_a_crash_reaches_nobody_twice(services, 
     assert len(outbox.texts(jo.telegram_user_id)) == 1
 
 
+async def test_a_page_a_crash_left_half_sent_is_sent_by_the_next_repage_check(services, outbox):
+    """The process died between claiming a page and sending it, and the update's retry came
+    while the claim was still fresh, so it passed the page by: the re-page check sends it."""
+    jo = someone(services, "Jo", "psw", on_duty=True)
+    case_id = crisis_for(services, someone(services, "Sam"))
+    services.escalations.claim_page(case_id, 0, jo.telegram_user_id, timedelta(seconds=1))  # then: SIGKILL
+    fresh = Paging(services.escalations, services.people, outbox, staff_chat_id=None, lease=timedelta(minutes=1))
+    await fresh.page(case_id)
+    await fresh.repage_due()
+    assert outbox.sent == [], "a claim younger than the lease may still be in hand"
+    stale = Paging(services.escalations, services.people, outbox, staff_chat_id=None, lease=timedelta(0))
+    await stale.repage_due()
+    assert [chat for chat, _ in outbox.sent] == [jo.telegram_user_id]
+    await stale.repage_due()
+    assert len(outbox.sent) == 1, "sent once"
+
+
 async def test_a_follow_up_waits_in_the_queue_and_is_never_paged(services, paging, outbox):
     someone(services, "Jo", "psw", on_duty=True)
     follow_up = services.escalations.create(someone(services, "Sam").id, "low", "concern").id

@@ -116,7 +116,10 @@ class Paging:
         return reached
 
     async def repage_due(self) -> None:
-        """Every unclaimed urgent case past its time moves up the chain (a scheduler job)."""
+        """A scheduler job: pages a crash interrupted are sent again, and every unclaimed
+        urgent case past its time moves up the chain."""
+        for escalation_id in self.escalations.interrupted_pages(self.lease):
+            await self.page_step(escalation_id)
         for due in self.escalations.due_for_repage():
             if self.escalations.advance_chain(due.id) is not None:
                 await self.page(due.id)

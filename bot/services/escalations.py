@@ -224,6 +224,17 @@ class EscalationService:
                 .order_by(Escalation.next_page_at)
             ).scalars())
 
+    def interrupted_pages(self, stale_after: timedelta) -> list[int]:
+        """Open cases with a page at their current step still "sending" after ``stale_after``:
+        a process died mid-send. Handling the update again usually sends it, but not when the
+        retry came before the page's claim went stale, so the re-page check sends it then."""
+        with self.db.session() as session:
+            return list(session.execute(
+                select(CasePage.escalation_id).join(Escalation, Escalation.id == CasePage.escalation_id)
+                .where(Escalation.status == "open", CasePage.chain_level == Escalation.chain_level,
+                       CasePage.status == "sending", CasePage.at < utcnow() - stale_after)
+                .distinct().order_by(CasePage.escalation_id)).scalars())
+
     def advance_chain(self, escalation_id: int) -> Optional[Escalation]:
         """Move an unclaimed case one step along the chain and reset its timer."""
         with self.db.session() as session, session.begin():
