@@ -26,7 +26,7 @@ from typing import Any, Optional
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.storage.db import Database
+from bot.storage.db import Database, durable
 from bot.storage.models import InboxUpdate
 from bot.storage.outbox import insert_new
 from bot.storage.types import utcnow
@@ -80,6 +80,7 @@ class Inbox:
         newly_flooding: set[int] = set()
         now = utcnow()
         with self.db.session() as session, session.begin():
+            durable(session)  # it is confirmed to Telegram next: it must survive a power cut too
             recent = self._recent_by_sender(session, {a.sender_id for a in arrivals if a.sender_id is not None}, now)
             rows = []
             for arrival in arrivals:
