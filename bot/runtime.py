@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -53,6 +54,7 @@ from bot.telegram.intake import INTAKE_KEY, Intake
 from bot.telegram.monitoring import monitoring_app
 
 log = logging.getLogger(__name__)
+WORKER_THREADS_SPARE = 8  # threads beyond one per inbox worker: the poller, the scheduler's sends, the screen
 
 
 def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> AppContext:
@@ -112,6 +114,10 @@ async def running(application: Application, settings: Settings, poll_timeout: fl
     polling; all stopped again on exit (the update being handled may finish)."""
     telegram = settings.telegram
     servers: list[web.AppRunner] = []
+    # Database calls and the screen's encoder run in worker threads: enough that every
+    # inbox worker's call finds one free (the default pool has 6 threads on 2 cores).
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=telegram.workers + WORKER_THREADS_SPARE, thread_name_prefix="peerbot"))
     async with application:
         await post_init(application)
         await application.start()

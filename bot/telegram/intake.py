@@ -82,7 +82,10 @@ class Intake:
         self.app: AppContext = application.bot_data[APP_KEY]
         self.inbox: Inbox = self.app.inbox
         self.poll_timeout = poll_timeout
-        self.wakes: list[asyncio.Event] = []  # one per worker: set when new updates are stored
+        # Workers not handling an update: one is woken per update stored (waking them all
+        # had every worker query the inbox at once for the one update there was).
+        self.looking: list[asyncio.Event] = []
+        self.lane_wake = asyncio.Event()  # the crisis lane's: set when an urgent update is stored
         self.tasks: list[asyncio.Task] = []
         self.stopping = False
         self.telegram_ok = False  # Telegram answered the last poll (or accepted the webhook)
@@ -100,7 +103,7 @@ class Intake:
                       len(arrivals), type(exc).__name__)
             await self._contacts_without_database(arrivals)
             return False
-        self._wake_workers()
+        self._wake_workers(len(arrivals), urgent=any(a.urgent for a in arrivals))
         for sender in flooding:
             await try_send(self.application.bot, sender, Reply(FLOODING))
         return True
@@ -181,10 +184,11 @@ class Intake:
         """Handle the inbox, highest priority first; resumes what a crash left behind. The
         crisis lane (``urgent_only``) runs beside the main worker, so a crisis never waits
         behind someone else's turn, however slow or however many."""
-        wake = asyncio.Event()
-        self.wakes.append(wake)
+        wake = self.lane_wake if urgent_only else asyncio.Event()
         while not self.stopping:
             wake.clear()  # before looking, so an update stored meanwhile still wakes us
+            if not urgent_only and wake not in self.looking:
+                self.looking.append(wake)
             try:
                 delivery = await asyncio.to_thread(self.inbox.claim_next, urgent_only)
             except Exception as exc:
@@ -197,6 +201,8 @@ class Intake:
                 except asyncio.TimeoutError:
                     pass
                 continue
+            if wake in self.looking:
+                self.looking.remove(wake)
             try:
                 await self.handle(delivery)
             except Exception as exc:  # whatever happens to one update, the worker goes on
@@ -228,8 +234,12 @@ class Intake:
                       delivery.update_id, type(exc).__name__)
             return False
 
-    def _wake_workers(self) -> None:
-        for wake in self.wakes:
+    def _wake_workers(self, count: Optional[int] = None, urgent: bool = True) -> None:
+        """Wake ``count`` idle workers (all when None), and the crisis lane if ``urgent``."""
+        if urgent:
+            self.lane_wake.set()
+        idle = [wake for wake in self.looking if not wake.is_set()]
+        for wake in idle if count is None else idle[:count]:
             wake.set()
 
     # --- life cycle ----------------------------------------------------------------------
