@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.inprocess import InProcessEngine
 from bot.dialogue.model import train_if_changed
 from bot.dialogue.remote import RemoteEngine
+from bot.sandbox.harness import free_port
 from bot.storage import migrate
 from bot.storage.db import Database
 
@@ -119,12 +119,6 @@ def inprocess_engine(dialogue_model: Path, tmp_path_factory: pytest.TempPathFact
     """The Rasa agent in this process, strict about the contract, trackers in SQLite."""
     tracker_db = tmp_path_factory.mktemp("tracker") / "peerbot.db"
     return InProcessEngine.load(dialogue_model, RASA_PROJECT, f"sqlite:///{tracker_db}", strict=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_http(url: str, process: subprocess.Popen, log: Path) -> None:

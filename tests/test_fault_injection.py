@@ -8,11 +8,7 @@ a while, still pages."""
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -20,88 +16,28 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.sandbox.harness import BotProcess, seed
 from bot.storage import migrate
 from bot.storage.db import Database
-from bot.storage.models import Escalation, Group, Membership, Person, PersonRole, ReminderDelivery
-from bot.storage.types import utcnow
+from bot.storage.models import Escalation, Group, Membership, Person, ReminderDelivery
 from conftest import BACKENDS, PROJECT_ROOT, free_port, fresh_sandbox, session_soon
 
 CRISES = ["I want to end it all", "I'm going to kill myself tonight", "I've taken all my tablets",
           "I can't go on, I want to die", "this is my last message, goodbye forever"]
 DELIVERIES = 13  # per mode and database: 52 crisis deliveries, each followed by a SIGKILL
-START_TIMEOUT = 90
-
-
-class BotProcess:
-    """`peerbot run` as an operator starts it, restartable, with its output in a log."""
-
-    def __init__(self, database_url: str, sandbox, folder: Path, webhook: bool, rasa_url: str) -> None:
-        self.monitor_port = free_port()
-        self.env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": sandbox.token,
-                    "TELEGRAM_BASE_URL": sandbox.api_base_url, "RASA_URL": rasa_url, "PEERBOT_CONFIG": "",
-                    "PEERBOT_MONITORING__PORT": str(self.monitor_port),
-                    "PEERBOT_TELEGRAM__HANDLING_LEASE_SECONDS": "2",
-                    "PEERBOT_ESCALATION__REPAGE_AFTER_MINUTES": "60", "PEERBOT_SCHEDULER__LEASE_SECONDS": "2"}
-        if webhook:
-            port = free_port()
-            self.env.update({"PEERBOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-                             "PEERBOT_TELEGRAM__WEBHOOK_SECRET": "s3cret",
-                             "PEERBOT_TELEGRAM__WEBHOOK_PORT": str(port)})
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-
-    async def start(self) -> None:
-        self.starts += 1
-        log = self.folder / f"bot-{self.starts}.log"
-        with log.open("w") as output:
-            self.process = subprocess.Popen([str(Path(sys.executable).parent / "peerbot"), "run"], cwd=PROJECT_ROOT,
-                                            env=self.env, stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT
-        async with httpx.AsyncClient() as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise AssertionError(f"peerbot exited:\n{log.read_text()[-3000:]}")
-                try:
-                    if (await client.get(f"http://127.0.0.1:{self.monitor_port}/readyz", timeout=2)).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise AssertionError(f"peerbot did not get ready:\n{log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
-def seed(db: Database, sandbox, people: int) -> tuple[dict, list[dict]]:
-    """A PSW on duty and ``people`` participants, known to the bot and the sandbox."""
-    psw = sandbox.add_user("Jo")
-    users = [sandbox.add_user(f"Person{i}") for i in range(people)]
-    with db.session() as session, session.begin():
-        jo = Person(telegram_user_id=psw["id"], display_name="Jo", consented_at=utcnow(), region="uk", on_duty=True)
-        session.add(jo)
-        session.flush()
-        session.add(PersonRole(person_id=jo.id, role="psw", source="invite"))
-        for user in users:
-            session.add(Person(telegram_user_id=user["id"], display_name=user["first_name"], consented_at=utcnow(),
-                               region="uk"))
-    for user in [psw, *users]:
-        sandbox.send(user["id"], user["id"], "/help")  # everyone has a private chat with the bot
-    return psw, users
+def bot_process(database_url: str, sandbox, folder: Path, webhook: bool, rasa_url: str) -> BotProcess:
+    """`peerbot run` on the remote engine, with short leases so a killed worker's claims
+    are taken over within seconds."""
+    settings = {"RASA_URL": rasa_url, "PEERBOT_TELEGRAM__HANDLING_LEASE_SECONDS": "2",
+                "PEERBOT_ESCALATION__REPAGE_AFTER_MINUTES": "60", "PEERBOT_SCHEDULER__LEASE_SECONDS": "2"}
+    if webhook:
+        port = free_port()
+        settings.update({"PEERBOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                         "PEERBOT_TELEGRAM__WEBHOOK_SECRET": "s3cret", "PEERBOT_TELEGRAM__WEBHOOK_PORT": str(port)})
+    return BotProcess(database_url, sandbox, folder, settings, cwd=PROJECT_ROOT)
 
 
 def a_bot(request, tmp_path, backend: str, webhook: bool, rasa_url: str, people: int):
@@ -120,7 +56,7 @@ async def a_bot_at(url: str, tmp_path, rasa_url: str, people: int, webhook: bool
     sandbox.webhook_patience = 120  # Telegram keeps re-sending for a day; a restart takes seconds
     await sandbox.start()
     psw, users = seed(db, sandbox, people)
-    bot = BotProcess(url, sandbox, tmp_path, webhook, rasa_url)
+    bot = bot_process(url, sandbox, tmp_path, webhook, rasa_url)
     try:
         await bot.start()
         for user in [psw, *users]:  # the answers to /help (they list the contacts too) are in
@@ -410,7 +346,7 @@ async def test_a_normal_stop_finishes_the_reminder_being_sent_and_leaves_the_res
             session.add(Membership(person_id=person.id, group_id=group.id))
     session_soon(db, "walk", "walk", 55, reminder_offsets_minutes=[60])  # every reminder is due at once
     sandbox.add_fault("sendMessage", 0, "", delay=2, count=4)  # each reminder takes 2 s to go out
-    bot = BotProcess(url, sandbox, tmp_path, webhook=False, rasa_url=remote_rasa_url)
+    bot = bot_process(url, sandbox, tmp_path, webhook=False, rasa_url=remote_rasa_url)
     bot.env["PEERBOT_SESSIONS__REMINDER_CHECK_SECONDS"] = "0.5"
 
     def statuses() -> list[str]:
