@@ -80,7 +80,7 @@ class StockRasa:
 
         quiet_rasa_logs()
         self.agent = Agent.load(str(current_model(RASA_PROJECT, RASA_PROJECT / "models")),
-                                tracker_store=tracker_store_for(database_url),
+                                tracker_store=tracker_store_for(database_url, bounded=False),
                                 action_endpoint=InProcessActionEndpoint(load_executor(RASA_PROJECT)))
 
     async def person(self, messages: list[str]) -> list[float]:

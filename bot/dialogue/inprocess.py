@@ -33,13 +33,16 @@ def quiet_rasa_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def tracker_store_for(database_url: str):  # -> rasa.core.tracker_store.SQLTrackerStore
-    """Rasa's SQL tracker store on the application's database.
+def tracker_store_for(database_url: str, bounded: bool = True):  # -> rasa.core.tracker_store.SQLTrackerStore
+    """Rasa's SQL tracker store on the application's database; ``bounded``: ours, whose
+    turns do not grow slower as a conversation grows (``tracker_store.py``).
 
     Rasa retries forever when the database is down at construction, so the
     database is checked first and a clear error raised instead.
     """
     from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.dialogue.tracker_store import BoundedSQLTrackerStore
 
     probe = make_engine(database_url)
     try:
@@ -48,7 +51,7 @@ def tracker_store_for(database_url: str):  # -> rasa.core.tracker_store.SQLTrack
     finally:
         probe.dispose()
     url = make_url(database_url)
-    return SQLTrackerStore(
+    return (BoundedSQLTrackerStore if bounded else SQLTrackerStore)(
         dialect=url.drivername,
         host=url.host,
         port=url.port,
@@ -59,6 +62,24 @@ def tracker_store_for(database_url: str):  # -> rasa.core.tracker_store.SQLTrack
     )
 
 
+def lock_store_for(url: Optional[str]):  # -> rasa.core.lock_store.LockStore
+    """Rasa's per-conversation locks: in this process, or in Redis when several processes
+    share the conversations (checked at start-up, so a wrong URL fails then, not per turn)."""
+    from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+
+    if url is None:
+        return InMemoryLockStore()
+    parsed = make_url(url)
+    store = RedisLockStore(host=parsed.host or "localhost", port=parsed.port or 6379,
+                           db=int(parsed.database or 0), password=parsed.password,
+                           use_ssl=parsed.drivername == "rediss", key_prefix="peerbot")
+    try:
+        store.red.ping()
+    except Exception as exc:  # redis raises its own ConnectionError family
+        raise ModelError(f"dialogue.lock_store_url {url}: Redis is not answering ({exc})") from exc
+    return store
+
+
 class InProcessEngine(DialogueEngine):
     def __init__(self, agent, store, strict: bool) -> None:  # rasa Agent, SQLTrackerStore
         self.agent = agent
@@ -66,10 +87,12 @@ class InProcessEngine(DialogueEngine):
         self.strict = strict
 
     @classmethod
-    def load(cls, model: Path, project_dir: Path, database_url: str, strict: bool = False) -> "InProcessEngine":
+    def load(cls, model: Path, project_dir: Path, database_url: str, strict: bool = False,
+             lock_store_url: Optional[str] = None) -> "InProcessEngine":
+        """The agent on the application's database; with ``lock_store_url`` (Redis) its
+        conversation locks are shared with the other bot processes."""
         quiet_rasa_logs()
         from rasa.core.agent import Agent
-        from rasa.core.lock_store import InMemoryLockStore
 
         from bot.dialogue import rasa_patches
         from bot.dialogue.actions_bridge import InProcessActionEndpoint, load_executor
@@ -82,7 +105,7 @@ class InProcessEngine(DialogueEngine):
             agent = Agent.load(
                 str(model),
                 tracker_store=store,
-                lock_store=InMemoryLockStore(),
+                lock_store=lock_store_for(lock_store_url),
                 action_endpoint=InProcessActionEndpoint(load_executor(project_dir)),
             )
         except Exception as exc:  # Rasa raises many types for a bad archive
