@@ -33,6 +33,7 @@ from bot.storage import migrate
 from bot.storage.db import Database
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -51,6 +52,22 @@ def postgres_server_url() -> str:
         pytest.skip(reason)
     finally:
         engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server several bot processes share their conversation locks through."""
+    import redis
+
+    url = os.environ.get("PEERBOT_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis not reachable at {url}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI must run the multi-process tests)", pytrace=False)
+        pytest.skip(reason)
     return url
 
 

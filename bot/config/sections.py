@@ -147,8 +147,18 @@ class DialogueSettings(_Section):
     # A turn or a parse taking longer than this counts as a failure of the dialogue
     # engine: the safety screen goes on without it and the person is told honestly.
     timeout_seconds: float = 3
+    # With several bot processes (each with the model in process): a Redis server
+    # (redis://host:port/db) holding each conversation's lock, so two processes never
+    # change one conversation's dialogue state at once. Unset: locks in this process.
+    lock_store_url: Optional[str] = None
 
     _positive = validator("timeout_seconds", allow_reuse=True)(more_than_zero)
+
+    @validator("lock_store_url")
+    def _redis_url(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
 
     @property
     def nlu_dir(self) -> Path:

@@ -17,4 +17,5 @@ def open_engine(settings: Settings, strict: bool = False) -> DialogueEngine:
     from bot.dialogue.inprocess import InProcessEngine
 
     model = current_model(dialogue.project_dir, dialogue.model_dir)
-    return InProcessEngine.load(model, dialogue.project_dir, settings.database.url, strict=strict)
+    return InProcessEngine.load(model, dialogue.project_dir, settings.database.url, strict=strict,
+                                lock_store_url=dialogue.lock_store_url)
