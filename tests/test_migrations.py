@@ -51,3 +51,19 @@ def test_peerbot_db_upgrade_migrates_the_configured_database(empty_database_url)
     assert f"database at revision {migrate.head_revision()}" in result.output
     again = runner.invoke(cli, ["db", "current"], env={"DATABASE_URL": empty_database_url, "PEERBOT_CONFIG": ""})
     assert "up to date" in again.output
+
+
+def test_processes_starting_together_on_an_empty_database_migrate_it_once(empty_database_url):
+    """Each bot process migrates as it starts; with several started at once, one migrates
+    and the others wait and find it done (each in its own process, as in the layout)."""
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_ROOT
+
+    program = "import sys; from bot.storage import migrate; migrate.upgrade(sys.argv[1])"
+    starts = [subprocess.Popen([sys.executable, "-c", program, empty_database_url], cwd=PROJECT_ROOT,
+                               stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    failures = [process.communicate(timeout=120)[1] for process in starts if process.wait(timeout=120) != 0]
+    assert failures == []
+    assert migrate.current_revision(empty_database_url) == migrate.head_revision()
