@@ -34,7 +34,9 @@ from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
 
-from bot.sandbox.harness import BotProcess, participants, seed
+from bot.deploy.local import LocalLayout
+from bot.deploy.process import BotProcess
+from bot.sandbox.harness import participants, seed
 from bot.sandbox.server import Sandbox
 from bot.storage import migrate
 from bot.storage.db import Database
@@ -48,6 +50,7 @@ EVERYDAY = ["hi", "what can you do?", "thanks", "are you a bot?", "what's the we
             "hello again"]
 CRISIS = "I want to end it all tonight"
 ANSWER_TIMEOUT = 60
+SETTINGS = {"PEERBOT_TELEGRAM__FLOOD_PER_MINUTE": "100000"}  # the benchmark's people type fast
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -139,35 +142,39 @@ async def at_once(people: list, person, messages: list[str]) -> tuple[float, lis
     return len(flat) / elapsed, flat
 
 
-async def peerbot_round(bot: Peerbot, figures: Figures, number: int, senders: int, each: int,
+async def peerbot_round(bot: Peerbot, figures: Figures, name: str, number: int, senders: int, each: int,
                         crises: int) -> None:
     single = await bot.person((await bot.people(1, f"Single{number}-"))[0], EVERYDAY * 2)
-    figures.add("peerbot one reply p50", statistics.median(single))
-    figures.add("peerbot one reply p95", percentile(single, 0.95))
+    figures.add(f"{name}: one reply p50", statistics.median(single))
+    figures.add(f"{name}: one reply p95", percentile(single, 0.95))
     writers = await bot.people(senders, f"Writer{number}-")
     in_crisis = await bot.people(crises, f"Crisis{number}-")
 
     async def crises_meanwhile() -> list[float]:
-        await asyncio.sleep(1.0)  # the 50 are in full flow
+        await asyncio.sleep(1.0)  # the others are in full flow
         return list(await asyncio.gather(*(bot.crisis(user) for user in in_crisis)))
 
     load, pages = await asyncio.gather(at_once(writers, bot.person, (EVERYDAY * 2)[:each]), crises_meanwhile())
     rate, times = load
-    figures.add("peerbot 50 at once, answers/s", rate)
-    figures.add("peerbot 50 at once, p50", statistics.median(times))
-    figures.add("peerbot 50 at once, p99", percentile(times, 0.99))
-    for page in pages:
-        figures.add("crisis -> page under load", page)
+    figures.add(f"{name}: at once, per s", rate)
+    figures.add(f"{name}: at once, p99", percentile(times, 0.99))
+    figures.rounds.setdefault(f"{name}: crisis pages", []).extend(pages)
 
 
 async def rasa_round(rasa: StockRasa, figures: Figures, senders: int, each: int) -> None:
     single = await rasa.person(EVERYDAY * 2)
-    figures.add("rasa one reply p50", statistics.median(single))
-    figures.add("rasa one reply p95", percentile(single, 0.95))
-    rate, times = await at_once([None] * senders, lambda _, messages: rasa.person(messages), (EVERYDAY * 2)[:each])
-    figures.add("rasa 50 at once, turns/s", rate)
-    figures.add("rasa 50 at once, p50", statistics.median(times))
-    figures.add("rasa 50 at once, p99", percentile(times, 0.99))
+    figures.add("Rasa alone: one reply p50", statistics.median(single))
+    figures.add("Rasa alone: one reply p95", percentile(single, 0.95))
+    rate, _ = await at_once([None] * senders, lambda _, messages: rasa.person(messages), (EVERYDAY * 2)[:each])
+    figures.add("Rasa alone: at once, per s", rate)
+
+
+async def long_conversation(bot: Peerbot, messages: int, window: int = 20) -> tuple[float, float]:
+    """One person writing ``messages`` messages: the median of their first ``window``
+    answers' times and of their last ``window``."""
+    person = (await bot.people(1, "Long-"))[0]
+    times = await bot.person(person, (EVERYDAY * (messages // len(EVERYDAY) + 1))[:messages])
+    return statistics.median(times[:window]), statistics.median(times[-window:])
 
 
 @asynccontextmanager
@@ -188,49 +195,85 @@ async def database(backend: str, folder: Path, name: str) -> AsyncIterator[str]:
         admin.dispose()
 
 
-def report(backend: str, figures: Figures) -> None:
+def report(backend: str, figures: Figures, senders: int, names: list[str]) -> None:
     median = figures.median
-    print(f"\n== {backend}: medians over {len(figures.rounds['rasa one reply p50'])} interleaved rounds ==")
-    print(f"{'':34}{'peerbot':>10}{'Rasa alone':>12}{'ratio':>8}")
-    for label, ours, floor in (("one reply p50 (ms)", "peerbot one reply p50", "rasa one reply p50"),
-                               ("one reply p95 (ms)", "peerbot one reply p95", "rasa one reply p95"),
-                               ("50 at once (answers/s)", "peerbot 50 at once, answers/s", "rasa 50 at once, turns/s"),
-                               ("50 at once p50 (ms)", "peerbot 50 at once, p50", "rasa 50 at once, p50"),
-                               ("50 at once p99 (ms)", "peerbot 50 at once, p99", "rasa 50 at once, p99")):
-        print(f"{label:34}{median(ours):10.1f}{median(floor):12.1f}{median(ours) / median(floor):7.2f}x")
-    pages = figures.rounds["crisis -> page under load"]
-    print(f"crisis -> PSW page while 50 write ({len(pages)} crises, ms): p50 {statistics.median(pages):.0f}, "
-          f"p99 {percentile(pages, 0.99):.0f}, max {max(pages):.0f}")
+    floor = "Rasa alone"
+    print(f"\n== {backend}: medians over {len(figures.rounds[floor + ': one reply p50'])} interleaved rounds ==")
+    print(f"{'':28}" + "".join(f"{name:>22}" for name in [*names, floor]))
+    for label, key in (("one reply p50 (ms)", "one reply p50"), ("one reply p95 (ms)", "one reply p95"),
+                       (f"{senders} at once (answers/s)", "at once, per s")):
+        cells = [f"{median(f'{name}: {key}'):8.1f} ({median(f'{name}: {key}') / median(f'{floor}: {key}'):.2f}x)"
+                 for name in names]
+        print(f"{label:28}" + "".join(f"{cell:>22}" for cell in cells) + f"{median(f'{floor}: {key}'):>22.1f}")
+    for name in names:
+        pages = figures.rounds[f"{name}: crisis pages"]
+        print(f"{name}: {senders} writing, their answers p99 {median(f'{name}: at once, p99'):.0f} ms; "
+              f"crisis -> PSW page meanwhile ({len(pages)} crises): p50 {statistics.median(pages):.0f} ms, "
+              f"p99 {percentile(pages, 0.99):.0f} ms, max {max(pages):.0f} ms")
 
 
-async def bench(backend: str, rounds: int, senders: int, each: int, crises: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="peerbot-bench-"))
-    async with database(backend, folder, "peerbot") as peerbot_url, database(backend, folder, "rasa") as rasa_url:
-        migrate.upgrade(peerbot_url)
-        db = Database(peerbot_url)
+@asynccontextmanager
+async def one_process(backend: str, folder: Path, name: str) -> AsyncIterator[Peerbot]:
+    """`peerbot run` (polling) with its own sandbox and database."""
+    async with database(backend, folder, name) as url:
+        migrate.upgrade(url)
+        db = Database(url)
         sandbox = Sandbox()
         await sandbox.start()
         psw, _ = seed(db, sandbox, 0)
-        process = BotProcess(peerbot_url, sandbox, folder, {"PEERBOT_TELEGRAM__FLOOD_PER_MINUTE": "1000"}, cwd=PROJECT)
-        print(f"[{backend}] starting peerbot and loading stock Rasa...", flush=True)
+        process = BotProcess(url, sandbox.token, sandbox.api_base_url, folder, SETTINGS, cwd=PROJECT, name=name)
         try:
             await process.start()
             await sandbox.wait_for_bot_message(psw["id"], timeout=ANSWER_TIMEOUT)
-            rasa = await asyncio.to_thread(StockRasa, rasa_url)
-            bot = Peerbot(sandbox, db, psw)
-            figures = Figures()
-            await peerbot_round(bot, Figures(), 0, senders, 1, 1)  # warm-up, not counted
-            await rasa_round(rasa, Figures(), senders, 1)
-            for number in range(1, rounds + 1):
-                await peerbot_round(bot, figures, number, senders, each, crises)
-                await rasa_round(rasa, figures, senders, each)
-                print(f"[{backend}] round {number}/{rounds} done", flush=True)
-            report(backend, figures)
-            print(f"429s provoked at the sandbox: {sandbox.stats['rate_limited']}")
+            yield Peerbot(sandbox, db, psw)
         finally:
             process.stop()
             await sandbox.stop()
             db.dispose()
+
+
+@asynccontextmanager
+async def layout(backend: str, folder: Path, workers: int, redis_url: str) -> AsyncIterator[Peerbot]:
+    """``workers`` `peerbot run` processes behind nginx (``peerbot layout``), with their own sandbox."""
+    async with database(backend, folder, "layout") as url:
+        migrate.upgrade(url)
+        db = Database(url)
+        sandbox = Sandbox()
+        await sandbox.start()
+        psw, _ = seed(db, sandbox, 0)
+        try:
+            async with LocalLayout(workers, url, sandbox.token, sandbox.api_base_url, folder / "layout", redis_url,
+                                   settings=SETTINGS, cwd=PROJECT):
+                await sandbox.wait_for_bot_message(psw["id"], timeout=ANSWER_TIMEOUT)
+                yield Peerbot(sandbox, db, psw)
+        finally:
+            await sandbox.stop()
+            db.dispose()
+
+
+async def bench(backend: str, rounds: int, senders: int, each: int, crises: int, workers: int,
+                redis_url: str, long: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="peerbot-bench-"))
+    print(f"[{backend}] starting peerbot (1 process, and {workers} behind nginx) and stock Rasa...", flush=True)
+    one_name, many_name = "peerbot, 1 process", f"peerbot, {workers} processes"
+    async with one_process(backend, folder, "one") as one, layout(backend, folder, workers, redis_url) as many, \
+            database(backend, folder, "rasa") as rasa_url:
+        rasa = await asyncio.to_thread(StockRasa, rasa_url)
+        figures = Figures()
+        for bot in (one, many):  # warm-up, not counted
+            await peerbot_round(bot, Figures(), "warm-up", 0, senders, 1, 1)
+        await rasa_round(rasa, Figures(), senders, 1)
+        for number in range(1, rounds + 1):
+            await peerbot_round(one, figures, one_name, number, senders, each, crises)
+            await rasa_round(rasa, figures, senders, each)
+            await peerbot_round(many, figures, many_name, number, senders, each, crises)
+            print(f"[{backend}] round {number}/{rounds} done", flush=True)
+        report(backend, figures, senders, [one_name, many_name])
+        if long:
+            first, last = await long_conversation(one, long)
+            print(f"one person's {long} messages ({one_name}): first 20 answered in {first:.0f} ms (median), "
+                  f"last 20 in {last:.0f} ms: {last / first:.2f}x")
+        print(f"429s provoked at the sandboxes: {one.sandbox.stats['rate_limited'] + many.sandbox.stats['rate_limited']}")
 
 
 def main() -> None:
@@ -239,10 +282,14 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=50)
     parser.add_argument("--messages", type=int, default=6, help="messages each of the senders sends per round")
     parser.add_argument("--crises", type=int, default=5, help="crisis messages per round, while the senders write")
+    parser.add_argument("--workers", type=int, default=2, help="bot processes in the multi-process layout")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/1", help="the layout's dialogue locks")
+    parser.add_argument("--long", type=int, default=1000, help="one person's messages, first vs last (0: skip)")
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
     args = parser.parse_args()
     for backend in args.databases:
-        asyncio.run(bench(backend, args.rounds, args.senders, args.messages, args.crises))
+        asyncio.run(bench(backend, args.rounds, args.senders, args.messages, args.crises, args.workers, args.redis,
+                          args.long))
 
 
 if __name__ == "__main__":

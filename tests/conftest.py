@@ -24,11 +24,11 @@ import pytest_asyncio
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
+from bot.deploy.process import free_port
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.inprocess import InProcessEngine
 from bot.dialogue.model import train_if_changed
 from bot.dialogue.remote import RemoteEngine
-from bot.sandbox.harness import free_port
 from bot.storage import migrate
 from bot.storage.db import Database
 

@@ -19,7 +19,8 @@ from typing import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox.harness import BotProcess, seed
+from bot.deploy.process import BotProcess
+from bot.sandbox.harness import seed
 from bot.storage import migrate
 from bot.storage.db import Database
 from bot.storage.models import Escalation, Group, Membership, Person, ReminderDelivery
@@ -37,7 +38,7 @@ def bot_process(database_url: str, sandbox, folder: Path, webhook: bool, rasa_ur
         port = free_port()
         settings.update({"PEERBOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
                          "PEERBOT_TELEGRAM__WEBHOOK_SECRET": "s3cret", "PEERBOT_TELEGRAM__WEBHOOK_PORT": str(port)})
-    return BotProcess(database_url, sandbox, folder, settings, cwd=PROJECT_ROOT)
+    return BotProcess(database_url, sandbox.token, sandbox.api_base_url, folder, settings, cwd=PROJECT_ROOT)
 
 
 def a_bot(request, tmp_path, backend: str, webhook: bool, rasa_url: str, people: int):

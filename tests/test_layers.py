@@ -11,7 +11,7 @@ from conftest import PROJECT_ROOT
 BOT = PROJECT_ROOT / "bot"
 # Top to bottom; a package may import its own layer and any layer below it.
 LAYERS = (
-    {"cli", "runtime", "sandbox", "scheduler"},  # entry points and wiring
+    {"cli", "runtime", "sandbox", "scheduler", "deploy"},  # entry points and wiring
     {"telegram"},  # the adapter
     {"app"},  # use cases
     {"services", "safety"},  # the domain

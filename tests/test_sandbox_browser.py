@@ -14,7 +14,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture
 async def page():
     if CHROMIUM is None:
-        pytest.fail("Chromium is missing: `make test` installs it (scripts/ensure-chromium.sh)")
+        pytest.fail("Chromium is missing: `make test` installs it (scripts/ensure-system-packages.sh)")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:

@@ -6,6 +6,7 @@ from bot.cli import (  # noqa: F401  (each registers its subcommands)
     config_commands,
     db_commands,
     dialogue_commands,
+    layout_commands,
     report_commands,
     safety_commands,
     session_commands,
