@@ -19,6 +19,7 @@ from bot.dialogue import contract
 from bot.dialogue.contract import BotMessage, BotTurn, Directive, TurnItem
 from bot.dialogue.engine import DialogueEngine, ParseResult, conversation_id
 from bot.dialogue.guarded import EngineUnavailable
+from bot.dialogue.priority import urgent
 from bot.safety.assessment import RiskAssessment
 from bot.safety.screen import SafetyScreen
 from bot.services.checkins import CheckInService
@@ -145,7 +146,9 @@ class ConversationService:
         route to a person (a typed request for one still reaches a PSW). ``parse`` is the
         screen's parse, so the model need not parse the same text again."""
         if risk is not None and risk.is_crisis:
-            return self.execute(person, chat, await self._crisis_turn(person, chat, risk), text, risk)
+            with urgent():  # the crisis turn goes ahead of everyone waiting at the engine
+                turn = await self._crisis_turn(person, chat, risk)
+            return self.execute(person, chat, turn, text, risk)
         try:
             turn = await self.engine.handle(self.conversation_for(person, chat), text, parse)
         except EngineUnavailable:

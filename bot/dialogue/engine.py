@@ -53,6 +53,10 @@ class ParseResult:
 class DialogueEngine(abc.ABC):
     """One async interface to the dialogue model, wherever it runs."""
 
+    # How many calls it can usefully take at once (None: no limit). The in-process model
+    # works on the event loop, so one; a remote server waits on the network, so any.
+    concurrent_calls: Optional[int] = None
+
     @abc.abstractmethod
     async def handle(self, conversation: str, text: str, parse: Optional[ParseResult] = None) -> BotTurn:
         """The bot's turn for ``text``; empty while the conversation is paused. ``parse``,

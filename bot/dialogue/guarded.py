@@ -6,7 +6,8 @@ message, and must never stand between them and a human. Every call is bounded by
 calls fail at once with ``EngineUnavailable`` for ``cooldown`` seconds, then one
 call is let through to test the engine again (half-open). A call that runs out of
 time opens the breaker at once: a hanging engine would cost every caller the
-whole budget again. Whoever uses the engine
+whole budget again. Calls wait their turn at the engine's ``TurnGate``
+(``priority.py``: crisis first), and the budget starts once admitted. Whoever uses the engine
 catches ``EngineUnavailable`` and fails open to a human; ``on_change`` tells the
 adapter when the engine goes down or comes back, so staff hear of it once.
 """
@@ -19,6 +20,7 @@ from typing import Awaitable, Callable, Optional, TypeVar
 
 from bot.dialogue.contract import BotTurn
 from bot.dialogue.engine import DialogueEngine, ParseResult
+from bot.dialogue.priority import TurnGate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,6 +34,8 @@ class GuardedEngine(DialogueEngine):
     def __init__(self, engine: DialogueEngine, timeout: float, failures_to_open: int = 3,
                  cooldown: float = 30.0) -> None:
         self.engine = engine
+        # Calls the engine can take at once (its time budget starts once admitted), crisis first.
+        self.gate = TurnGate(engine.concurrent_calls) if engine.concurrent_calls else None
         self.timeout = timeout
         self.failures_to_open = failures_to_open
         self.cooldown = cooldown
@@ -48,7 +52,11 @@ class GuardedEngine(DialogueEngine):
         if self.opened_at is not None and time.monotonic() - self.opened_at < self.cooldown:
             raise EngineUnavailable("the dialogue engine is down (breaker open)")
         try:
-            result = await asyncio.wait_for(call(), self.timeout)
+            if self.gate is None:
+                result = await asyncio.wait_for(call(), self.timeout)
+            else:
+                async with self.gate.slot():
+                    result = await asyncio.wait_for(call(), self.timeout)
         except Exception as exc:
             await self._failed(exc)
             raise EngineUnavailable(f"the dialogue engine failed: {type(exc).__name__}") from exc

@@ -81,6 +81,8 @@ def lock_store_for(url: Optional[str]):  # -> rasa.core.lock_store.LockStore
 
 
 class InProcessEngine(DialogueEngine):
+    concurrent_calls = 1
+
     def __init__(self, agent, store, strict: bool) -> None:  # rasa Agent, SQLTrackerStore
         self.agent = agent
         self.store = store

@@ -53,12 +53,14 @@ class Arrival:
 
 @dataclass(frozen=True)
 class Delivery:
-    """A claimed update: the row, Telegram's update id and the raw update."""
+    """A claimed update: the row, Telegram's update id, the raw update, and whether the
+    lexicon already saw a crisis in it."""
 
     id: int
     update_id: int
     payload: dict[str, Any]
     attempts: int
+    urgent: bool = False
 
 
 class Inbox:
@@ -132,7 +134,7 @@ class Inbox:
                 ).rowcount == 1
                 if won:
                     row = session.get(InboxUpdate, row_id)
-                    return Delivery(row.id, row.update_id, row.payload, row.attempts)
+                    return Delivery(row.id, row.update_id, row.payload, row.attempts, row.priority >= 1)
         return None
 
     def finish(self, delivery: Delivery) -> None:

@@ -24,6 +24,7 @@ from telegram.ext import Application
 
 from bot.app.conversation import OWN_CRISIS_WORDS
 from bot.app.replies import Reply
+from bot.dialogue.priority import urgent
 from bot.services.inbox import Arrival, Delivery, Inbox
 from bot.telegram.context import APP_KEY, AppContext
 from bot.telegram.sending import try_send
@@ -215,7 +216,8 @@ class Intake:
             await self._settle(self.inbox.quarantine, delivery, "the update could not be read")
             return
         failures: dict[int, str] = self.application.bot_data[FAILURE_KEY]
-        await self.application.process_update(update)
+        with urgent(delivery.urgent):  # its dialogue-engine calls go ahead of ordinary turns
+            await self.application.process_update(update)
         error = failures.pop(update.update_id, None)
         if error is None:
             await self._settle(self.inbox.finish, delivery)
