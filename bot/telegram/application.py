@@ -12,7 +12,6 @@ from sqlalchemy import select
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -31,19 +30,15 @@ from bot.telegram.access import bot_commands
 from bot.telegram.context import APP_KEY, CONTEXT_TYPES, AppContext, PeerbotContext
 from bot.telegram.handlers import membership, messages
 from bot.telegram.intake import FAILURE_KEY, Intake
+from bot.telegram.rate_limits import BroadcastLimits
 from bot.telegram.sending import try_send
 from bot.telegram.words import has_words
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RATE_LIMIT_RETRIES = 5
-# Telegram allows about 30 messages a second overall and 20 a minute per group.
-# aiolimiter is a leaky bucket whose capacity allows bursts on top of its rate,
-# so overall sends are paced one at a time (at most 30 in any second: bursts
-# drew 429s). Per group, PTB's default (20 a minute, bursts allowed) is kept:
-# pacing a group to one message every 3 s would hold up every other chat,
-# since updates are handled one at a time; a rare 429 there is waited out.
-OVERALL_SPACING = 1 / 29
+
+
 def bot_id_of(token: str) -> int:
     """The bot's Telegram id, the part of its token before the colon: it scopes stored update ids."""
     head = token.split(":", 1)[0]
@@ -154,8 +149,7 @@ def build_application(app: AppContext, token: str, base_url: Optional[str] = Non
                       base_file_url: Optional[str] = None) -> Application:
     builder = (
         ApplicationBuilder().token(token).updater(None).context_types(CONTEXT_TYPES)
-        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=OVERALL_SPACING,
-                                     max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(BroadcastLimits(max_retries=RATE_LIMIT_RETRIES))
         .connect_timeout(10).read_timeout(20).write_timeout(20)
     )
     if base_url:

@@ -1,7 +1,7 @@
 """Sending replies to Telegram, surviving what Telegram does to bots.
 
-Rate limits (429) are handled by PTB's AIORateLimiter, which waits out
-``retry_after``. Here: long texts are split, network timeouts are retried
+Telegram's limits are kept, and 429s waited out, by the rate limiter
+(``rate_limits.py``). Here: long texts are split, network timeouts are retried
 once, and a chat the bot may not write to (403: the person never pressed
 Start, or the bot was removed) is reported to the caller instead of crashing
 the handler.
