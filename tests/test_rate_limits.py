@@ -50,3 +50,22 @@ async def test_sixty_messages_at_once_reach_telegram_without_one_429():
     finally:
         await sandbox.stop()
     assert sandbox.stats["sent"] == 60 and sandbox.stats["rate_limited"] == 0
+
+
+async def test_a_crisis_message_takes_the_next_free_slot_ahead_of_ordinary_ones_waiting():
+    from bot.dialogue.priority import urgent
+
+    window = Window(1, 0.2)
+    order: list[str] = []
+    await window.take()  # the window is full for 0.2 s
+
+    async def send(name: str, flag: bool) -> None:
+        with urgent(flag):
+            await window.take()
+        order.append(name)
+
+    ordinary = [asyncio.create_task(send(f"chat {n}", False)) for n in range(2)]
+    await asyncio.sleep(0.05)
+    crisis = asyncio.create_task(send("crisis", True))
+    await asyncio.gather(*ordinary, crisis)
+    assert order == ["crisis", "chat 0", "chat 1"]

@@ -79,9 +79,12 @@ class TelegramSettings(_Section):
     flood_per_minute: int = 30
     # Updates handled at once by one process; each conversation's still one at a time, in order.
     workers: int = 8
+    # This process's share of Telegram's limit of about 30 messages a second: with N
+    # processes sending for one bot, about 29 / N each.
+    messages_per_second: int = 29
 
     _positive = validator("handling_lease_seconds", "max_attempts", "flood_per_minute", "workers",
-                          allow_reuse=True)(more_than_zero)
+                          "messages_per_second", allow_reuse=True)(more_than_zero)
 
     @validator("base_url", "webhook_url")
     def _http_url(cls, value: Optional[str]) -> Optional[str]:

@@ -19,6 +19,7 @@ from typing import Mapping, Optional
 from bot.deploy.balancer import Balancer
 from bot.deploy.process import BotProcess, free_port
 from bot.storage import migrate
+from bot.telegram.rate_limits import MESSAGES_PER_SECOND
 
 # Each role in the layout and the program it runs. The layout starts the balancer and the
 # workers and uses the machine's own PostgreSQL (or SQLite) and Redis; deploy/compose.yaml
@@ -48,6 +49,7 @@ class LocalLayout:
     def worker(self, number: int, webhook_port: int, webhook_url: str) -> BotProcess:
         settings = {"PEERBOT_WEBHOOK_URL": webhook_url, "PEERBOT_TELEGRAM__WEBHOOK_SECRET": self.secret,
                     "PEERBOT_TELEGRAM__WEBHOOK_PORT": str(webhook_port),
+                    "PEERBOT_TELEGRAM__MESSAGES_PER_SECOND": str(max(1, MESSAGES_PER_SECOND // self.count)),
                     "PEERBOT_DIALOGUE__LOCK_STORE_URL": self.redis_url, **self.settings}
         return BotProcess(self.database_url, self.token, self.base_url, self.folder, settings, cwd=self.cwd,
                           name=f"worker-{number}")

@@ -149,7 +149,8 @@ def build_application(app: AppContext, token: str, base_url: Optional[str] = Non
                       base_file_url: Optional[str] = None) -> Application:
     builder = (
         ApplicationBuilder().token(token).updater(None).context_types(CONTEXT_TYPES)
-        .rate_limiter(BroadcastLimits(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(BroadcastLimits(max_retries=RATE_LIMIT_RETRIES,
+                                      per_second=app.settings.telegram.messages_per_second))
         .connect_timeout(10).read_timeout(20).write_timeout(20)
     )
     if base_url:

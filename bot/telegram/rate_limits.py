@@ -7,20 +7,23 @@ and look-ups included: a turn's keyboard retirement and its answer took two slot
 so under load the pacer, not the work, set the pace (about 14 answers a second)
 and every message waited its turn whether or not the limit was near. Here the
 limits are rolling windows counted for messages sent (``sendMessage``,
-``sendPhoto``, ...): a message goes at once unless 30 went in the last second (or
-20 to its group in the last minute), and then waits only as long as needed.
-Anything else Telegram refuses with 429 is waited out and tried again.
+``sendPhoto``, ...): a message goes at once unless 29 went in the last second (or
+20 to its group in the last minute), and then waits only as long as needed, a
+crisis's messages first. Several processes share Telegram's 30 a second: each
+keeps to its share (``telegram.messages_per_second``). Anything else Telegram
+refuses with 429 is waited out and tried again.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections import deque
 from typing import Any, Callable, Coroutine, Optional, Union
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from bot.dialogue.priority import is_urgent
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
@@ -28,6 +31,7 @@ Result = Union[bool, JSONDict, list[JSONDict]]
 
 MESSAGES_PER_SECOND = 29  # Telegram's "about 30", with a message to spare
 GROUP_MESSAGES_PER_MINUTE = 20
+GIVE_WAY = 0.002  # how often an ordinary message looks again while a crisis's takes a freed slot
 
 
 def sends_a_message(endpoint: str) -> bool:
@@ -54,19 +58,33 @@ class Window:
         self.span = span
         self.slots: list[list[float]] = []  # each message's time, one-item lists updated when its call ends
         self.lock = asyncio.Lock()  # first come, first served
+        self.urgent_waiting = 0  # a crisis's messages waiting: ordinary ones give way
 
     def wait_needed(self, now: float) -> float:
         self.slots = [slot for slot in self.slots if slot[0] > now - self.span]
         return 0.0 if len(self.slots) < self.limit else min(slot[0] for slot in self.slots) + self.span - now
 
     async def take(self) -> list[float]:
-        """A slot for one message; set its time (``slot[0]``) when the call to Telegram ends."""
-        async with self.lock:
-            while (wait := self.wait_needed(time.monotonic())) > 0:
-                await asyncio.sleep(wait)
-            slot = [time.monotonic()]
-            self.slots.append(slot)
-            return slot
+        """A slot for one message; set its time (``slot[0]``) when the call to Telegram ends.
+        A message sent while handling a crisis (``bot.dialogue.priority.urgent``) does not
+        queue behind the ordinary ones waiting: it takes the next slot that frees."""
+        if not is_urgent():
+            async with self.lock:
+                return await self._next_slot(urgent=False)
+        self.urgent_waiting += 1
+        try:
+            return await self._next_slot(urgent=True)
+        finally:
+            self.urgent_waiting -= 1
+
+    async def _next_slot(self, urgent: bool) -> list[float]:
+        while True:
+            wait = self.wait_needed(time.monotonic())
+            if wait <= 0 and (urgent or not self.urgent_waiting):
+                slot = [time.monotonic()]  # checked and taken with no await between: never one too many
+                self.slots.append(slot)
+                return slot
+            await asyncio.sleep(wait if wait > 0 else GIVE_WAY)
 
 
 class BroadcastLimits(BaseRateLimiter[int]):
