@@ -273,7 +273,8 @@ async def bench(backend: str, rounds: int, senders: int, each: int, crises: int,
             first, last = await long_conversation(one, long)
             print(f"one person's {long} messages ({one_name}): first 20 answered in {first:.0f} ms (median), "
                   f"last 20 in {last:.0f} ms: {last / first:.2f}x")
-        print(f"429s provoked at the sandboxes: {one.sandbox.stats['rate_limited'] + many.sandbox.stats['rate_limited']}")
+        print(f"429s drawn from the sandbox: {one_name} {one.sandbox.stats['rate_limited']}, "
+              f"{many_name} {many.sandbox.stats['rate_limited']}")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ chat, running text through the conversation and delivering its turn, and the cri
 (persisted first, then the private reply, then the page)."""
 from __future__ import annotations
 
+import asyncio
 from typing import Optional
 
 from telegram import MaybeInaccessibleMessage, Update
@@ -73,11 +74,16 @@ async def converse(update: Update, context: PeerbotContext, person: Person, text
     replies where the person wrote."""
     app = context.app
     chat = chat_context(app, origin_of(update))
-    if chat.private:  # a typed note makes the check-in's "No thanks" meaningless
-        await retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)
+    # A typed note makes the check-in's "No thanks" meaningless: its buttons go, while the
+    # dialogue thinks (not before it, on the way to the answer), and before the new ones come.
+    retiring = asyncio.create_task(retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)) if chat.private else None
     if risk is not None and risk.level == "concern":
         app.conversation.flag_concern(person, chat, text, risk)
-    result = await app.conversation.respond(person, chat, text, risk, parse)
+    try:
+        result = await app.conversation.respond(person, chat, text, risk, parse)
+    finally:
+        if retiring is not None:
+            await retiring
     await deliver(context, chat_of(update).id, result, person)
 
 
