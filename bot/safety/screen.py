@@ -32,6 +32,7 @@ from typing import Awaitable, Callable, Optional
 
 from bot.config import Settings
 from bot.dialogue.engine import ParseResult
+from bot.dialogue.priority import TurnGate
 from bot.safety.assessment import RiskAssessment
 from bot.safety.classifier import RiskClassifier, load_current, message_pieces
 from bot.safety.encoder import SentenceEncoder
@@ -119,6 +120,9 @@ class SafetyScreen:
     def __init__(self, lexicon: RiskLexicon, embedding: Optional[EmbeddingLayer] = None) -> None:
         self.lexicon = lexicon
         self.embedding = embedding
+        # One read at a time, a crisis's first: the encoder is NumPy under the GIL, and eight
+        # reads at once in eight threads made each (the crisis's too) wait on all the others.
+        self.reading = TurnGate(1)
 
     @classmethod
     def load(cls, settings: Settings) -> "SafetyScreen":
@@ -150,13 +154,17 @@ class SafetyScreen:
     def assess(self, text: str, parse: Optional[ParseResult]) -> RiskAssessment:
         return self.combine(self.read(text), parse)
 
+    async def _read_in_turn(self, text: str) -> RiskAssessment:
+        async with self.reading.slot():
+            return await asyncio.to_thread(self.read, text)
+
     async def screen(self, text: str, parser: Optional[Callable[[str], Awaitable[ParseResult]]]
                      ) -> tuple[Optional[ParseResult], RiskAssessment]:
         """Every layer, as the bot runs them: the model-free ones in a worker thread while
         the dialogue engine parses, so the screen costs little more than the parse. When
         the engine fails (``parser`` is expected to bound its own time, as GuardedEngine
         does), the screen goes on without it (the parse is then None)."""
-        own = asyncio.create_task(asyncio.to_thread(self.read, text))
+        own = asyncio.create_task(self._read_in_turn(text))
         parse = None
         if parser is not None:
             try:
