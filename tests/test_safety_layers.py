@@ -7,11 +7,13 @@ import asyncio
 import socket
 import time
 
+import pytest
 from sqlalchemy import select
 
 from bot.app.conversation import ABOUT_OTHERS
 from bot.dialogue.guarded import GuardedEngine
 from bot.dialogue.remote import RemoteEngine
+from bot.safety.screen import LEXICON_IS_ENOUGH
 from bot.storage.models import Escalation
 from conftest import fresh_sandbox, running_bot, titles
 
@@ -57,12 +59,28 @@ async def test_a_hanging_rasa_costs_the_screen_only_its_time_budget(safety_scree
     hanging = RemoteEngine(f"http://127.0.0.1:{port}", timeout=30)
     started = time.monotonic()
     try:
-        parse, risk = await safety_screen.screen("I want to end it all", GuardedEngine(hanging, timeout=0.5).parse)
+        parse, risk = await safety_screen.screen(UNSEEN_CRISIS, GuardedEngine(hanging, timeout=0.5).parse)
     finally:
         await hanging.close()
         server.close()
     assert parse is None and risk.is_crisis
     assert time.monotonic() - started < 5
+
+
+async def test_a_crisis_in_the_lexicons_own_words_waits_for_no_other_layer(safety_screen):
+    """No layer can lower a crisis, so the model and the encoder (under load, a queue) are
+    not waited for; a crisis about someone else still hears every layer."""
+    never = asyncio.Event()
+
+    async def parser_that_never_answers(text: str):
+        await never.wait()
+
+    parse, risk = await asyncio.wait_for(safety_screen.screen("I want to end it all", parser_that_never_answers), 2)
+    assert parse is None and risk.is_crisis and not risk.about_others
+    assert LEXICON_IS_ENOUGH in risk.reasons
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(safety_screen.screen("my mate says he wants to kill himself", parser_that_never_answers),
+                               2)
 
 
 async def test_with_rasa_stopped_a_crisis_gets_contacts_and_pages_the_on_duty_psw(dialogue_model, tmp_path):

@@ -47,6 +47,7 @@ CRISIS_INTENT = "crisis"
 # from the held-out NLU file (tests/test_nlu_quality.py): recall first.
 CRISIS_THRESHOLD = 0.5
 CONCERN_THRESHOLD = 0.25
+LEXICON_IS_ENOUGH = "crisis words: screened without waiting for the other layers"
 
 
 def highest(*assessments: RiskAssessment) -> RiskAssessment:
@@ -131,10 +132,13 @@ class SafetyScreen:
         return cls(RiskLexicon.load(settings.content.risk_lexicon),
                    EmbeddingLayer.load(dialogue.model_dir, dialogue.nlu_dir, settings.safety.training_dir))
 
+    def lexicon_view(self, text: str) -> RiskAssessment:
+        """The lexicon alone, on the whole message and its parts: well under a millisecond."""
+        return highest(*(from_lexicon(m) for piece in [text, *parts(text)] for m in self.lexicon.matches(piece)))
+
     def lexicon_sees_crisis(self, text: str) -> bool:
-        """The lexicon alone, on the whole message and its parts: well under a millisecond,
-        so intake can put a crisis at the front of the queue before anything else runs."""
-        return any(m.level == "crisis" for piece in [text, *parts(text)] for m in self.lexicon.matches(piece))
+        """So intake can put a crisis at the front of the queue before anything else runs."""
+        return self.lexicon_view(text).level == "crisis"
 
     def read(self, text: str) -> RiskAssessment:
         """The layers that need no dialogue model, on the whole message and each of its parts.
@@ -163,7 +167,14 @@ class SafetyScreen:
         """Every layer, as the bot runs them: the model-free ones in a worker thread while
         the dialogue engine parses, so the screen costs little more than the parse. When
         the engine fails (``parser`` is expected to bound its own time, as GuardedEngine
-        does), the screen goes on without it (the parse is then None)."""
+        does), the screen goes on without it (the parse is then None).
+
+        A first-person crisis in the lexicon's own words is final: no layer can lower it,
+        so the person's reply and the PSWs' page do not wait for the others (under load,
+        the queue for the model and the encoder)."""
+        lexicon = self.lexicon_view(text)
+        if lexicon.is_crisis and not lexicon.about_others:
+            return None, replace(lexicon, reasons=lexicon.reasons + (LEXICON_IS_ENOUGH,))
         own = asyncio.create_task(self._read_in_turn(text))
         parse = None
         if parser is not None:

@@ -36,6 +36,9 @@ SENDER_PATHS = ("message", "edited_message", "callback_query", "channel_post", "
                 "poll_answer", "message_reaction")
 WORKER_IDLE_SECONDS = 1.0  # how often an idle worker looks again (claims whose lease ran out)
 RETRY_SECONDS = 2.0  # pause after a failed poll or database call
+# Workers for crises alone, beside the ordinary ones: several people in crisis at once
+# (a group in shock) are each handled at once, not one after another.
+CRISIS_LANES = 3
 FAILURE_KEY = "peerbot.failures"  # bot_data: update id -> the error its handling raised
 INTAKE_KEY = "peerbot.intake"  # bot_data: the running Intake
 FLOODING = ("You're sending a lot of messages quickly, so I'll read the rest a little later, in order. "
@@ -86,7 +89,7 @@ class Intake:
         # Workers not handling an update: one is woken per update stored (waking them all
         # had every worker query the inbox at once for the one update there was).
         self.looking: list[asyncio.Event] = []
-        self.lane_wake = asyncio.Event()  # the crisis lane's: set when an urgent update is stored
+        self.lanes_looking: list[asyncio.Event] = []  # the same for the crisis lanes, woken by urgent updates
         self.tasks: list[asyncio.Task] = []
         self.stopping = False
         self.telegram_ok = False  # Telegram answered the last poll (or accepted the webhook)
@@ -183,13 +186,14 @@ class Intake:
     # --- handling ------------------------------------------------------------------------
     async def work_forever(self, urgent_only: bool = False) -> None:
         """Handle the inbox, highest priority first; resumes what a crash left behind. The
-        crisis lane (``urgent_only``) runs beside the main worker, so a crisis never waits
+        crisis lanes (``urgent_only``) run beside the ordinary workers, so a crisis never waits
         behind someone else's turn, however slow or however many."""
-        wake = self.lane_wake if urgent_only else asyncio.Event()
+        wake = asyncio.Event()
+        looking = self.lanes_looking if urgent_only else self.looking
         while not self.stopping:
             wake.clear()  # before looking, so an update stored meanwhile still wakes us
-            if not urgent_only and wake not in self.looking:
-                self.looking.append(wake)
+            if wake not in looking:
+                looking.append(wake)
             try:
                 delivery = await asyncio.to_thread(self.inbox.claim_next, urgent_only)
             except Exception as exc:
@@ -202,8 +206,8 @@ class Intake:
                 except asyncio.TimeoutError:
                     pass
                 continue
-            if wake in self.looking:
-                self.looking.remove(wake)
+            if wake in looking:
+                looking.remove(wake)
             try:
                 await self.handle(delivery)
             except Exception as exc:  # whatever happens to one update, the worker goes on
@@ -237,19 +241,19 @@ class Intake:
             return False
 
     def _wake_workers(self, count: Optional[int] = None, urgent: bool = True) -> None:
-        """Wake ``count`` idle workers (all when None), and the crisis lane if ``urgent``."""
-        if urgent:
-            self.lane_wake.set()
-        idle = [wake for wake in self.looking if not wake.is_set()]
-        for wake in idle if count is None else idle[:count]:
-            wake.set()
+        """Wake ``count`` idle workers (all when None), and as many crisis lanes if ``urgent``."""
+        for looking in [self.looking, self.lanes_looking] if urgent else [self.looking]:
+            idle = [wake for wake in looking if not wake.is_set()]
+            for wake in idle if count is None else idle[:count]:
+                wake.set()
 
     # --- life cycle ----------------------------------------------------------------------
     def start(self, polling: bool) -> None:
         """``workers`` inbox workers, so one person's slow turn (the model, a paced send) never
         holds up anyone else's, and the crisis lane beside them."""
         self.tasks = [asyncio.create_task(self.work_forever(), name=f"inbox worker {n}") for n in range(self.workers)]
-        self.tasks.append(asyncio.create_task(self.work_forever(urgent_only=True), name="crisis lane"))
+        self.tasks += [asyncio.create_task(self.work_forever(urgent_only=True), name=f"crisis lane {n}")
+                       for n in range(CRISIS_LANES)]
         if polling:
             self.tasks.append(asyncio.create_task(self.poll_forever(), name="poller"))
 
@@ -258,7 +262,8 @@ class Intake:
         updates being handled finish, within ``grace`` seconds, then cancel."""
         self.stopping = True
         self._wake_workers()
-        workers, pollers = self.tasks[:self.workers + 1], self.tasks[self.workers + 1:]
+        handlers = self.workers + CRISIS_LANES
+        workers, pollers = self.tasks[:handlers], self.tasks[handlers:]
         for task in pollers:
             task.cancel()
         await asyncio.wait(workers, timeout=grace)

@@ -99,7 +99,9 @@ def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
 async def handle_crisis(update: Update, context: PeerbotContext, caller: Caller, text: str,
                         risk: RiskAssessment) -> None:
     """Crisis: the escalation is persisted first; the person gets the crisis reply in
-    private (in a group, only a short kind line there); then the PSWs are paged."""
+    private (in a group, only a short kind line there) and the PSWs are paged: at once
+    for a private chat; after the reply for a group, so the page can say whether the
+    person could be reached privately."""
     app = context.app
     user = user_of(update)
     person = known_person(app, update, caller)
@@ -109,13 +111,16 @@ async def handle_crisis(update: Update, context: PeerbotContext, caller: Caller,
     private = ChatContext(user.id, private=True, group_id=group.id if group else None,
                           source=source_of(message_of(update)))
     result = await app.conversation.respond(person, private, text, risk)
+    paging = paging_for(context.bot, app)
+    if not in_group:  # they wrote in private, so they can be reached there: page while replying
+        await asyncio.gather(send_replies(context.bot, user.id, result.replies), paging.page_all(result.escalations))
+        return
     reached = await send_replies(context.bot, user.id, result.replies)
-    if in_group:
-        line = (f"{user.first_name}, I've sent you a private message." if reached
-                else f"{user.first_name}, a peer supporter will be in touch with you.")
-        await message_of(update).reply_text(line)
+    line = (f"{user.first_name}, I've sent you a private message." if reached
+            else f"{user.first_name}, a peer supporter will be in touch with you.")
+    await message_of(update).reply_text(line)
     if not reached:
         for escalation_id in result.escalations:
             app.escalations.add_reason(escalation_id, "the bot cannot message them privately "
                                                       "(they have never started a chat with it)")
-    await paging_for(context.bot, app).page_all(result.escalations)
+    await paging.page_all(result.escalations)
