@@ -29,10 +29,10 @@ import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator
-from urllib.parse import quote
+from typing import AsyncIterator, ContextManager
 
-from sqlalchemy import create_engine, text
+from bench_escalation import percentile  # scripts/ is on the path when run as a script
+from bench_fanout import database_url
 
 from bot.deploy.local import LocalLayout
 from bot.deploy.process import BotProcess
@@ -51,11 +51,6 @@ EVERYDAY = ["hi", "what can you do?", "thanks", "are you a bot?", "what's the we
 CRISIS = "I want to end it all tonight"
 ANSWER_TIMEOUT = 60
 SETTINGS = {"PEERBOT_TELEGRAM__FLOOD_PER_MINUTE": "100000"}  # the benchmark's people type fast
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 @dataclass
@@ -177,22 +172,9 @@ async def long_conversation(bot: Peerbot, messages: int, window: int = 20) -> tu
     return statistics.median(times[:window]), statistics.median(times[-window:])
 
 
-@asynccontextmanager
-async def database(backend: str, folder: Path, name: str) -> AsyncIterator[str]:
+def database(backend: str) -> ContextManager[str]:
     """A fresh database of this kind (a SQLite file, or a private PostgreSQL schema)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / name}.db"
-        return
-    schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    return database_url(None if backend == "sqlite" else POSTGRES)
 
 
 def report(backend: str, figures: Figures, senders: int, names: list[str]) -> None:
@@ -213,42 +195,43 @@ def report(backend: str, figures: Figures, senders: int, names: list[str]) -> No
 
 
 @asynccontextmanager
-async def one_process(backend: str, folder: Path, name: str) -> AsyncIterator[Peerbot]:
-    """`peerbot run` (polling) with its own sandbox and database."""
-    async with database(backend, folder, name) as url:
+async def stage(backend: str) -> AsyncIterator[tuple[str, Peerbot]]:
+    """A fresh database with an on-duty PSW, and a sandbox of its own, for one setup."""
+    with database(backend) as url:
         migrate.upgrade(url)
         db = Database(url)
         sandbox = Sandbox()
         await sandbox.start()
         psw, _ = seed(db, sandbox, 0)
-        process = BotProcess(url, sandbox.token, sandbox.api_base_url, folder, SETTINGS, cwd=PROJECT, name=name)
         try:
-            await process.start()
-            await sandbox.wait_for_bot_message(psw["id"], timeout=ANSWER_TIMEOUT)
-            yield Peerbot(sandbox, db, psw)
+            yield url, Peerbot(sandbox, db, psw)
         finally:
-            process.stop()
             await sandbox.stop()
             db.dispose()
 
 
 @asynccontextmanager
-async def layout(backend: str, folder: Path, workers: int, redis_url: str) -> AsyncIterator[Peerbot]:
-    """``workers`` `peerbot run` processes behind nginx (``peerbot layout``), with their own sandbox."""
-    async with database(backend, folder, "layout") as url:
-        migrate.upgrade(url)
-        db = Database(url)
-        sandbox = Sandbox()
-        await sandbox.start()
-        psw, _ = seed(db, sandbox, 0)
+async def one_process(backend: str, folder: Path, name: str) -> AsyncIterator[Peerbot]:
+    """`peerbot run` (polling)."""
+    async with stage(backend) as (url, bot):
+        process = BotProcess(url, bot.sandbox.token, bot.sandbox.api_base_url, folder, SETTINGS, cwd=PROJECT,
+                             name=name)
         try:
-            async with LocalLayout(workers, url, sandbox.token, sandbox.api_base_url, folder / "layout", redis_url,
-                                   settings=SETTINGS, cwd=PROJECT):
-                await sandbox.wait_for_bot_message(psw["id"], timeout=ANSWER_TIMEOUT)
-                yield Peerbot(sandbox, db, psw)
+            await process.start()
+            await bot.sandbox.wait_for_bot_message(bot.psw["id"], timeout=ANSWER_TIMEOUT)
+            yield bot
         finally:
-            await sandbox.stop()
-            db.dispose()
+            process.stop()
+
+
+@asynccontextmanager
+async def layout(backend: str, folder: Path, workers: int, redis_url: str) -> AsyncIterator[Peerbot]:
+    """``workers`` `peerbot run` processes behind nginx (``peerbot layout``)."""
+    async with stage(backend) as (url, bot):
+        async with LocalLayout(workers, url, bot.sandbox.token, bot.sandbox.api_base_url, folder / "layout",
+                               redis_url, settings=SETTINGS, cwd=PROJECT):
+            await bot.sandbox.wait_for_bot_message(bot.psw["id"], timeout=ANSWER_TIMEOUT)
+            yield bot
 
 
 async def bench(backend: str, rounds: int, senders: int, each: int, crises: int, workers: int,
@@ -256,25 +239,25 @@ async def bench(backend: str, rounds: int, senders: int, each: int, crises: int,
     folder = Path(tempfile.mkdtemp(prefix="peerbot-bench-"))
     print(f"[{backend}] starting peerbot (1 process, and {workers} behind nginx) and stock Rasa...", flush=True)
     one_name, many_name = "peerbot, 1 process", f"peerbot, {workers} processes"
-    async with one_process(backend, folder, "one") as one, layout(backend, folder, workers, redis_url) as many, \
-            database(backend, folder, "rasa") as rasa_url:
-        rasa = await asyncio.to_thread(StockRasa, rasa_url)
-        figures = Figures()
-        for bot in (one, many):  # warm-up, not counted
-            await peerbot_round(bot, Figures(), "warm-up", 0, senders, 1, 1)
-        await rasa_round(rasa, Figures(), senders, 1)
-        for number in range(1, rounds + 1):
-            await peerbot_round(one, figures, one_name, number, senders, each, crises)
-            await rasa_round(rasa, figures, senders, each)
-            await peerbot_round(many, figures, many_name, number, senders, each, crises)
-            print(f"[{backend}] round {number}/{rounds} done", flush=True)
-        report(backend, figures, senders, [one_name, many_name])
-        if long:
-            first, last = await long_conversation(one, long)
-            print(f"one person's {long} messages ({one_name}): first 20 answered in {first:.0f} ms (median), "
-                  f"last 20 in {last:.0f} ms: {last / first:.2f}x")
-        print(f"429s drawn from the sandbox: {one_name} {one.sandbox.stats['rate_limited']}, "
-              f"{many_name} {many.sandbox.stats['rate_limited']}")
+    with database(backend) as rasa_url:
+        async with one_process(backend, folder, "one") as one, layout(backend, folder, workers, redis_url) as many:
+            rasa = await asyncio.to_thread(StockRasa, rasa_url)
+            figures = Figures()
+            for bot in (one, many):  # warm-up, not counted
+                await peerbot_round(bot, Figures(), "warm-up", 0, senders, 1, 1)
+            await rasa_round(rasa, Figures(), senders, 1)
+            for number in range(1, rounds + 1):
+                await peerbot_round(one, figures, one_name, number, senders, each, crises)
+                await rasa_round(rasa, figures, senders, each)
+                await peerbot_round(many, figures, many_name, number, senders, each, crises)
+                print(f"[{backend}] round {number}/{rounds} done", flush=True)
+            report(backend, figures, senders, [one_name, many_name])
+            if long:
+                first, last = await long_conversation(one, long)
+                print(f"one person's {long} messages ({one_name}): first 20 answered in {first:.0f} ms (median), "
+                      f"last 20 in {last:.0f} ms: {last / first:.2f}x")
+            print(f"429s drawn from the sandbox: {one_name} {one.sandbox.stats['rate_limited']}, "
+                  f"{many_name} {many.sandbox.stats['rate_limited']}")
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
+from bot.deploy.process import stop
+
 WEBHOOK_PATH = "/telegram"
 START_TIMEOUT = 10
 
@@ -98,9 +100,4 @@ class Balancer:
         raise RuntimeError(f"nginx did not listen on {self.listen}:{self.port} within {START_TIMEOUT} s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop(self.process, grace=10)
