@@ -59,6 +59,7 @@ async def test_two_workers_behind_nginx_answer_everyone_in_order_once_even_when_
     migrate.upgrade(postgres_schema_url)
     db = Database(postgres_schema_url)
     sandbox = fresh_sandbox()
+    sandbox.webhook_patience = 120  # Telegram keeps re-sending an update for a day; a worker killed takes seconds
     await sandbox.start()
     history = DialogueHistory(db.engine)
     try:

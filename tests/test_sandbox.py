@@ -624,6 +624,48 @@ async def test_with_a_webhook_updates_are_pushed_with_the_secret_and_get_updates
     assert [u.message.text for u in await bot.get_updates()] == ["polling again"]
 
 
+async def test_a_webhook_gets_several_chats_updates_at_once_and_each_chats_in_order(bot, sandbox):
+    """As Telegram does with max_connections: chats in parallel, a chat's own one at a time."""
+    in_flight: list[str] = []
+    received: list[str] = []
+    release = asyncio.Event()
+
+    async def hook(request: web.Request) -> web.Response:
+        text = (await request.json())["message"]["text"]
+        in_flight.append(text)
+        await release.wait()
+        received.append(text)
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        people = [sandbox.add_user(name) for name in ("Ann", "Bo", "Cy")]
+        for n in (1, 2):
+            for person in people:
+                sandbox.send(person["id"], person["id"], f"{person['first_name']} {n}")
+        await bot.set_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/hook")
+        for _ in range(100):
+            if len(in_flight) == 3:
+                break
+            await asyncio.sleep(0.02)
+        assert sorted(in_flight) == ["Ann 1", "Bo 1", "Cy 1"], "one per chat at once, never a chat's second"
+        release.set()
+        for _ in range(100):
+            if len(received) == 6:
+                break
+            await asyncio.sleep(0.02)
+        for person in people:
+            name = person["first_name"]
+            assert [text for text in received if text.startswith(name)] == [f"{name} 1", f"{name} 2"]
+    finally:
+        await bot.delete_webhook()
+        await runner.cleanup()
+
+
 async def test_a_failing_webhook_delivery_is_retried_a_few_times_then_given_up(bot, sandbox, receiver):
     url, received, statuses = receiver
     statuses.extend([500] * 10)

@@ -24,7 +24,7 @@ START_TIMEOUT = 10
 def nginx_config(listen: str, port: int, workers: Sequence[int], folder: Path) -> str:
     """A complete nginx.conf: one server on ``listen:port`` proxying the webhook path to
     the workers' webhook ports on this machine."""
-    servers = "\n".join(f"        server 127.0.0.1:{worker} max_fails=1 fail_timeout=5s;" for worker in workers)
+    servers = "\n".join(f"        server 127.0.0.1:{worker} max_fails=3 fail_timeout=2s;" for worker in workers)
     return f"""# Written by peerbot's local multi-process layout; deploy/nginx/peerbot.conf is the
 # operators' version of the same routing.
 worker_processes 1;

@@ -62,24 +62,6 @@ def tracker_store_for(database_url: str, bounded: bool = True):  # -> rasa.core.
     )
 
 
-def lock_store_for(url: Optional[str]):  # -> rasa.core.lock_store.LockStore
-    """Rasa's per-conversation locks: in this process, or in Redis when several processes
-    share the conversations (checked at start-up, so a wrong URL fails then, not per turn)."""
-    from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
-
-    if url is None:
-        return InMemoryLockStore()
-    parsed = make_url(url)
-    store = RedisLockStore(host=parsed.host or "localhost", port=parsed.port or 6379,
-                           db=int(parsed.database or 0), password=parsed.password,
-                           use_ssl=parsed.drivername == "rediss", key_prefix="peerbot")
-    try:
-        store.red.ping()
-    except Exception as exc:  # redis raises its own ConnectionError family
-        raise ModelError(f"dialogue.lock_store_url {url}: Redis is not answering ({exc})") from exc
-    return store
-
-
 class InProcessEngine(DialogueEngine):
     concurrent_calls = 1
 
@@ -98,6 +80,7 @@ class InProcessEngine(DialogueEngine):
 
         from bot.dialogue import rasa_patches
         from bot.dialogue.actions_bridge import InProcessActionEndpoint, load_executor
+        from bot.dialogue.lock_store import lock_store_for
 
         rasa_patches.apply()
         if not model.is_file():

@@ -45,6 +45,11 @@ class Signal:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)
 
+    def next(self) -> asyncio.Event:
+        """The event the next change sets: take it before looking at the world, and wait on it
+        after, so a change in between is not missed."""
+        return self._event
+
 
 class WorldStore:
     """The state of the sandbox's world and the primitives its parts share (see state.py)."""
