@@ -111,7 +111,7 @@ class Inbox:
     def claim_next(self, urgent_only: bool = False) -> Optional[Delivery]:
         """The oldest update waiting to be handled, highest priority first, whose conversation
         has no earlier update unfinished, leased to this caller; None if there is none.
-        ``urgent_only``: only updates the screen already flagged (the crisis lane), which
+        ``urgent_only``: only updates the screen already flagged (the crisis lanes), which
         wait for nothing. A conditional update decides between racing workers."""
         now = utcnow()
         waiting = or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < now)

@@ -78,7 +78,7 @@ def order_key_of(raw: dict[str, Any]) -> Optional[str]:
 
 
 class Intake:
-    """Owns the poll loop (or the webhook route) and the inbox worker of one bot process."""
+    """Owns the poll loop (or the webhook route) and the inbox workers of one bot process."""
 
     def __init__(self, application: Application, poll_timeout: float = 10, workers: int = 1) -> None:
         self.application = application
@@ -120,8 +120,8 @@ class Intake:
         update = self._parse(raw)
         message = update.effective_message if update is not None else None
         text = words_of(message).text if message is not None else ""
-        urgent = bool(text.strip()) and self.app.conversation.safety.lexicon_sees_crisis(text)
-        return Arrival(raw["update_id"], raw, sender_of(raw), urgent, order_key_of(raw))
+        flagged = bool(text.strip()) and self.app.conversation.safety.lexicon_sees_crisis(text)
+        return Arrival(raw["update_id"], raw, sender_of(raw), flagged, order_key_of(raw))
 
     def _parse(self, raw: dict[str, Any]) -> Optional[Update]:
         try:
@@ -250,7 +250,7 @@ class Intake:
     # --- life cycle ----------------------------------------------------------------------
     def start(self, polling: bool) -> None:
         """``workers`` inbox workers, so one person's slow turn (the model, a paced send) never
-        holds up anyone else's, and the crisis lane beside them."""
+        holds up anyone else's, and the crisis lanes beside them."""
         self.tasks = [asyncio.create_task(self.work_forever(), name=f"inbox worker {n}") for n in range(self.workers)]
         self.tasks += [asyncio.create_task(self.work_forever(urgent_only=True), name=f"crisis lane {n}")
                        for n in range(CRISIS_LANES)]
