@@ -156,3 +156,16 @@ def test_the_dialogue_servers_endpoints_share_locks_in_redis_and_history_in_the_
     endpoints = AvailableEndpoints.read_endpoints(str(DEPLOY / "rasa" / "endpoints.yml"))
     assert isinstance(LockStore.create(endpoints.lock_store), RedisLockStore)
     assert isinstance(TrackerStore.create(endpoints.tracker_store), BoundedSQLTrackerStore)
+
+
+def test_with_a_telegram_token_the_layout_needs_the_public_webhook_address(monkeypatch):
+    """Real Telegram posts only to a public HTTPS address (a TLS proxy in front of nginx)."""
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:real-looking")
+    monkeypatch.setenv("PEERBOT_CONFIG", "")
+    monkeypatch.delenv("PEERBOT_WEBHOOK_URL", raising=False)
+    result = CliRunner().invoke(cli, ["layout", "--workers", "2"])
+    assert result.exit_code != 0 and "telegram.webhook_url (PEERBOT_WEBHOOK_URL)" in result.output

@@ -30,6 +30,9 @@ def layout(workers: int, port: int, folder: Path) -> None:
     settings = current_settings()
     configure_logging(settings.logging.level)
     token = settings.telegram.token
+    if token and not settings.telegram.webhook_url:
+        raise click.ClickException("telegram.webhook_url (PEERBOT_WEBHOOK_URL) is needed with a Telegram token: "
+                                   f"the public HTTPS address your TLS proxy hands to port {port}")
     if not token:
         settings = sandbox_settings(settings)
     locks = settings.dialogue.lock_store_url or DEFAULT_LOCKS
@@ -47,7 +50,8 @@ def layout(workers: int, port: int, folder: Path) -> None:
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         try:
             async with LocalLayout(workers, settings.database.url, box.token if box else token or "", base_url,
-                                   folder.resolve(), locks, port) as running:
+                                   folder.resolve(), locks, port, public_url=settings.telegram.webhook_url if token else None,
+                                   secret=settings.telegram.webhook_secret) as running:
                 click.echo(f"ready: webhook {running.balancer.url if running.balancer else ''}; logs in {folder}/; "
                            "Ctrl-C stops")
                 await stop.wait()

@@ -32,7 +32,8 @@ class LocalLayout:
 
     def __init__(self, workers: int, database_url: str, token: str, base_url: Optional[str], folder: Path,
                  redis_url: str, port: Optional[int] = None, settings: Optional[Mapping[str, str]] = None,
-                 cwd: Optional[Path] = None) -> None:
+                 cwd: Optional[Path] = None, public_url: Optional[str] = None,
+                 secret: Optional[str] = None) -> None:
         self.count = workers
         self.database_url = database_url
         self.token = token
@@ -42,7 +43,10 @@ class LocalLayout:
         self.port = port or free_port()
         self.settings = dict(settings or {})
         self.cwd = cwd
-        self.secret = secrets.token_urlsafe(24)
+        # Real Telegram posts to a public HTTPS address that a TLS proxy hands to nginx; the
+        # sandbox posts to nginx directly.
+        self.public_url = public_url
+        self.secret = secret or secrets.token_urlsafe(24)
         self.workers: list[BotProcess] = []
         self.balancer: Optional[Balancer] = None
 
@@ -61,7 +65,8 @@ class LocalLayout:
         ports = [free_port() for _ in range(self.count)]
         self.balancer = Balancer(self.port, ports, self.folder / "nginx")
         await self.balancer.start()
-        self.workers = [self.worker(number, port, self.balancer.url) for number, port in enumerate(ports, 1)]
+        webhook_url = self.public_url or self.balancer.url
+        self.workers = [self.worker(number, port, webhook_url) for number, port in enumerate(ports, 1)]
         for worker in self.workers:
             worker.launch()
         await asyncio.gather(*(worker.ready() for worker in self.workers))
