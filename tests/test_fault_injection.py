@@ -345,8 +345,6 @@ async def test_a_normal_stop_finishes_the_reminder_being_sent_and_leaves_the_res
         session.flush()
         for person in session.execute(select(Person).where(Person.display_name.like("Person%"))).scalars():
             session.add(Membership(person_id=person.id, group_id=group.id))
-    session_soon(db, "walk", "walk", 55, reminder_offsets_minutes=[60])  # every reminder is due at once
-    sandbox.add_fault("sendMessage", 0, "", delay=2, count=4)  # each reminder takes 2 s to go out
     bot = bot_process(url, sandbox, tmp_path, webhook=False, rasa_url=remote_rasa_url)
     bot.env["PEERBOT_SESSIONS__REMINDER_CHECK_SECONDS"] = "0.5"
 
@@ -356,6 +354,10 @@ async def test_a_normal_stop_finishes_the_reminder_being_sent_and_leaves_the_res
 
     try:
         await bot.start()
+        for user in users:  # the answers to /help are out: the delays below are for the reminders
+            await sandbox.wait_for_bot_message(user["id"], lambda m: "not an emergency service" in m["text"])
+        sandbox.add_fault("sendMessage", 0, "", delay=2, count=4)  # each reminder takes 2 s to go out
+        session_soon(db, "walk", "walk", 55, reminder_offsets_minutes=[60])  # every reminder is due at once
         deadline = time.monotonic() + 30
         while "sending" not in statuses():
             assert time.monotonic() < deadline, f"no reminder went out: {statuses()}"

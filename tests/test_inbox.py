@@ -57,6 +57,15 @@ def test_a_claimed_update_is_left_alone_until_its_lease_runs_out_then_handled_ag
     assert restarted.claim_next() is None, "now leased to the restarted worker"
 
 
+def test_an_update_still_being_handled_keeps_its_lease_and_is_not_taken_over(db):
+    slow = Inbox(db, bot_id=1, lease=timedelta(seconds=-1))  # its lease has run out mid-handling
+    slow.store([arrival(10)])
+    delivery = slow.claim_next()  # unrenewed, it would be taken over now (the test above)
+    renewed = Inbox(db, bot_id=1, lease=timedelta(seconds=20))
+    renewed.extend(delivery)  # the worker is alive and still at it
+    assert Inbox(db, bot_id=1).claim_next() is None
+
+
 def test_a_live_claim_is_not_taken_by_another_worker(db):
     inbox = Inbox(db, bot_id=1)
     inbox.store([arrival(10)])

@@ -137,6 +137,13 @@ class Inbox:
                     return Delivery(row.id, row.update_id, row.payload, row.attempts, row.priority >= 1)
         return None
 
+    def extend(self, delivery: Delivery) -> None:
+        """Still being handled: the lease runs on from now, so a slow update (a cold model,
+        a database stall) is not taken over and handled twice while its worker is alive."""
+        with self.db.session() as session, session.begin():
+            session.execute(update(InboxUpdate).where(InboxUpdate.id == delivery.id, InboxUpdate.status == "received")
+                            .values(claimed_until=utcnow() + self.lease))
+
     def finish(self, delivery: Delivery) -> None:
         """Done: the person's words in the payload are no longer needed."""
         self._close(delivery.id, "done", None)

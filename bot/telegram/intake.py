@@ -220,8 +220,12 @@ class Intake:
             await self._settle(self.inbox.quarantine, delivery, "the update could not be read")
             return
         failures: dict[int, str] = self.application.bot_data[FAILURE_KEY]
-        with urgent(delivery.urgent):  # its dialogue-engine calls go ahead of ordinary turns
-            await self.application.process_update(update)
+        keeping = asyncio.create_task(self._keep_lease(delivery))
+        try:
+            with urgent(delivery.urgent):  # its dialogue-engine calls go ahead of ordinary turns
+                await self.application.process_update(update)
+        finally:
+            keeping.cancel()
         error = failures.pop(update.update_id, None)
         if error is None:
             await self._settle(self.inbox.finish, delivery)
@@ -230,6 +234,16 @@ class Intake:
         chat = update.effective_chat
         if quarantined and chat is not None and chat.type == "private":
             await try_send(self.application.bot, chat.id, Reply(SORRY))
+
+    async def _keep_lease(self, delivery: Delivery) -> None:
+        """Renew the update's lease while it is handled (a third of the lease at a time); a
+        crashed process renews nothing, so its updates are still taken over."""
+        while True:
+            await asyncio.sleep(self.inbox.lease.total_seconds() / 3)
+            try:
+                await asyncio.to_thread(self.inbox.extend, delivery)
+            except Exception as exc:  # the database is down: the handling goes on regardless
+                log.warning("could not renew update %s's lease (%s)", delivery.update_id, type(exc).__name__)
 
     async def _settle(self, how, delivery: Delivery, *args) -> Any:
         """Record the outcome; if the database is down, the lease runs out and it is handled again."""
