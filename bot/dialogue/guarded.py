@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import nullcontext
 from typing import Awaitable, Callable, Optional, TypeVar
 
 from bot.dialogue.contract import BotTurn
@@ -52,11 +53,8 @@ class GuardedEngine(DialogueEngine):
         if self.opened_at is not None and time.monotonic() - self.opened_at < self.cooldown:
             raise EngineUnavailable("the dialogue engine is down (breaker open)")
         try:
-            if self.gate is None:
+            async with self.gate.slot() if self.gate is not None else nullcontext():
                 result = await asyncio.wait_for(call(), self.timeout)
-            else:
-                async with self.gate.slot():
-                    result = await asyncio.wait_for(call(), self.timeout)
         except Exception as exc:
             await self._failed(exc)
             raise EngineUnavailable(f"the dialogue engine failed: {type(exc).__name__}") from exc

@@ -143,11 +143,12 @@ class SafetyScreen:
     def read(self, text: str) -> RiskAssessment:
         """The layers that need no dialogue model, on the whole message and each of its parts.
         CPU-bound (the encoder), so the bot runs it in a worker thread."""
-        pieces = [text, *parts(text)]
-        found = [from_lexicon(m) for piece in pieces for m in self.lexicon.matches(piece)]
-        if self.embedding is not None:
-            found.append(self.embedding.assess(text))
-        return highest(*found)
+        return self._with_encoder(text, self.lexicon_view(text))
+
+    def _with_encoder(self, text: str, lexicon: RiskAssessment) -> RiskAssessment:
+        """The lexicon's view with the encoder's added (the same decision as taking the
+        highest over every lexicon match and the encoder at once)."""
+        return lexicon if self.embedding is None else highest(lexicon, self.embedding.assess(text))
 
     def combine(self, own: RiskAssessment, parse: Optional[ParseResult]) -> RiskAssessment:
         """Add the dialogue model's view, when there is one (None: the engine failed)."""
@@ -158,9 +159,9 @@ class SafetyScreen:
     def assess(self, text: str, parse: Optional[ParseResult]) -> RiskAssessment:
         return self.combine(self.read(text), parse)
 
-    async def _read_in_turn(self, text: str) -> RiskAssessment:
+    async def _read_in_turn(self, text: str, lexicon: RiskAssessment) -> RiskAssessment:
         async with self.reading.slot():
-            return await asyncio.to_thread(self.read, text)
+            return await asyncio.to_thread(self._with_encoder, text, lexicon)
 
     async def screen(self, text: str, parser: Optional[Callable[[str], Awaitable[ParseResult]]]
                      ) -> tuple[Optional[ParseResult], RiskAssessment]:
@@ -175,7 +176,7 @@ class SafetyScreen:
         lexicon = self.lexicon_view(text)
         if lexicon.is_crisis and not lexicon.about_others:
             return None, replace(lexicon, reasons=lexicon.reasons + (LEXICON_IS_ENOUGH,))
-        own = asyncio.create_task(self._read_in_turn(text))
+        own = asyncio.create_task(self._read_in_turn(text, lexicon))
         parse = None
         if parser is not None:
             try:
