@@ -199,3 +199,16 @@ def test_the_encoder_gives_each_text_the_same_vector_alone_or_batched_with_longe
     together = shared_encoder().encode(texts)
     alone = np.vstack([shared_encoder().encode([text]) for text in texts])
     assert np.abs(together - alone).max() < 1e-4
+
+
+def test_the_encoder_graph_computes_the_packaged_model_s_own_vectors():
+    """Reference values computed by the encoder's earlier NumPy implementation of the same
+    model: a wrong layer, head split or pooling in the ONNX graph moves them far beyond
+    this tolerance."""
+    from bot.safety.screen import shared_encoder
+
+    vectors = shared_encoder().encode(["I have taken all my tablets", "We planted tulips in the allotment"])
+    assert np.allclose(vectors[0, :6], [0.02658, -0.02554, -0.01516, -0.07337, 0.03225, -0.03681], atol=2e-4)
+    assert np.allclose(vectors[1, :6], [0.00024, 0.02874, -0.01915, 0.05892, 0.08399, -0.0508], atol=2e-4)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert float(vectors[0] @ vectors[1]) == pytest.approx(0.1018, abs=1e-3)

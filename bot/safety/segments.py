@@ -18,8 +18,8 @@ CLAUSE_BREAK = re.compile(r",\s+|\s+(?=(?:but|anyway|anyways|so|and then|tbh|ngl
 LONG_SENTENCE_WORDS = 14  # sentences longer than this are also read clause by clause
 MIN_WORDS = 2  # shorter fragments ("lol", "ok") carry no meaning of their own
 MAX_PARTS = 12  # a screen-full of chat; the lexicon reads the whole message too
-# The sentence encoder's cost grows with every word (about 0.35 ms a token on these
-# cores, on top of about 10 ms a call), so it reads at most this many words: the
+# The sentence encoder's cost grows with every word (about 0.2 ms a token on these
+# cores, on top of about 3 ms a call), so it reads at most this many words: the
 # last ones, where disclosures tend to come. The lexicon still reads every word.
 ENCODER_WORDS = 30
 
