@@ -121,7 +121,7 @@ class SafetyScreen:
     def __init__(self, lexicon: RiskLexicon, embedding: Optional[EmbeddingLayer] = None) -> None:
         self.lexicon = lexicon
         self.embedding = embedding
-        # One read at a time, a crisis's first: the encoder is NumPy under the GIL, and eight
+        # One read at a time, a crisis's first: a read already uses both cores, and eight
         # reads at once in eight threads made each (the crisis's too) wait on all the others.
         self.reading = TurnGate(1)
 
