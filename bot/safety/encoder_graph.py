@@ -35,11 +35,15 @@ class _Graph:
         self.weights: list[Any] = []
         self.count = 0
 
-    def constant(self, name: str, value: npt.NDArray[Any]) -> str:
+    def constant(self, name: str, value: npt.ArrayLike) -> str:
         from onnx import numpy_helper
 
         self.weights.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
+
+    def ints(self, name: str, values: list[int]) -> str:
+        """Shapes, axes and slice bounds: ONNX takes them as int64 tensors."""
+        return self.constant(name, np.array(values, dtype=np.int64))
 
     def op(self, kind: str, *inputs: str, **attributes: Any) -> str:
         self.count += 1
@@ -67,20 +71,19 @@ def build(tensors: Mapping[str, npt.NDArray[Any]], config: Mapping[str, Any]) ->
     heads = int(config["num_attention_heads"])
     hidden = t["embeddings.word_embeddings.weight"].shape[1]
     size = hidden // heads
-    i64 = lambda name, values: g.constant(name, np.array(values, dtype=np.int64))  # noqa: E731
 
-    length = g.op("Slice", g.op("Shape", "input_ids"), i64("one", [1]), i64("two", [2]))
+    length = g.op("Slice", g.op("Shape", "input_ids"), g.ints("one", [1]), g.ints("two", [2]))
     positions = g.op("Slice", g.constant("positions", t["embeddings.position_embeddings.weight"]),
-                     i64("zero", [0]), length, i64("zero_axis", [0]))
+                     g.ints("zero", [0]), length, g.ints("zero_axis", [0]))
     x = g.op("Add", g.op("Gather", g.constant("words", t["embeddings.word_embeddings.weight"]), "input_ids"),
              g.op("Add", positions, g.constant("token_type", t["embeddings.token_type_embeddings.weight"][0])))
     x = g.norm(x, t, "embeddings.LayerNorm", eps)
     # Padding takes no attention: -1e9 added to its scores, shaped batch × 1 × 1 × tokens.
     padding = g.op("Mul", g.op("Sub", g.constant("unit", np.float32(1.0)), "attention_mask"),
                    g.constant("blocked", np.float32(-1e9)))
-    blocked = g.op("Unsqueeze", padding, i64("head_axes", [1, 2]))
-    split_heads = i64("split_heads", [0, 0, heads, size])
-    join_heads = i64("join_heads", [0, 0, hidden])
+    blocked = g.op("Unsqueeze", padding, g.ints("head_axes", [1, 2]))
+    split_heads = g.ints("split_heads", [0, 0, heads, size])
+    join_heads = g.ints("join_heads", [0, 0, hidden])
     scale = g.constant("scale", np.float32(1.0 / np.sqrt(size)))
     for layer in range(int(config["num_hidden_layers"])):
         p = f"encoder.layer.{layer}."
@@ -93,12 +96,12 @@ def build(tensors: Mapping[str, npt.NDArray[Any]], config: Mapping[str, Any]) ->
                    t, f"{p}attention.output.LayerNorm", eps)
         inner = g.op("Gelu", g.dense(x, t, f"{p}intermediate.dense"), approximate="tanh")
         x = g.norm(g.op("Add", x, g.dense(inner, t, f"{p}output.dense")), t, f"{p}output.LayerNorm", eps)
-    mask = g.op("Unsqueeze", "attention_mask", i64("token_axis", [2]))
-    summed = g.op("ReduceSum", g.op("Mul", x, mask), i64("tokens", [1]), keepdims=0)
-    counted = g.op("Max", g.op("ReduceSum", "attention_mask", i64("tokens_too", [1]), keepdims=1),
+    mask = g.op("Unsqueeze", "attention_mask", g.ints("token_axis", [2]))
+    summed = g.op("ReduceSum", g.op("Mul", x, mask), g.ints("tokens", [1]), keepdims=0)
+    counted = g.op("Max", g.op("ReduceSum", "attention_mask", g.ints("tokens_too", [1]), keepdims=1),
                    g.constant("tiny", np.float32(1e-9)))
     pooled = g.op("Div", summed, counted)
-    norm = g.op("Max", g.op("ReduceL2", pooled, i64("features", [1]), keepdims=1),
+    norm = g.op("Max", g.op("ReduceL2", pooled, g.ints("features", [1]), keepdims=1),
                 g.constant("tinier", np.float32(1e-12)))
     g.nodes.append(helper.make_node("Div", [pooled, norm], ["vectors"]))
     graph = helper.make_graph(
