@@ -2,8 +2,14 @@
 give the same turns for the same conversations."""
 from __future__ import annotations
 
+import asyncio
+import threading
+
+import pytest
+
 from bot.dialogue.contract import Directive
 from bot.dialogue.engine import conversation_id
+from bot.dialogue.inprocess import EngineLoop
 
 MOOD_BUTTON = '/inform_mood{{"mood": "{}"}}'
 
@@ -141,3 +147,44 @@ async def test_parse_gives_the_intent_and_a_full_ranking(engine):
 def test_conversation_ids_are_per_person_in_private_and_per_member_in_groups():
     assert conversation_id(42, 42, private=True) == "42"
     assert conversation_id(-100123, 42, private=False) == "-100123:42"
+
+
+async def test_the_in_process_model_works_on_a_thread_of_its_own_leaving_the_bots_loop_free(
+        inprocess_engine, conversation, monkeypatch):
+    """A turn's CPU work (featurising, TensorFlow) must not stall the bot's event loop, where
+    a crisis lane's reply and page go on meanwhile."""
+    processor = inprocess_engine.agent.processor
+    threads: list[str] = []
+    original = processor._parse_message_with_graph
+
+    def recording(message, *args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return original(message, *args, **kwargs)
+
+    monkeypatch.setattr(processor, "_parse_message_with_graph", recording)
+    await inprocess_engine.handle(conversation, "hello there")
+    await inprocess_engine.parse("how are you")
+    assert threads == ["dialogue-engine", "dialogue-engine"]
+    assert threading.current_thread().name != "dialogue-engine"
+
+
+async def test_a_call_abandoned_by_the_time_budget_is_cancelled_on_the_engine_thread_too():
+    """GuardedEngine gives up on a slow turn by cancelling it; the work on the engine's own
+    loop must stop as well, not run on behind the next person's turn."""
+    engine_loop = EngineLoop()
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    async def slow_turn() -> None:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            loop.call_soon_threadsafe(stopped.set)
+
+    try:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(engine_loop.run(slow_turn()), 0.2)
+        await asyncio.wait_for(stopped.wait(), 5)
+    finally:
+        engine_loop.stop()
+    assert not engine_loop.thread.is_alive()

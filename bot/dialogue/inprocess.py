@@ -6,10 +6,12 @@ and /forgetme.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import threading
 from pathlib import Path
-from typing import Optional
+from typing import Any, Coroutine, Optional, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -21,6 +23,8 @@ from bot.dialogue.model import ModelError
 from bot.storage.db import make_engine
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def quiet_rasa_logs() -> None:
@@ -62,6 +66,32 @@ def tracker_store_for(database_url: str, bounded: bool = True):  # -> rasa.core.
     )
 
 
+class EngineLoop:
+    """An event loop on a thread of its own, where every call into the Rasa agent runs.
+
+    A Rasa turn is CPU work inside coroutines (featurising, the policies' TensorFlow,
+    checking action results): run on the bot's own loop, it stalls every other update
+    for the whole turn, a crisis lane's reply and page included, at every await. On its
+    own thread, TensorFlow's kernels release the GIL and Python's thread switching
+    (every 5 ms) lets the bot's loop go on between them."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="dialogue-engine", daemon=True)
+        self.thread.start()
+
+    async def run(self, call: Coroutine[Any, Any, T]) -> T:
+        """The coroutine's result, computed on the engine's loop; cancelling the caller
+        (the engine's time budget) cancels it there too."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, self.loop))
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
 class InProcessEngine(DialogueEngine):
     concurrent_calls = 1
 
@@ -69,6 +99,7 @@ class InProcessEngine(DialogueEngine):
         self.agent = agent
         self.store = store
         self.strict = strict
+        self.engine_loop = EngineLoop()
 
     @classmethod
     def load(cls, model: Path, project_dir: Path, database_url: str, strict: bool = False,
@@ -106,11 +137,11 @@ class InProcessEngine(DialogueEngine):
 
         parse_data = dict(parse.raw) if parse is not None and parse.raw and parse.text == text else None
         message = UserMessage(text, CollectingOutputChannel(), conversation, parse_data=parse_data)
-        outputs = await self.agent.handle_message(message)
+        outputs = await self.engine_loop.run(self.agent.handle_message(message))
         return turn_from_outputs(outputs or [], strict=self.strict)
 
     async def parse(self, text: str) -> ParseResult:
-        return ParseResult.from_rasa(text, await self.agent.parse_message(text))
+        return ParseResult.from_rasa(text, await self.engine_loop.run(self.agent.parse_message(text)))
 
     async def _append(self, conversation: str, event) -> None:
         async with self.agent.lock_store.lock(conversation):
@@ -122,19 +153,20 @@ class InProcessEngine(DialogueEngine):
     async def pause(self, conversation: str) -> None:
         from rasa.shared.core.events import ConversationPaused
 
-        await self._append(conversation, ConversationPaused())
+        await self.engine_loop.run(self._append(conversation, ConversationPaused()))
 
     async def resume(self, conversation: str) -> None:
         from rasa.shared.core.events import ConversationResumed
 
-        await self._append(conversation, ConversationResumed())
+        await self.engine_loop.run(self._append(conversation, ConversationResumed()))
 
     async def is_paused(self, conversation: str) -> bool:
-        tracker = await self.agent.tracker_store.get_or_create_tracker(conversation)
+        tracker = await self.engine_loop.run(self.agent.tracker_store.get_or_create_tracker(conversation))
         return tracker.is_paused()
 
     def history(self) -> DialogueHistory:
         return DialogueHistory(self.store.engine)
 
     async def close(self) -> None:
+        self.engine_loop.stop()
         self.store.engine.dispose()
