@@ -3,9 +3,9 @@
 Run in NumPy, the six-layer encoder spent most of a short sentence's time in
 Python between about 120 small array operations (about 10 ms a call before
 the first token counted), and held the interpreter while it did. ONNX Runtime
-runs the same arithmetic as one call in native code, fusing the layer norms
-and GELUs, and releases the GIL for the whole of it, so the bot's event loop
-keeps going while a message is screened. The package ships only safetensors
+runs the same arithmetic as one call in native code and releases the GIL for
+the whole of it, so the bot's event loop keeps going while a message is
+screened. The package ships only safetensors
 weights, not an ONNX file, and exporting one needs PyTorch; the graph is small
 enough to write out here, node by node, in the order BERT computes.
 
