@@ -23,9 +23,9 @@ from conftest import PROJECT_ROOT, fresh_sandbox
 
 DEPLOY = PROJECT_ROOT / "deploy"
 PEOPLE = 10
-# A worker's first turns warm the model up and can hold its event loop for seconds, when
-# it cannot renew its leases: the lease must outlast that, or a live worker's update is
-# taken over (handled twice). A killed worker's updates are taken over after it.
+# A worker's first turns warm the model up and are slow (seconds, with both workers and the
+# sandbox on two cores), and a renewal can come late: the lease must outlast that, or a live
+# worker's update is taken over (handled twice). A killed worker's updates are taken over after it.
 SETTINGS = {"PEERBOT_TELEGRAM__FLOOD_PER_MINUTE": "1000", "PEERBOT_TELEGRAM__HANDLING_LEASE_SECONDS": "10",
             "PEERBOT_SCHEDULER__LEASE_SECONDS": "2", "PEERBOT_ESCALATION__REPAGE_AFTER_MINUTES": "60"}
 
