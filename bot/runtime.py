@@ -44,6 +44,7 @@ from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
+from bot.services.safety_plans import SafetyPlanService
 from bot.services.series import SeriesService
 from bot.services.sessions import SessionService
 from bot.storage import migrate
@@ -66,9 +67,10 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
     checkins = CheckInService(db)
     escalations = EscalationService(db, settings.escalation, settings.service.default_timezone)
     guarded = GuardedEngine(engine, settings.dialogue.timeout_seconds)
+    crisis = CrisisDirectory.load(content.crisis_resources)
+    plans = SafetyPlanService(db, crisis)
     conversation = ConversationService(
-        guarded, checkins, coping, escalations, SessionService(db), CrisisDirectory.load(content.crisis_resources),
-        SafetyScreen.load(settings))
+        guarded, checkins, coping, escalations, SessionService(db), crisis, SafetyScreen.load(settings), plans)
     people = PeopleService(db, settings.roles.bootstrap_coordinators, timedelta(hours=settings.roles.invite_expiry_hours))
     sessions = settings.sessions
     reminders = ReminderService(db, sessions.reminder_offsets_minutes,
@@ -80,7 +82,7 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
         inbox=Inbox(db, lease=timedelta(seconds=telegram.handling_lease_seconds),
                     max_attempts=telegram.max_attempts, flood_per_minute=telegram.flood_per_minute),
         escalations=escalations, reminders=reminders, series=SeriesService(db, sessions.kinds),
-        notices=NoticeService(db), facilitation=facilitation, drafts=DraftService(db), coping=coping,
+        notices=NoticeService(db), facilitation=facilitation, drafts=DraftService(db), coping=coping, plans=plans,
         reports=ReportService(db, settings.reports.small_cell),
         privacy=PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history()),
         outcomes=OutcomeService(db, settings.outcomes.measure, timedelta(weeks=settings.outcomes.every_weeks)))

@@ -307,6 +307,30 @@ async def test_a_participant_suggests_an_idea_step_by_step_and_it_waits_for_revi
         assert session.execute(select(func.count()).select_from(Draft)).scalar_one() == 0
 
 
+async def test_a_suggestion_can_be_made_by_typing_alone(world):
+    """Every button of /suggest has a typed equivalent, announced in the question."""
+    sam = world.person("Sam")
+    await world.say(sam, "/suggest")
+    question = await world.say(sam, "Tea in the garden")
+    assert "Or type 1 (Breathing)" in question["text"] and ", or cancel." in question["text"]
+    question = await world.say(sam, "self-compassion")
+    question = await world.say(sam, "Make a cup of tea.")
+    summary = await world.say(sam, "1")
+    assert "Suits: moods 1, 2" in summary["text"] and "Or type 1 (Send for review), or cancel." in summary["text"]
+    thanks = await world.say(sam, "send for review")
+    assert "Thank you, Sam" in thanks["text"]
+    idea = strategy(world, "Tea in the garden")
+    assert (idea.status, idea.category, idea.moods) == ("pending", "self-compassion", [1, 2])
+
+
+async def test_typing_cancel_drops_a_suggestion(world):
+    sam = world.person("Sam")
+    await world.say(sam, "/suggest")
+    dropped = await world.say(sam, "cancel")
+    assert "dropped that idea" in dropped["text"]
+    assert world.context.drafts.get(person_id(world, sam)) is None
+
+
 async def test_a_title_too_long_is_asked_again_and_cancel_sends_nothing(world):
     jo = world.person("Jo", roles=("psw",))
     await world.say(jo, "/suggest")

@@ -14,7 +14,7 @@ from conftest import crisis_for, someone, trail
 
 @pytest.fixture
 def handoff(services, outbox) -> Handoff:
-    return Handoff(services.escalations, services.people, services.conversation, outbox)
+    return Handoff(services.escalations, services.people, services.conversation, outbox, services.plans)
 
 
 def case(services, escalation_id: int) -> Escalation:

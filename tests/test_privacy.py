@@ -28,13 +28,14 @@ from bot.storage.models import (
     Group,
     OutcomeResponse,
     Person,
+    SafetyPlan,
 )
 from bot.storage.types import utcnow
 from conftest import fresh_sandbox, running_bot, session_soon
 
 TELEGRAM_ID = 987_654_321
 NAME = "Zephyrine"
-WORDS = ("marmalade", "lighthouse", "tangerine")  # one per place their words are kept
+WORDS = ("marmalade", "lighthouse", "tangerine", "periwinkle")  # one per place their words are kept
 
 
 def traces(engine, telegram_id: int, name: str, words: tuple[str, ...]) -> list[str]:
@@ -84,6 +85,7 @@ def zephyrine(db, history):
         session.add(Draft(person_id=person.id, flow="suggest", step="steps", data={"title": "x"}))
         session.add(OutcomeResponse(person_id=person.id, measure="ons4", status="complete",
                                     answers={"happiness": 6}, scores={"happiness": 6}))
+        session.add(SafetyPlan(person_id=person.id, parts={"helpers": f"{WORDS[3]} cafe"}, shared=True))
     CopingService(db).suggest(person.id, 2)
     tracker = history.engine
     events = MetaData()
@@ -104,6 +106,7 @@ def test_mydata_holds_the_persons_profile_sessions_check_ins_and_words(db, histo
     assert data["check_ins"][0]["words"] == "marmalade again"
     assert data["wellbeing_questionnaires"][0]["scores"] == {"happiness": 6}
     assert data["coping_ideas"]["you_suggested"][0]["title"] == "My idea"
+    assert data["safety_plan"]["parts"] == {"helpers": "periwinkle cafe"}
     assert [m["where"] for m in data["conversation_with_the_bot"]] == ["private chat", "group chat", "private chat"]
     assert data["times_you_were_put_in_touch_with_a_person"][0]["your_words"] == "the lighthouse is too far"
     json.dumps(data)  # it must be serialisable as it is

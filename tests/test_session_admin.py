@@ -130,6 +130,35 @@ async def test_a_coordinator_sets_up_a_weekly_walk_step_by_step_and_sees_it_in_s
     assert "Next: " + ", ".join(f"{day:%a %d %b} 10:00" for day in weeks) in listing["text"]
 
 
+async def test_a_coordinator_sets_up_a_series_by_typing_alone(world):
+    """Every button of /newsession has a typed equivalent: numbers, titles, facilitators by number."""
+    await known_group(world, "Walkers")
+    world.person("Jo", roles=("psw",))
+    world.person("Kim", roles=("psw",))
+    cora = await coordinator(world)
+    first = next_thursday()
+    await world.say(cora, "/newsession")
+    question = await world.say(cora, "Thursday walk")
+    assert "Or type 1 (Walking)" in question["text"]
+    await world.say(cora, "walking")
+    await world.say(cora, "1")  # Walkers, the only group
+    await world.say(cora, f"{first:%d/%m/%Y}")
+    await world.say(cora, "10:00")
+    await world.say(cora, "weekly")
+    await world.say(cora, "90 minutes")
+    question = await world.say(cora, "Park gates")
+    assert "Or type one of: No limit, 6, 8, 10, 12, 15, 20; or cancel." in question["text"]
+    question = await world.say(cora, "12")
+    assert "1. Jo" in question["text"] and "2. Kim" in question["text"]
+    again = await world.say(cora, "3")
+    assert "Please type numbers from the list (1 to 2), or done." in again["text"]
+    summary = await world.say(cora, "2, 1")
+    assert "Facilitators: Kim, Jo" in summary["text"] and "Places: up to 12 people" in summary["text"]
+    created = await world.say(cora, "create")
+    assert "Created Thursday walk for Walkers" in created["text"]
+    assert row(world, SessionSeries).rrule == "FREQ=WEEKLY" and count(world, SeriesFacilitator) == 2
+
+
 async def test_no_question_of_a_finished_newsession_keeps_a_live_button(world):
     """Typed answers and the final Create retire every earlier Cancel, so none can act later."""
     await known_group(world, "Walkers")

@@ -78,7 +78,19 @@ SUGGEST_PICK = CallbackKind("cs:", r"(category|moods):([a-z-]+)", "cs:category:s
 SUGGEST_STOP = CallbackKind("cs:stop", "", "cs:stop")
 SUGGEST_SEND = CallbackKind("cs:send", "", "cs:send")
 
+# /safetyplan: a part's Skip / Keep / Leave empty, the sharing question, Cancel, Save; and,
+# outside the flow, opening the plan (offered in a crisis), changing it, sharing it or not.
+PLAN_PICK = CallbackKind(
+    "sp:", r"(warning_signs|self_help|distractions|helpers|professionals|safer_surroundings|share):"
+           r"(skip|keep|clear|yes|no)", "sp:safer_surroundings:clear")
+PLAN_STOP = CallbackKind("sp:stop", "", "sp:stop")
+PLAN_SAVE = CallbackKind("sp:save", "", "sp:save")
+PLAN_OPEN = CallbackKind("sp:open", "", "sp:open")
+PLAN_EDIT = CallbackKind("sp:edit", "", "sp:edit")
+PLAN_SHARING = CallbackKind("sp:sharing:", "(on|off)", "sp:sharing:off")
+
 KINDS = (DIALOGUE, RSVP, CONSENT, NAME_FROM_TELEGRAM, REGION, CLAIM, DEBRIEF, FORGET, ROUND, FINISH_ROUND,
          ATTENDANCE, QUESTIONNAIRE_CONSENT, QUESTIONNAIRE_ANSWER, REVIEW, CANCEL_ASK, CANCEL_YES, CANCEL_KEEP,
          END_SERIES_ASK, END_SERIES_YES, NEWSESSION_PICK, NEWSESSION_FACILITATOR, NEWSESSION_STOP,
-         NEWSESSION_CREATE, SUGGEST_PICK, SUGGEST_STOP, SUGGEST_SEND)
+         NEWSESSION_CREATE, SUGGEST_PICK, SUGGEST_STOP, SUGGEST_SEND,
+         PLAN_PICK, PLAN_STOP, PLAN_SAVE, PLAN_OPEN, PLAN_EDIT, PLAN_SHARING)

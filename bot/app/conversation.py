@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Optional
 
-from bot.app.callbacks import DIALOGUE, RSVP
+from bot.app.callbacks import DIALOGUE, PLAN_OPEN, RSVP
 from bot.app.replies import Button, Reply
 from bot.dialogue import contract
 from bot.dialogue.contract import BotMessage, BotTurn, Directive, TurnItem
@@ -26,6 +26,7 @@ from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
 from bot.services.crisis import CrisisDirectory
 from bot.services.escalations import EscalationService
+from bot.services.safety_plans import SafetyPlanService
 from bot.services.sessions import SessionService
 from bot.services.wording import describe_session
 from bot.storage.models import Escalation, Person
@@ -49,6 +50,7 @@ NOT_UNDERSTANDING = ("I'm sorry, I'm having trouble understanding messages right
                      "help: press the button or type \"talk to a person\". If you need help now, the contacts "
                      "in /help are there day and night.")
 FAILED_TURNS_FOR_FOLLOW_UP = 2
+PLAN_OFFER = "You made a safety plan for times like this. Would it help to look at it? (Or type /safetyplan.)"
 ABOUT_OTHERS = "about someone else at risk, not the writer"
 # Said by the application itself when the crisis is about someone else (the
 # dialogue model's crisis words speak to the writer), or when the dialogue
@@ -116,7 +118,7 @@ def reply_from_message(message: BotMessage) -> Reply:
 class ConversationService:
     def __init__(self, engine: DialogueEngine, checkins: CheckInService, coping: CopingService,
                  escalations: EscalationService, sessions: SessionService, crisis: CrisisDirectory,
-                 screen: SafetyScreen) -> None:
+                 screen: SafetyScreen, plans: SafetyPlanService) -> None:
         self.engine = engine
         self.safety = screen
         self.engine_failures: dict[int, int] = {}  # person id -> turns in a row the engine failed
@@ -125,6 +127,7 @@ class ConversationService:
         self.escalations = escalations
         self.sessions = sessions
         self.crisis = crisis
+        self.plans = plans
 
     @staticmethod
     def conversation_for(person: Person, chat: ChatContext) -> str:
@@ -252,11 +255,19 @@ class ConversationService:
     def _replies_for(self, person: Person, directive: Directive) -> list[Reply]:
         handlers: dict[str, Callable[[Person, Directive], list[Reply]]] = {
             "suggest_coping": self._suggest_coping,
-            "crisis_contacts": lambda p, d: [Reply(self.crisis.message_for(p.region))],
+            "crisis_contacts": self._crisis_contacts,
             "show_sessions": lambda p, d: self.upcoming_sessions(p),
             "rsvp": self._rsvp,
         }
         return handlers[directive.name](person, directive)
+
+    def _crisis_contacts(self, person: Person, directive: Directive) -> list[Reply]:
+        """The region's crisis contacts and, for someone who has made a safety plan, an offer
+        to look at it: what they wrote for a moment like this may help more than a list."""
+        replies = [Reply(self.crisis.message_for(person.region))]
+        if self.plans.offer(person.id):
+            replies.append(Reply(PLAN_OFFER, ((("Look at my plan", PLAN_OPEN.data()),),)))
+        return replies
 
     def _recent_mood(self, person: Person) -> Optional[int]:
         latest = self.checkins.history(person.id, limit=1)

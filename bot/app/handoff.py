@@ -16,6 +16,7 @@ from bot.app.paging import card_text
 from bot.app.replies import Reply
 from bot.services.escalations import EscalationService, minutes, name_of, timings
 from bot.services.people import PeopleService
+from bot.services.safety_plans import SafetyPlanService
 from bot.storage.models import Escalation, Person
 
 ENDED_BY_PERSON = "ended_by_person"
@@ -43,11 +44,12 @@ class Claim:
 
 class Handoff:
     def __init__(self, escalations: EscalationService, people: PeopleService, conversation: ConversationService,
-                 outbox: Outbox) -> None:
+                 outbox: Outbox, plans: SafetyPlanService) -> None:
         self.escalations = escalations
         self.people = people
         self.conversation = conversation
         self.outbox = outbox
+        self.plans = plans
 
     async def claim(self, escalation_id: int, psw: Person) -> Claim:
         """Exactly one PSW wins; the dialogue pauses and both sides are told who is talking."""
@@ -59,6 +61,11 @@ class Handoff:
         await self.conversation.hold_for_human(self.dialogue_of(case, person), held=True)
         claimed = Claim(True, "It's yours", card_text(self.escalations.card(escalation_id)) + "\n\nClaimed by you.")
         await self.outbox.send(psw.telegram_user_id, [Reply(hold_notice(case.id, name_of(person)))])
+        plan = self.plans.for_psw(person.id)
+        if plan is not None:
+            await self.outbox.send(psw.telegram_user_id, [Reply(
+                f"{name_of(person)} chose to share their safety plan with whoever takes their case. Please treat "
+                f"it as theirs: it's there to help you support them.\n\n{self.plans.text(plan, person.region)}")])
         told = await self.outbox.send(person.telegram_user_id, [Reply(
             f"{name_of(psw)}, a peer supporter, is here now. Anything you write here goes to them. "
             "You can end the conversation with /end.")])

@@ -35,6 +35,7 @@ from bot.storage.models import (
     Person,
     PersonRole,
     Rsvp,
+    SafetyPlan,
     SessionSeries,
     new_pseudonym,
 )
@@ -68,6 +69,7 @@ class PrivacyService:
                                "where": c.source, "shared_with_group": c.shared}
                               for c in self._rows(session, CheckIn, CheckIn.person_id == person_id, CheckIn.created_at)],
                 "coping_ideas": self._coping(session, person_id),
+                "safety_plan": self._plan(session, person_id),
                 "wellbeing_questionnaires": [
                     {"measure": r.measure, "status": r.status, "started_at": when(r.started_at),
                      "completed_at": when(r.completed_at), "answers": r.answers, "scores": r.scores}
@@ -126,6 +128,14 @@ class PrivacyService:
         return {"offered": [{"idea": title, "at": when(o.offered_at), "helped": o.helpful} for o, title in offers],
                 "you_suggested": [{"title": s.title, "steps": s.steps, "status": s.status} for s in suggested]}
 
+    @staticmethod
+    def _plan(session: Session, person_id: int) -> Optional[dict[str, Any]]:
+        plan = session.get(SafetyPlan, person_id)
+        if plan is None:
+            return None
+        return {"parts": dict(plan.parts), "shared_with_the_peer_supporter_who_takes_your_case": plan.shared,
+                "made_at": when(plan.created_at), "changed_at": when(plan.updated_at)}
+
     def forget(self, person_id: int) -> list[int]:
         """Delete or anonymise everything that identifies the person, or is their words.
         Returns the ids of cases that were open about them (closed now), so a PSW holding
@@ -144,6 +154,7 @@ class PrivacyService:
             person.reminders_opt_out, person.on_duty, person.forgotten_at = True, False, now
             session.execute(delete(PersonRole).where(PersonRole.person_id == person_id))
             session.execute(delete(Draft).where(Draft.person_id == person_id))
+            session.execute(delete(SafetyPlan).where(SafetyPlan.person_id == person_id))
             session.execute(update(CheckIn).where(CheckIn.person_id == person_id).values(note=None))
             session.execute(delete(CopingStrategy).where(CopingStrategy.suggested_by_id == person_id,
                                                          CopingStrategy.status != "approved"))

@@ -72,13 +72,23 @@ def caseload_lines(report: Report) -> list[str]:
     return lines if report.caseload else [*lines, "No peer support workers yet."]
 
 
+PLAN_USE_WORDS = {"made": "made", "changed": "changed", "opened": "opened by their owner",
+                  "offered": "offered in a crisis", "shown_to_psw": "shown to the PSW who took the case"}
+
+
+def plan_lines(report: Report) -> list[str]:
+    k = report.small_cell
+    return ["SAFETY PLANS (times, never contents)"] + [
+        f"{PLAN_USE_WORDS[kind]}: {count_text(count, k)}" for kind, count in report.plan_uses]
+
+
 def report_text(report: Report) -> str:
     k = report.small_cell
     head = [f"Report from {local(report.start, report)} to {local(report.end, report)} ({report.timezone})",
             f"Made {local(report.generated_at, report)}. Figures about fewer than {k} people (or timings over "
             f"fewer than {k} cases) are shown as <{k} and left out of the charts."]
     sections = [head, attendance_lines(report), trend_lines(report), escalation_lines(report),
-                caseload_lines(report)]
+                caseload_lines(report), plan_lines(report)]
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
 
 

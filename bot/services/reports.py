@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from math import ceil
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Select
 
@@ -51,6 +51,7 @@ from bot.services.roles import PSW
 from bot.storage.db import Database
 from bot.storage.models import (
     ESCALATION_PRIORITIES,
+    PLAN_USE_KINDS,
     Attendance,
     AuditEntry,
     CheckIn,
@@ -61,6 +62,7 @@ from bot.storage.models import (
     Person,
     PersonRole,
     Rsvp,
+    SafetyPlanUse,
     SessionSeries,
 )
 from bot.storage.types import utcnow
@@ -145,6 +147,9 @@ class Report:
     trends: tuple[GroupTrend, ...]
     escalations: tuple[PriorityEscalations, ...]
     caseload: tuple[Caseload, ...]
+    # Times safety plans were made, changed, opened, offered and shown to a PSW (uses,
+    # never contents), small counts suppressed: "made" is nearly a count of people.
+    plan_uses: tuple[tuple[str, Optional[int]], ...] = ()
 
 
 # --- small pure helpers -----------------------------------------------------------------------
@@ -197,7 +202,14 @@ class ReportService:
         with self.db.session() as session:
             return Report(start, end, timezone, self.small_cell, now,
                           self.attendance(session, start, end, now), self.trends(session, start, end),
-                          self.escalations(session, start, end), self.caseload(session, start, end, now))
+                          self.escalations(session, start, end), self.caseload(session, start, end, now),
+                          self.plan_uses(session, start, end))
+
+    def plan_uses(self, session: Session, start: datetime, end: datetime) -> tuple[tuple[str, Optional[int]], ...]:
+        counted = dict(session.execute(
+            select(SafetyPlanUse.kind, func.count()).where(SafetyPlanUse.at >= start, SafetyPlanUse.at < end)
+            .group_by(SafetyPlanUse.kind)).all())
+        return tuple((kind, shown(int(counted.get(kind, 0)), self.small_cell)) for kind in PLAN_USE_KINDS)
 
     def record(self, report: Report, actor_id: Optional[int] = None) -> None:
         """Note in the audit log that a report left the database (who saw what)."""

@@ -21,6 +21,7 @@ from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
+from bot.services.safety_plans import SafetyPlanService
 from bot.services.series import SeriesService
 
 APP_KEY = "peerbot"
@@ -43,6 +44,7 @@ class AppContext:
     facilitation: FacilitationService
     drafts: DraftService
     coping: CopingService
+    plans: SafetyPlanService
     reports: ReportService
     privacy: PrivacyService
     outcomes: OutcomeService

@@ -1,5 +1,10 @@
-"""Guided commands (/newsession, /suggest): one question at a time, buttons where
-there is a fixed choice, typed text otherwise.
+"""Guided commands (/newsession, /suggest, /safetyplan): one question at a time,
+buttons where there is a fixed choice, typed text otherwise.
+
+Every button of a question can also be typed: each question lists its choices by
+number ("or type 1 (Skip), 2 (Keep as it is), or cancel"), and a number, a
+button's title or "cancel" typed in reply does what the button does. Telegram's
+apps have open screen-reader bugs with inline buttons, so nobody may depend on them.
 
 The answers so far live in the ``drafts`` table (one draft per person), so a
 half-finished flow survives a restart and works when several bot processes
@@ -12,9 +17,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
@@ -36,6 +42,8 @@ Data = dict[str, Any]
 # chat_data: the message carrying the current question's buttons (Cancel at least), so a
 # question answered by typing, or a flow that is over, leaves no live button behind.
 FLOW_KEYBOARD_KEY = "flow_keyboard"
+# Typed instead of pressing Cancel (compared after ``typed_word``).
+CANCEL_WORDS = frozenset({"cancel", "stop", "quit"})
 
 
 class Invalid(ValueError):
@@ -101,12 +109,34 @@ async def settle(query: CallbackQuery, outcome: str) -> None:
         log.info("could not retire the buttons of message %s: %s", message.message_id, exc.message)
 
 
+def typed_word(text: str) -> str:
+    """Typed text as compared with a choice: case, spaces and end punctuation aside."""
+    return " ".join(text.split()).strip(".!").casefold()
+
+
+def numbered(choices: list[Button]) -> bool:
+    """Choices are typed by number unless a title is a number itself ("6" places): then
+    "6" could mean either, so titles alone are typed."""
+    return not any(typed_word(title).isdigit() for title, _ in choices)
+
+
+async def acknowledge(update: Update, alert: str = "") -> None:
+    """Answer the pressed button, if the step was answered by a button (typing needs no answer)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(alert or None, show_alert=bool(alert))
+
+
+# What the last question's own button does (Send, Create, Save), pressed or typed.
+Confirm = Callable[[Update, PeerbotContext, Caller, DraftState], Awaitable[None]]
+
+
 @dataclass
 class Flow:
     """A guided command's questions and the plumbing every such command shares.
 
     ``roles`` may continue it by typing; ``idle`` is how long a draft left alone
-    keeps catching the person's typing (after that they have moved on).
+    keeps catching the person's typing (after that they have moved on). ``confirm``
+    is the last question's button (``confirm_kind``), set with the steps.
     """
 
     name: str
@@ -115,6 +145,12 @@ class Flow:
     roles: frozenset[str]
     idle: timedelta
     ended: str  # said when a button of a draft that is over is pressed
+    dropped: str  # said when the person cancels
+    # A plan's answers may name the very thoughts it plans for: such an answer that screens
+    # as a crisis is handled as one (paged) and still kept, so the person is not stuck.
+    keeps_crisis_answers: bool = False
+    confirm_kind: Optional[CallbackKind] = None
+    confirm: Optional[Confirm] = None
     steps: tuple[Step, ...] = field(default_factory=tuple)
 
     def step(self, name: str) -> Step:
@@ -127,12 +163,36 @@ class Flow:
         """One button per row for each (title, value), carrying the step so stale presses are caught."""
         return tuple(((title, self.pick.data(step, value)),) for title, value in options)
 
+    def typeable(self, question: Reply) -> list[Button]:
+        """The question's buttons that typing can stand in for: its choices and its confirm
+        button, in the order shown (a step with buttons of its own says how to type them)."""
+        kinds = [kind for kind in (self.pick, self.confirm_kind) if kind is not None]
+        return [button for row in question.buttons for button in row
+                if any(re.match(kind.pattern, button[1]) for kind in kinds)]
+
+    def typed_choice(self, question: Reply, text: str) -> Optional[str]:
+        """The data of the button that typed ``text`` stands for: its title, or its number
+        when the choices are numbered (see ``numbered``)."""
+        choices = self.typeable(question)
+        word = typed_word(text)
+        if numbered(choices) and word.isdigit() and 1 <= int(word) <= len(choices):
+            return choices[int(word) - 1][1]
+        return next((data for title, data in choices if typed_word(title) == word), None)
+
     def framed(self, step: Step, question: Reply, note: str = "") -> Reply:
         """The question with its place in the flow, an optional note (e.g. why it is asked
-        again) and a Cancel button."""
+        again), how to answer by typing, and a Cancel button."""
         number = self.steps.index(step) + 1
         counter = f"({number}/{len(self.steps) - 1}) " if step is not self.steps[-1] else ""
         text = f"{note}\n\n{counter}{question.text}" if note else f"{counter}{question.text}"
+        choices = self.typeable(question)
+        if not choices:
+            text += "\n\n(Type cancel to stop.)"
+        elif numbered(choices):
+            text += "\n\nOr type " + ", ".join(f"{n} ({title})" for n, (title, _) in enumerate(choices, start=1)) \
+                + ", or cancel."
+        else:
+            text += "\n\nOr type one of: " + ", ".join(title for title, _ in choices) + "; or cancel."
         return Reply(text, question.buttons + ((("Cancel", self.stop.data()),),))
 
     def live_draft(self, app: AppContext, person_id: int) -> Optional[DraftState]:
@@ -182,20 +242,42 @@ class Flow:
         following = self.steps[self.steps.index(self.step(draft.step)) + 1]
         await self.ask(update, context, draft.person_id, following, {**draft.data, **answer})
 
-    async def take_typed(self, update: Update, context: PeerbotContext, draft: DraftState) -> None:
-        """Typed text answers the current question; a wrong answer is asked again, saying why."""
+    async def take_typed(self, update: Update, context: PeerbotContext, caller: Caller, draft: DraftState) -> None:
+        """Typed text answers the current question: "cancel", a button's number or title (as
+        if pressed), or the step's own typed answer. A wrong answer is asked again, saying why."""
         app = context.app
         step = self.step(draft.step)
-        if step.typed is None:
-            await self.ask(update, context, draft.person_id, step, draft.data,
-                           note="Please choose with the buttons below (or press Cancel to stop).")
+        text = message_of(update).text or ""
+        if typed_word(text) in CANCEL_WORDS:
+            await self.drop(update, context, draft.person_id)
             return
         try:
-            answer = step.typed(app, draft.data, message_of(update).text or "")
+            choice = self.typed_choice(step.ask(app, draft.data), text)
+        except Stop:  # the question cannot be asked any more: asking again says why and ends
+            choice = None
+        if choice is not None and self.confirm_kind is not None and re.match(self.confirm_kind.pattern, choice):
+            if self.confirm is not None:
+                await self.confirm(update, context, caller, draft)
+            return
+        try:
+            if choice is not None:
+                answer = self.chosen(app, draft, choice)
+            elif step.typed is not None:
+                answer = step.typed(app, draft.data, text)
+            else:
+                raise Invalid("Please type one of the numbers below (or cancel to stop).")
         except Invalid as problem:
             await self.ask(update, context, draft.person_id, step, draft.data, note=str(problem))
             return
         await self.advance(update, context, draft, answer)
+
+    def chosen(self, app: AppContext, draft: DraftState, data: str) -> Data:
+        """The answer a choice's button data gives the draft's current question."""
+        step_name, value = self.pick.fields(data)
+        pick = self.step(step_name).pick
+        if pick is None:  # forged data naming a typed question: refused as damaged (MALFORMED)
+            raise ValueError(f"the {step_name!r} question of /{self.name} has no buttons")
+        return pick(app, draft.data, value)
 
     async def draft_at(self, update: Update, context: PeerbotContext, caller: Caller,
                        step: Optional[str]) -> Optional[DraftState]:
@@ -214,15 +296,12 @@ class Flow:
     async def on_pick(self, update: Update, context: PeerbotContext, caller: Caller) -> None:
         """A button answering one of the fixed-choice questions."""
         query, data = pressed(update)
-        step_name, value = self.pick.fields(data)
+        step_name, _ = self.pick.fields(data)
         draft = await self.draft_at(update, context, caller, step_name)
         if draft is None:
             return
-        pick = self.step(step_name).pick
-        if pick is None:  # forged data naming a typed question: refused as damaged (MALFORMED)
-            raise ValueError(f"the {step_name!r} question of /{self.name} has no buttons")
         try:
-            answer = pick(context.app, draft.data, value)
+            answer = self.chosen(context.app, draft, data)
         except Invalid as problem:
             await query.answer(str(problem), show_alert=True)
             return
@@ -230,25 +309,33 @@ class Flow:
         await settle(query, pressed_title(query, data))
         await self.advance(update, context, draft, answer)
 
-    async def on_stop(self, update: Update, context: PeerbotContext, caller: Caller,
-                      goodbye: str) -> None:
+    async def on_stop(self, update: Update, context: PeerbotContext, caller: Caller) -> None:
         """The Cancel button: the draft is dropped and the person told."""
         query, _ = pressed(update)
-        app = context.app
-        if self.live_draft(app, caller.member.id) is None:
+        if self.live_draft(context.app, caller.member.id) is None:
             await query.answer(self.ended, show_alert=True)
             return
-        await self.finish(update, context, caller.member.id, "Cancelled")
-        await reply(update, context, [Reply(goodbye)])
+        await self.drop(update, context, caller.member.id)
+
+    async def drop(self, update: Update, context: PeerbotContext, person_id: int) -> None:
+        """Cancelled, by the button or by typing: the draft goes and the person is told."""
+        await self.finish(update, context, person_id, "Cancelled")
+        await reply(update, context, [Reply(self.dropped)])
 
     async def finish(self, update: Update, context: PeerbotContext, person_id: int, outcome: str) -> None:
-        """The flow is over, done or dropped by a button: the draft goes, the pressed question
-        shows the outcome, and no earlier question keeps a live button."""
+        """The flow is over, done or dropped (pressed or typed): the draft goes, a pressed
+        question shows the outcome, and no question keeps a live button."""
         context.app.drafts.clear(person_id)
-        query, _ = pressed(update)
-        await query.answer(outcome)
-        await settle(query, outcome)
+        if update.callback_query is not None:
+            await update.callback_query.answer(outcome)
+            await settle(update.callback_query, outcome)
         await retire_keyboard(update, context, FLOW_KEYBOARD_KEY)
+
+    async def on_confirm(self, update: Update, context: PeerbotContext, caller: Caller) -> None:
+        """The last question's own button, pressed."""
+        draft = await self.draft_at(update, context, caller, self.steps[-1].name)
+        if draft is not None and self.confirm is not None:
+            await self.confirm(update, context, caller, draft)
 
 
 FLOWS: dict[str, Flow] = {}
@@ -259,17 +346,46 @@ def register(flow: Flow) -> Flow:
     return flow
 
 
+def live_flow(app: AppContext, caller: Caller) -> Optional[tuple[Flow, DraftState]]:
+    """The guided command the caller is in the middle of, and their draft of it."""
+    draft = app.drafts.get(caller.person.id) if caller.person is not None else None
+    flow = FLOWS.get(draft.flow) if draft is not None else None
+    if draft is None or flow is None or not caller.roles & flow.roles or flow.live_draft(app, draft.person_id) is None:
+        return None
+    return flow, draft
+
+
 async def take_draft_answer(update: Update, context: PeerbotContext, caller: Caller,
                             parse: ParseResult) -> bool:
     """Typed text from someone in the middle of a guided command: True if a flow took it.
     A request for a person always goes on to the conversation instead."""
-    if caller.person is None or parse.intent == "request_human":
+    current = live_flow(context.app, caller) if parse.intent != "request_human" else None
+    if current is None:
         return False
-    draft = context.app.drafts.get(caller.person.id)
-    if draft is None:
-        return False
-    flow = FLOWS.get(draft.flow)
-    if flow is None or not caller.roles & flow.roles or flow.live_draft(context.app, caller.person.id) is None:
-        return False
-    await flow.take_typed(update, context, draft)
+    flow, draft = current
+    await flow.take_typed(update, context, caller, draft)
     return True
+
+
+def typed_a_choice(app: AppContext, caller: Caller, text: str) -> bool:
+    """Whether ``text`` is exactly one of the choices the caller's current question offers
+    ("Save my plan", "2", "cancel"): the same as pressing that button, so not a disclosure
+    (the screen reads "save my plan" as risk, and a pressed button is never screened)."""
+    current = live_flow(app, caller)
+    if current is None:
+        return False
+    flow, draft = current
+    if typed_word(text) in CANCEL_WORDS:
+        return True
+    try:
+        return flow.typed_choice(flow.step(draft.step).ask(app, draft.data), text) is not None
+    except Stop:
+        return False
+
+
+def crisis_answer_flow(app: AppContext, caller: Caller) -> Optional[tuple[Flow, DraftState]]:
+    """The flow the caller is in, if it keeps answers that screen as a crisis (a safety plan):
+    the crisis is handled as any other, then the answer is taken too, so writing a plan
+    cannot get stuck on the words it is meant to hold."""
+    current = live_flow(app, caller)
+    return current if current is not None and current[0].keeps_crisis_answers else None

@@ -21,6 +21,7 @@ from bot.telegram.handlers import (
     participants,
     privacy,
     reports,
+    safetyplan,
     sessions,
 )
 
@@ -28,6 +29,7 @@ from bot.telegram.handlers import (
 MODULES = (
     onboarding,
     participants,
+    safetyplan,
     cases,
     facilitation,
     membership,

@@ -24,7 +24,7 @@ def onboarding_for(app: AppContext) -> Onboarding:
 
 
 def handoff_for(bot: Bot, app: AppContext) -> Handoff:
-    return Handoff(app.escalations, app.people, app.conversation, TelegramOutbox(bot))
+    return Handoff(app.escalations, app.people, app.conversation, TelegramOutbox(bot), app.plans)
 
 
 async def repage_due(application: Application) -> None:

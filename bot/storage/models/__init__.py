@@ -26,6 +26,7 @@ from bot.storage.models.base import (
     OCCURRENCE_STATUSES,
     OUTCOME_STATUSES,
     PAGE_STATUSES,
+    PLAN_USE_KINDS,
     ROUND_KINDS,
     RSVP_STATUSES,
     STAFF_ROLES,
@@ -51,7 +52,14 @@ from bot.storage.models.sessions import (
     SessionNotice,
     SessionSeries,
 )
-from bot.storage.models.wellbeing import CheckIn, CopingOffer, CopingStrategy, OutcomeResponse
+from bot.storage.models.wellbeing import (
+    CheckIn,
+    CopingOffer,
+    CopingStrategy,
+    OutcomeResponse,
+    SafetyPlan,
+    SafetyPlanUse,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -71,6 +79,7 @@ __all__ = [
     "ROUND_KINDS",
     "INBOX_STATUSES",
     "PAGE_STATUSES",
+    "PLAN_USE_KINDS",
     "one_of",
     "new_pseudonym",
     "new_slug",
@@ -93,6 +102,8 @@ __all__ = [
     "CopingStrategy",
     "CopingOffer",
     "OutcomeResponse",
+    "SafetyPlan",
+    "SafetyPlanUse",
     "Escalation",
     "EscalationEvent",
     "CasePage",

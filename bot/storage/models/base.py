@@ -69,6 +69,10 @@ INBOX_STATUSES = ("received", "done", "poison")
 PAGE_STATUSES = ("sending", "sent", "failed")
 
 
+# What is counted about safety plans (never their contents): one row per event.
+PLAN_USE_KINDS = ("made", "changed", "opened", "offered", "shown_to_psw")
+
+
 def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     """A CHECK constraint keeping ``column`` within a fixed vocabulary."""
     quoted = ", ".join(f"'{value}'" for value in values)

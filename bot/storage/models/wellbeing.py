@@ -1,5 +1,5 @@
 """What people record about how they are: check-ins, coping ideas offered and how
-they went, and the optional wellbeing questionnaire."""
+they went, the optional wellbeing questionnaire, and their own safety plan."""
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -17,6 +17,7 @@ from sqlalchemy import (
 from bot.storage.models.base import (
     CHECKIN_SOURCES,
     OUTCOME_STATUSES,
+    PLAN_USE_KINDS,
     STRATEGY_STATUSES,
     Base,
     one_of,
@@ -99,3 +100,28 @@ class OutcomeResponse(Base):
     scores = Column(JSON, nullable=True)  # score name -> value, once complete
     started_at = Column(UTCDateTime, nullable=False, default=utcnow)
     completed_at = Column(UTCDateTime, nullable=True)
+
+
+class SafetyPlan(Base):
+    """A person's own safety plan: their words for each part (``parts``: part key -> text),
+    and whether the peer supporter who takes their case may read it. One per person."""
+
+    __tablename__ = "safety_plans"
+
+    person_id = Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    parts = Column(JSON, nullable=False, default=dict)
+    shared = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class SafetyPlanUse(Base):
+    """One time a plan was made, changed, opened, offered or shown to a PSW. Deliberately
+    tied to nobody: reports count these, and they outlive a plan deleted by /forgetme."""
+
+    __tablename__ = "safety_plan_uses"
+    __table_args__ = (one_of("kind", PLAN_USE_KINDS), Index("ix_safety_plan_uses_at", "at"))
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)

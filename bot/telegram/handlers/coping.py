@@ -20,6 +20,7 @@ from telegram import Update
 from bot.app.callbacks import REVIEW, SUGGEST_PICK, SUGGEST_SEND, SUGGEST_STOP
 from bot.app.replies import Reply
 from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
+from bot.services.drafts import DraftState
 from bot.storage.models import Person
 from bot.telegram.access import COORDINATORS, PARTICIPANTS, Caller, CommandSpec, guarded, pressed, reply, tell
 from bot.telegram.context import AppContext, PeerbotContext
@@ -71,7 +72,10 @@ def verdict_for_suggester(result: ReviewResult) -> str:
 # A suggestion left alone for half an hour stops catching the person's typing: they have
 # moved on, and what they write now is meant for the conversation, not for the form.
 SUGGEST = register(Flow("suggest", SUGGEST_PICK, SUGGEST_STOP, PARTICIPANTS, idle=timedelta(minutes=30),
-                        ended="That suggestion has already ended. /suggest starts again."))
+                        ended="That suggestion has already ended. /suggest starts again.",
+                        dropped="Okay, I've dropped that idea and nothing was sent. /suggest starts again whenever "
+                                "you like.",
+                        confirm_kind=SUGGEST_SEND))
 
 
 def ask_title(app: AppContext, data: Data) -> Reply:
@@ -143,20 +147,12 @@ async def on_suggest(update: Update, context: PeerbotContext, caller: Caller) ->
 on_suggest_pick = guarded(PARTICIPANTS)(private_only(SUGGEST.on_pick))
 
 
-@guarded(PARTICIPANTS)
-@private_only
-async def on_suggest_stop(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    await SUGGEST.on_stop(update, context, caller, "Okay, I've dropped that idea and nothing was sent. "
-                                                   "/suggest starts again whenever you like.")
+on_suggest_stop = guarded(PARTICIPANTS)(private_only(SUGGEST.on_stop))
+on_suggest_send = guarded(PARTICIPANTS)(private_only(SUGGEST.on_confirm))
 
 
-@guarded(PARTICIPANTS)
-@private_only
-async def on_suggest_send(update: Update, context: PeerbotContext, caller: Caller) -> None:
+async def send_suggestion(update: Update, context: PeerbotContext, caller: Caller, draft: DraftState) -> None:
     """Store the idea as pending for review, and thank the person."""
-    draft = await SUGGEST.draft_at(update, context, caller, "confirm")
-    if draft is None:
-        return
     app = context.app
     data = draft.data
     app.coping.submit(draft.person_id, data["title"], data["category"], data["steps"], data["moods"])
@@ -165,6 +161,9 @@ async def on_suggest_send(update: Update, context: PeerbotContext, caller: Calle
     thanks = f"Thank you, {name}." if name else "Thank you."
     await reply(update, context, [Reply(f"{thanks} I've passed “{data['title']}” to the coordinators, and one of "
                                         "them will look at it soon. I'll let you know what they decide.")])
+
+
+SUGGEST.confirm = send_suggestion
 
 
 # --- /review ------------------------------------------------------------------------------------------

@@ -102,8 +102,14 @@ async def on_private_message(update: Update, context: PeerbotContext, caller: Ca
     handoff = handoff_for(context.bot, app)
     if person is not None and await handoff.relay_from_person(person, words.labelled(), risk.is_crisis):
         return
-    if risk.is_crisis:
+    if risk.is_crisis and not (words.answerable and flows.typed_a_choice(app, caller, text)):
+        answering = flows.crisis_answer_flow(app, caller) if words.answerable else None
+        if answering is not None:  # the PSW paged should know the words may not be about now
+            reason = f"written as an answer in their /{answering[0].name}: it may not be about right now"
+            risk = dataclasses.replace(risk, reasons=(reason, *risk.reasons))
         await handle_crisis(update, context, caller, text, risk)
+        if answering is not None:
+            await answering[0].take_typed(update, context, caller, answering[1])
         return
     if person is None or person.consented_at is None:
         await reply(update, context, [Reply("Before we chat, please press /start so I can explain what I keep "

@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot.app.callbacks import NEWSESSION_CREATE, NEWSESSION_FACILITATOR, NEWSESSION_PICK, NEWSESSION_STOP
 from bot.app.replies import Reply
+from bot.services.drafts import DraftState
 from bot.services.escalations import name_of
 from bot.services.series import SeriesError, SeriesSpec
 from bot.services.wording import describe_when, local_time, places
@@ -19,7 +20,19 @@ from bot.storage.models import new_slug
 from bot.storage.types import utcnow
 from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, pressed, reply, tell
 from bot.telegram.context import AppContext, PeerbotContext
-from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, Stop, one_line, private_only, register, settle
+from bot.telegram.flows import (
+    OUT_OF_DATE,
+    Data,
+    Flow,
+    Invalid,
+    Step,
+    Stop,
+    acknowledge,
+    one_line,
+    private_only,
+    register,
+    settle,
+)
 from bot.telegram.handlers.sessions import PREVIEW
 from bot.telegram.sending import keyboard
 
@@ -39,7 +52,8 @@ CAPACITIES = (6, 8, 10, 12, 15, 20)  # plus "No limit"
 
 NEWSESSION = register(Flow(
     "newsession", NEWSESSION_PICK, NEWSESSION_STOP, COORDINATORS, idle=timedelta(hours=6),
-    ended="That new session has already ended. /newsession starts again."))
+    ended="That new session has already ended. /newsession starts again.",
+    dropped="Okay, I've dropped that new session. Nothing was saved.", confirm_kind=NEWSESSION_CREATE))
 
 
 def ask_name(app: AppContext, data: Data) -> Reply:
@@ -176,10 +190,25 @@ def pick_capacity(app: AppContext, data: Data, value: str) -> Data:
 def ask_facilitators(app: AppContext, data: Data) -> Reply:
     chosen = set(data.get("facilitators", []))
     people = app.people.psws()
-    text = ("Who will facilitate it? Tap peer support workers to choose them (tap again to undo), then Done."
-            if people else "No peer support workers are set up yet, so there's nobody to choose. Press Done.")
+    numbered = "\n".join(f"{n}. {name_of(p)}" for n, p in enumerate(people, start=1))
+    text = ("Who will facilitate it? Tap peer support workers to choose them (tap again to undo), then Done. "
+            f"Or type their numbers, for example 1 3, or done:\n{numbered}"
+            if people else "No peer support workers are set up yet, so there's nobody to choose. Press Done "
+                           "(or type done).")
     options = [(("✓ " if p.telegram_user_id in chosen else "") + name_of(p), str(p.telegram_user_id)) for p in people]
     return Reply(text, tuple(((title, NEWSESSION_FACILITATOR.data(value)),) for title, value in options + [("Done", "done")]))
+
+
+def take_facilitators(app: AppContext, data: Data, text: str) -> Data:
+    """Typed numbers from the list choose exactly those PSWs; "done" keeps what was tapped."""
+    words = text.replace(",", " ").split()
+    if [word.casefold() for word in words] == ["done"]:
+        return {}
+    people = app.people.psws()
+    if not words or not all(word.isdigit() and 1 <= int(word) <= len(people) for word in words):
+        raise Invalid(f"Please type numbers from the list (1 to {len(people)}), or done." if people
+                      else "Please type done: there is nobody to choose yet.")
+    return {"facilitators": list(dict.fromkeys(people[int(word) - 1].telegram_user_id for word in words))}
 
 
 def facilitator_names(app: AppContext, data: Data) -> str:
@@ -220,7 +249,7 @@ NEWSESSION.steps = (
     Step("duration", ask_duration, pick=pick_duration),
     Step("place", ask_place, typed=take_place),
     Step("capacity", ask_capacity, pick=pick_capacity),
-    Step("fac", ask_facilitators),
+    Step("fac", ask_facilitators, typed=take_facilitators),
     Step("confirm", ask_confirm),
 )
 
@@ -270,10 +299,8 @@ async def on_draft_facilitator(update: Update, context: PeerbotContext, caller: 
     await query.edit_message_reply_markup(keyboard(question))
 
 
-@guarded(COORDINATORS)
-@private_only
-async def on_draft_stop(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    await NEWSESSION.on_stop(update, context, caller, "Okay, I've dropped that new session. Nothing was saved.")
+on_draft_stop = guarded(COORDINATORS)(private_only(NEWSESSION.on_stop))
+on_draft_create = guarded(COORDINATORS)(private_only(NEWSESSION.on_confirm))
 
 
 def spec_from(data: Data) -> SeriesSpec:
@@ -285,17 +312,11 @@ def spec_from(data: Data) -> SeriesSpec:
                       facilitators=list(data.get("facilitators", [])))
 
 
-@guarded(COORDINATORS)
-@private_only
-async def on_draft_create(update: Update, context: PeerbotContext, caller: Caller) -> None:
+async def create_series(update: Update, context: PeerbotContext, caller: Caller, draft: DraftState) -> None:
     """Save the series through SeriesService; on a problem, say it and keep the answers."""
-    query, _ = pressed(update)
-    draft = await NEWSESSION.draft_at(update, context, caller, "confirm")
-    if draft is None:
-        return
     app = context.app
     if first_start(draft.data) <= utcnow():
-        await query.answer()
+        await acknowledge(update)
         await NEWSESSION.ask(update, context, draft.person_id, NEWSESSION.step("date"), draft.data,
                   note="The first session's date and time have passed while we were talking. Let's pick again.")
         return
@@ -303,7 +324,7 @@ async def on_draft_create(update: Update, context: PeerbotContext, caller: Calle
     try:
         series, _ = app.series.save(spec)
     except SeriesError as problem:
-        await query.answer()
+        await acknowledge(update)
         await NEWSESSION.ask(update, context, draft.person_id, NEWSESSION.step("confirm"), draft.data,
                   note=f"I couldn't create it: {problem}. Your answers are kept.")
         return
@@ -311,6 +332,9 @@ async def on_draft_create(update: Update, context: PeerbotContext, caller: Calle
     dates = "\n".join(f"• {local_time(o.starts_at, series.timezone)}" for o in app.series.upcoming(spec.key, PREVIEW))
     await reply(update, context, [Reply(f"Created {series.name} for {draft.data['group_title']}. Coming up:\n"
                                         f"{dates or 'nothing yet'}\n\n/sessions lists every series.")])
+
+
+NEWSESSION.confirm = create_series
 
 
 COMMANDS = (

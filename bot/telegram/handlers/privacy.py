@@ -13,7 +13,7 @@ from bot.telegram.sending import send_replies
 PRIVATE_ONLY = "That's private, so let's do it in a private chat with me."
 FORGET_WARNING = (
     "If you go ahead, I will delete your name, your Telegram id, everything you've written to me (including our "
-    "conversation and your check-in notes) and your session replies' link to you. What's left can't be traced "
+    "conversation, your check-in notes and your safety plan) and your session replies' link to you. What's left can't be traced "
     "back to you: anonymous counts, like the number of people at a session, and a de-identified record of any "
     "time you were put in touch with a peer supporter, which the service must keep for safety.\n\n"
     "This can't be undone, and I won't recognise you afterwards (you can always start again with /start). "
