@@ -40,6 +40,7 @@ from bot.services.groups import GroupService
 from bot.services.inbox import Inbox
 from bot.services.notices import NoticeService
 from bot.services.outcomes import OutcomeService
+from bot.services.pending_choices import PendingChoices
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
@@ -83,6 +84,7 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
                     max_attempts=telegram.max_attempts, flood_per_minute=telegram.flood_per_minute),
         escalations=escalations, reminders=reminders, series=SeriesService(db, sessions.kinds),
         notices=NoticeService(db), facilitation=facilitation, drafts=DraftService(db), coping=coping, plans=plans,
+        choices=PendingChoices(db),
         reports=ReportService(db, settings.reports.small_cell),
         privacy=PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history()),
         outcomes=OutcomeService(db, settings.outcomes.measure, timedelta(weeks=settings.outcomes.every_weeks)))

@@ -23,7 +23,7 @@ def test_the_matrix_covers_every_registered_command():
                                           "offduty", "queue", "close", "guide", "startsession", "endsession",
                                           "sessions", "newsession", "cancel", "groups",
                                           "mydata", "forgetme", "wellbeing", "report",
-                                          "suggest", "review", "safetyplan"}
+                                          "suggest", "review", "safetyplan", "claim"}
 
 
 @pytest.mark.parametrize("caller", list(CALLERS))

@@ -161,6 +161,21 @@ async def test_a_second_claim_is_told_who_holds_the_case(world):
     assert world.sandbox.callback_answers[query_id]["text"] == "Already claimed by Jo."
 
 
+async def test_a_psw_can_claim_by_typing_the_number_on_the_card(world):
+    jo, kim = await staff(world, "Jo"), await staff(world, "Kim")
+    sam = world.person("Sam")
+    await world.say(sam, CRISIS)
+    card = await page_for(world, jo)
+    [case] = escalations(world)
+    assert f"or type /claim {case.id}." in card["text"]
+    after = world.last_id(jo["id"])
+    world.sandbox.send(jo["id"], jo["id"], f"/claim {case.id}")
+    await world.sandbox.wait_for_bot_message(jo["id"], lambda m: "Claimed by you." in m["text"], after_message_id=after)
+    await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "Jo, a peer supporter, is here now" in m["text"])
+    assert (await world.say(kim, f"/claim {case.id}"))["text"] == "Already claimed by Jo."
+    assert "Usage: /claim <case number>" in (await world.say(kim, "/claim soon"))["text"]
+
+
 def test_two_psws_claiming_at_the_same_instant_leaves_exactly_one_holder(db):
     from datetime import timedelta
 

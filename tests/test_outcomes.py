@@ -116,6 +116,26 @@ async def test_after_joining_a_person_can_agree_and_answer_with_buttons(world):
     assert response.scores == {"life_satisfaction": 7, "worthwhile": 8, "happiness": 6, "anxiety": 3}
 
 
+async def test_the_questionnaire_can_be_agreed_to_and_answered_by_typing_alone(world):
+    user = world.sandbox.add_user("Robin")
+    await world.say(user, "/start")
+    await world.say(user, "yes")
+    await world.say(user, "Robin")
+    invitation = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "wellbeing" in m.get("text", ""))
+    assert "Or type 1 (Yes, ask me), 2 (Not for me)." in invitation["text"]
+    question = await world.say(user, "1")
+    assert "Question 1 of 4" in question["text"] and "Or type one of: 0, 1, 2," in question["text"]
+    for value in ("7", "8", "6"):
+        question = await world.say(user, value)
+    thanks = await world.say(user, "3")
+    assert "Open Government Licence" in thanks["text"]
+    with world.db.session() as session:
+        response = session.execute(select(OutcomeResponse)).scalar_one()
+    assert response.scores == {"life_satisfaction": 7, "worthwhile": 8, "happiness": 6, "anxiety": 3}
+    after = await world.say(user, "3")
+    assert "Question" not in after["text"], "once answered, typing a number presses nothing"
+
+
 def test_the_export_carries_scores_computed_from_the_answers_under_the_export_identifier(db, consenting, tmp_path):
     import csv
 

@@ -142,6 +142,24 @@ def test_raw_words_older_than_the_retention_period_are_deleted_and_moods_kept(db
     assert history.messages(TELEGRAM_ID) == []
 
 
+async def test_forgetme_can_be_answered_by_typing_and_an_answered_warning_deletes_nothing_later(world):
+    sam = world.person("Sam")
+    warning = await world.say(sam, "/forgetme")
+    assert "Or type 1 (Yes, delete everything), 2 (No, keep it)." in warning["text"]
+    kept = await world.say(sam, "no")
+    assert "nothing has been deleted" in kept["text"]
+    await world.say(sam, "1")
+    assert world.context.people.find(sam["id"]) is not None, "the warning was answered: typing 1 is just text"
+    warning = await world.say(sam, "/forgetme")
+    await world.press(sam, warning, "No, keep it")
+    await world.say(sam, "yes")
+    assert world.context.people.find(sam["id"]) is not None, "a pressed answer ends typing's turn too"
+    await world.say(sam, "/forgetme")
+    done = await world.say(sam, "yes")
+    assert "deleted everything that could identify you" in done["text"]
+    assert world.context.people.find(sam["id"]) is None
+
+
 async def test_through_telegram_mydata_sends_a_file_and_forgetme_asks_first_then_leaves_no_trace(world):
     user = world.sandbox.add_user(NAME, user_id=TELEGRAM_ID + 7)
     await world.say(user, "/start")

@@ -65,6 +65,46 @@ async def test_consent_then_a_chosen_name_completes_onboarding(world):
     assert person.display_name == "Birdie" and person.consented_at is not None
 
 
+async def test_joining_and_checking_in_work_by_typing_alone(world):
+    """Consent, the check-in scale and its "No thanks" each say what can be typed instead."""
+    user = world.sandbox.add_user("Robin")
+    notice = await world.say(user, "/start")
+    assert "Or type 1 (Yes, I agree), 2 (No thanks)." in notice["text"]
+    question = await world.say(user, "Yes")
+    assert "What would you like us to call you?" in question["text"]
+    pressed_later = next(m for m in world.sandbox.messages(user["id"]) if m["message_id"] == notice["message_id"])
+    assert titles(pressed_later) == [], "the consent buttons go once it is answered by typing"
+    await world.say(user, "Robin")
+    await world.sandbox.wait_for_bot_message(user["id"], lambda m: "wellbeing" in m.get("text", ""))
+    scale = await world.say(user, "check in")
+    assert scale["text"].endswith("Or type 1 to 5.")
+    note_question = await world.say(user, "2")
+    assert note_question["text"].endswith("Or type 1 (No thanks).")
+    await world.say(user, "1")
+    with world.db.session() as session:
+        checkin = session.execute(select(CheckIn)).scalar_one()
+    assert (checkin.mood, checkin.note) == (2, None)
+
+
+async def test_declining_by_typing_stores_nothing(world):
+    user = world.sandbox.add_user("Robin")
+    await world.say(user, "/start")
+    answer = await world.say(user, "no thanks")
+    assert "haven't stored anything" in answer["text"]
+    assert count(world, Person) == 0
+
+
+async def test_the_region_can_be_typed(world):
+    sam = world.person("Sam")
+    question = await world.say(sam, "/region")
+    assert "(Or type /region and the place, for example /region United Kingdom.)" in question["text"]
+    contacts = await world.say(sam, "/region ireland")
+    assert "Help you can reach now (Ireland)" in contacts["text"]
+    assert world.context.people.find(sam["id"]).region == "ie"
+    unknown = await world.say(sam, "/region Atlantis")
+    assert "I don't know that place" in unknown["text"] and "Anywhere else" in unknown["text"]
+
+
 @pytest.mark.parametrize("name", ["Marguerite", "Riley08"])
 async def test_a_name_the_dialogue_model_reads_as_a_mood_is_still_taken_as_the_name(world, name):
     user = world.sandbox.add_user("Robin")

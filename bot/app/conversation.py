@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from bot.app.callbacks import DIALOGUE, PLAN_OPEN, RSVP
 from bot.app.replies import Button, Reply
+from bot.app.typed_choices import hint
 from bot.dialogue import contract
 from bot.dialogue.contract import BotMessage, BotTurn, Directive, TurnItem
 from bot.dialogue.engine import DialogueEngine, ParseResult, conversation_id
@@ -112,7 +113,15 @@ def rsvp_row(occurrence_id: int) -> tuple[Button, ...]:
 
 
 def reply_from_message(message: BotMessage) -> Reply:
-    return Reply(message.text, button_rows([dialogue_button(b.title, b.payload) for b in message.buttons]))
+    """The model's message with its buttons, listed for those who type (``typed_choices``)."""
+    buttons = button_rows([dialogue_button(b.title, b.payload) for b in message.buttons])
+    choices = dialogue_choices(buttons)
+    return Reply(f"{message.text}\n\n{hint(choices)}" if choices else message.text, buttons)
+
+
+def dialogue_choices(buttons: tuple[tuple[Button, ...], ...]) -> list[Button]:
+    """The buttons that go back to the dialogue model: what typing their number or title sends."""
+    return [button for row in buttons for button in row if button[1].startswith(DIALOGUE.prefix)]
 
 
 class ConversationService:

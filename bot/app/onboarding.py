@@ -13,6 +13,7 @@ from typing import Optional
 from bot.app.callbacks import DIALOGUE, NAME_FROM_TELEGRAM, QUESTIONNAIRE_CONSENT
 from bot.app.conversation import REQUEST_PAYLOAD
 from bot.app.replies import Reply
+from bot.app.typed_choices import with_hint
 from bot.config.sections import ServiceSettings
 from bot.services.crisis import CrisisDirectory
 from bot.services.groups import JOIN_PREFIX
@@ -45,12 +46,12 @@ def questionnaire_question(outcomes: OutcomeService) -> Reply:
     """Whether the person will answer the wellbeing questions: entirely up to them."""
     measure = outcomes.in_use()
     every = outcomes.every.days // 7
-    return Reply(
+    return with_hint(Reply(
         f"One more thing, and it's entirely up to you. To show whether the groups help, the service asks "
         f"{len(measure.items)} short questions about wellbeing now and every {every} weeks ({measure.title}). "
         "Answers are only ever reported as totals, you can skip or stop any time, and saying no changes "
         "nothing else. Would you be willing?",
-        ((("Yes, ask me", QUESTIONNAIRE_CONSENT.data("y")),), (("Not for me", QUESTIONNAIRE_CONSENT.data("n")),)))
+        ((("Yes, ask me", QUESTIONNAIRE_CONSENT.data("y")),), (("Not for me", QUESTIONNAIRE_CONSENT.data("n")),))))
 
 
 @dataclass(frozen=True)

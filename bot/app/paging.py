@@ -40,7 +40,9 @@ def card_text(card: CaseCard) -> str:
 
 
 def claim_reply(card: CaseCard) -> Reply:
-    return Reply(card_text(card), ((("Claim", CLAIM.data(card.escalation_id)),),))
+    """The card with its Claim button, and the same as a command for those who type."""
+    return Reply(f"{card_text(card)}\nClaim it with the button, or type /claim {card.escalation_id}.",
+                 ((("Claim", CLAIM.data(card.escalation_id)),),))
 
 
 class Paging:

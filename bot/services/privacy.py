@@ -32,6 +32,7 @@ from bot.storage.models import (
     Membership,
     Occurrence,
     OutcomeResponse,
+    PendingChoice,
     Person,
     PersonRole,
     Rsvp,
@@ -164,8 +165,9 @@ class PrivacyService:
                 Escalation.person_id == person_id, Escalation.status != "closed")).scalars().all()
             session.execute(update(Escalation).where(Escalation.person_id == person_id).values(
                 trigger_text=None, outcome_note=None, conversation_id=None, source=None, reasons=["(forgotten)"]))
-            if telegram_id is not None:  # the updates they sent: their words and their id
+            if telegram_id is not None:  # the updates they sent (their words and their id), the question asked
                 session.execute(delete(InboxUpdate).where(InboxUpdate.sender_id == telegram_id))
+                session.execute(delete(PendingChoice).where(PendingChoice.chat_id == telegram_id))
             session.execute(update(Escalation).where(Escalation.id.in_(open_cases or [0])).values(
                 status="closed", closed_at=now, outcome="forgotten", next_page_at=None))
             session.add(AuditEntry(action="person.forgotten", subject_type="person", subject_id=str(person_id)))

@@ -30,6 +30,7 @@ from telegram import (
     Update,
     User,
 )
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.app.replies import Reply
@@ -37,6 +38,7 @@ from bot.services.roles import COORDINATOR, PARTICIPANT, PSW
 from bot.storage.models import Person
 from bot.telegram.context import PeerbotContext
 from bot.telegram.sending import send_replies
+from bot.telegram.typed_press import remember
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +157,8 @@ class GuardedHandler:
         if update.callback_query is None:
             await handler(update, context, caller)
             return
+        if update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+            app.choices.clear(update.effective_chat.id)  # a press answers the question: typing can't again
         try:
             await handler(update, context, caller)
         except MALFORMED as exc:  # forged or damaged button data: refuse clearly, never crash
@@ -206,9 +210,12 @@ async def set_menu(context: PeerbotContext, person: Person) -> None:
 async def reply(update: Update, context: PeerbotContext, replies: list[Reply],
                 keyboard_key: Optional[str] = None) -> None:
     """Send replies to the chat the update came from; with ``keyboard_key``, the last one
-    carrying buttons is remembered under that key, to be retired by ``retire_keyboard``."""
-    await send_replies(context.bot, chat_of(update).id, replies,
-                       keyboard_keeper(context, keyboard_key) if keyboard_key else None)
+    carrying buttons is remembered under that key, to be retired by ``retire_keyboard``.
+    In a private chat, the buttons that can be pressed by typing are remembered too."""
+    chat = chat_of(update)
+    await send_replies(context.bot, chat.id, replies, keyboard_keeper(context, keyboard_key) if keyboard_key else None)
+    if chat.type == ChatType.PRIVATE:
+        remember(context.app, chat.id, replies)
 
 
 def keyboard_keeper(context: PeerbotContext, key: str) -> Callable[[Reply, Message], None]:

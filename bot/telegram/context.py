@@ -17,6 +17,7 @@ from bot.services.groups import GroupService
 from bot.services.inbox import Inbox
 from bot.services.notices import NoticeService
 from bot.services.outcomes import OutcomeService
+from bot.services.pending_choices import PendingChoices
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
@@ -45,6 +46,7 @@ class AppContext:
     drafts: DraftService
     coping: CopingService
     plans: SafetyPlanService
+    choices: PendingChoices
     reports: ReportService
     privacy: PrivacyService
     outcomes: OutcomeService

@@ -28,6 +28,7 @@ from telegram.error import BadRequest
 
 from bot.app.callbacks import CallbackKind
 from bot.app.replies import Button, Reply
+from bot.app.typed_choices import choice_for, hint, typed_word
 from bot.dialogue.engine import ParseResult
 from bot.services.drafts import DraftState
 from bot.storage.types import utcnow
@@ -109,17 +110,6 @@ async def settle(query: CallbackQuery, outcome: str) -> None:
         log.info("could not retire the buttons of message %s: %s", message.message_id, exc.message)
 
 
-def typed_word(text: str) -> str:
-    """Typed text as compared with a choice: case, spaces and end punctuation aside."""
-    return " ".join(text.split()).strip(".!").casefold()
-
-
-def numbered(choices: list[Button]) -> bool:
-    """Choices are typed by number unless a title is a number itself ("6" places): then
-    "6" could mean either, so titles alone are typed."""
-    return not any(typed_word(title).isdigit() for title, _ in choices)
-
-
 async def acknowledge(update: Update, alert: str = "") -> None:
     """Answer the pressed button, if the step was answered by a button (typing needs no answer)."""
     if update.callback_query is not None:
@@ -171,13 +161,8 @@ class Flow:
                 if any(re.match(kind.pattern, button[1]) for kind in kinds)]
 
     def typed_choice(self, question: Reply, text: str) -> Optional[str]:
-        """The data of the button that typed ``text`` stands for: its title, or its number
-        when the choices are numbered (see ``numbered``)."""
-        choices = self.typeable(question)
-        word = typed_word(text)
-        if numbered(choices) and word.isdigit() and 1 <= int(word) <= len(choices):
-            return choices[int(word) - 1][1]
-        return next((data for title, data in choices if typed_word(title) == word), None)
+        """The data of the button that typed ``text`` stands for (its number or title)."""
+        return choice_for(self.typeable(question), text)
 
     def framed(self, step: Step, question: Reply, note: str = "") -> Reply:
         """The question with its place in the flow, an optional note (e.g. why it is asked
@@ -185,14 +170,7 @@ class Flow:
         number = self.steps.index(step) + 1
         counter = f"({number}/{len(self.steps) - 1}) " if step is not self.steps[-1] else ""
         text = f"{note}\n\n{counter}{question.text}" if note else f"{counter}{question.text}"
-        choices = self.typeable(question)
-        if not choices:
-            text += "\n\n(Type cancel to stop.)"
-        elif numbered(choices):
-            text += "\n\nOr type " + ", ".join(f"{n} ({title})" for n, (title, _) in enumerate(choices, start=1)) \
-                + ", or cancel."
-        else:
-            text += "\n\nOr type one of: " + ", ".join(title for title, _ in choices) + "; or cancel."
+        text += "\n\n" + hint(self.typeable(question), cancel=True)
         return Reply(text, question.buttons + ((("Cancel", self.stop.data()),),))
 
     def live_draft(self, app: AppContext, person_id: int) -> Optional[DraftState]:

@@ -24,6 +24,7 @@ from bot.telegram.handlers import (
     safetyplan,
     sessions,
 )
+from bot.telegram.typed_press import TYPED_ACTIONS, TypedAction
 
 # One module per subject (one per line, to add to), in the order menus list them.
 MODULES = (
@@ -43,3 +44,8 @@ MODULES = (
 COMMANDS: tuple[CommandSpec, ...] = tuple(spec for module in MODULES for spec in module.COMMANDS)
 CALLBACKS: tuple[tuple[str, Callable], ...] = tuple(entry for module in MODULES for entry in module.CALLBACKS)
 COMMAND_TABLE[:] = COMMANDS
+# Buttons that typing their number or title presses (outside guided commands).
+TYPED_ACTIONS.update({
+    kind.prefix: TypedAction(kind, action, next(handler.allowed_roles for pattern, handler in module.CALLBACKS
+                                                if pattern == kind.pattern))
+    for module in MODULES for kind, action in getattr(module, "TYPED", ())})

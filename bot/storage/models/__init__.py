@@ -38,7 +38,7 @@ from bot.storage.models.base import (
     one_of,
 )
 from bot.storage.models.cases import CasePage, Escalation, EscalationEvent
-from bot.storage.models.operations import AuditEntry, Draft, InboxUpdate, Lease
+from bot.storage.models.operations import AuditEntry, Draft, InboxUpdate, Lease, PendingChoice
 from bot.storage.models.people import DutyPeriod, Person, PersonRole, RoleInvite
 from bot.storage.models.sessions import (
     Attendance,
@@ -108,6 +108,7 @@ __all__ = [
     "EscalationEvent",
     "CasePage",
     "Draft",
+    "PendingChoice",
     "Lease",
     "InboxUpdate",
     "AuditEntry",

@@ -1,5 +1,5 @@
-"""What keeps the bot running safely: guided-flow drafts, the scheduler lease, the
-durable inbox of Telegram updates, and the audit log."""
+"""What keeps the bot running safely: guided-flow drafts, the buttons a chat can press
+by typing, the scheduler lease, the durable inbox of Telegram updates, and the audit log."""
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -32,6 +32,18 @@ class Draft(Base):
     step = Column(String(32), nullable=False)
     data = Column(JSON, nullable=False, default=dict)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class PendingChoice(Base):
+    """The buttons of the last question a private chat was asked, as (title, data) pairs,
+    so typing one presses it: in the database, so any bot process (and a restarted one)
+    reads what another asked. One row per chat; gone once answered."""
+
+    __tablename__ = "pending_choices"
+
+    chat_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    choices = Column(JSON, nullable=False, default=list)
+    asked_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class Lease(Base):

@@ -35,6 +35,17 @@ async def on_claim(update: Update, context: PeerbotContext, caller: Caller) -> N
 
 
 @guarded(STAFF)
+async def on_claim_command(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    """/claim N: the card's Claim button, typed (the number is on the card and in /queue)."""
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("#").isdigit() or len(args[0]) > 12:
+        await tell(update, "Usage: /claim <case number>, e.g. /claim 12. /queue lists open cases.")
+        return
+    claim = await handoff_for(context.bot, context.app).claim(int(args[0].lstrip("#")), caller.member)
+    await tell(update, claim.card if claim.card is not None else claim.message)
+
+
+@guarded(STAFF)
 async def on_close(update: Update, context: PeerbotContext, caller: Caller) -> None:
     app = context.app
     case = app.escalations.held_by(caller.member.id)
@@ -115,6 +126,7 @@ COMMANDS = (
     CommandSpec("onduty", "go on duty (urgent cases are paged to you)", on_onduty),
     CommandSpec("offduty", "go off duty", on_offduty),
     CommandSpec("queue", "open cases, most urgent first", on_queue),
+    CommandSpec("claim", "take a case: /claim <case number>", on_claim_command),
     CommandSpec("close", "close the case you hold: /close <outcome> <note>", on_close),
     CommandSpec("guide", "the PSW role guide", on_guide),
 )

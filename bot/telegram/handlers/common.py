@@ -26,6 +26,7 @@ from bot.telegram.access import (
 )
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.sending import send_replies
+from bot.telegram.typed_press import remember
 from bot.telegram.usecases import paging_for
 
 # chat_data: the message carrying the last dialogue turn's buttons in a private chat.
@@ -62,6 +63,8 @@ async def deliver(context: PeerbotContext, chat_id: int, result: TurnResult, per
     private = chat_id == person.telegram_user_id
     sent = await send_replies(context.bot, chat_id, result.replies,
                               keyboard_keeper(context, DIALOGUE_KEYBOARD_KEY) if private else None)
+    if private:  # its buttons can be pressed by typing
+        remember(context.app, chat_id, result.replies)
     if sent and chat_id == person.telegram_user_id and offers_a_person(result.replies):
         context.app.escalations.offer_made(person.id)
     await paging_for(context.bot, context.app).page_all(result.escalations)
@@ -76,6 +79,8 @@ async def converse(update: Update, context: PeerbotContext, person: Person, text
     chat = chat_context(app, origin_of(update))
     # A typed note makes the check-in's "No thanks" meaningless: its buttons go, while the
     # dialogue thinks (not before it, on the way to the answer), and before the new ones come.
+    if chat.private:  # answered now: typing can't press them later
+        app.choices.clear(chat.chat_id)
     retiring = asyncio.create_task(retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)) if chat.private else None
     if risk is not None and risk.level == "concern":
         app.conversation.flag_concern(person, chat, text, risk)

@@ -34,6 +34,7 @@ from bot.telegram.handlers.common import (
     start_link,
 )
 from bot.telegram.handlers.onboarding import save_name
+from bot.telegram.typed_press import take_typed_press
 from bot.telegram.usecases import handoff_for
 from bot.telegram.words import Words, bounded, words_of
 
@@ -111,6 +112,9 @@ async def on_private_message(update: Update, context: PeerbotContext, caller: Ca
         if answering is not None:
             await answering[0].take_typed(update, context, caller, answering[1])
         return
+    if (person is None or person.consented_at is None) and words.answerable \
+            and await take_typed_press(update, context, caller, message.chat.id, text):  # consent, typed
+        return
     if person is None or person.consented_at is None:
         await reply(update, context, [Reply("Before we chat, please press /start so I can explain what I keep "
                                              "and ask for your OK.")])
@@ -130,6 +134,8 @@ async def on_private_message(update: Update, context: PeerbotContext, caller: Ca
     name = typed_name(parse, text) if person.display_name is None else None
     if name is not None:
         await save_name(update, context, person, name)
+        return
+    if await take_typed_press(update, context, caller, message.chat.id, text):  # the last keyboard, typed
         return
     await converse(update, context, person, text, risk, parse)
 

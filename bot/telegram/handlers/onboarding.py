@@ -8,6 +8,7 @@ from telegram.constants import ChatType
 from bot.app.callbacks import CALLBACK_DATA_LIMIT, CONSENT, NAME_FROM_TELEGRAM, REGION
 from bot.app.onboarding import ROLE_LABELS, ROLE_PREFIX
 from bot.app.replies import Reply
+from bot.app.typed_choices import typed_word, with_hint
 from bot.services.groups import JOIN_PREFIX
 from bot.services.people import clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
@@ -23,6 +24,7 @@ from bot.telegram.access import (
     guarded,
     pressed,
     reply,
+    retire_keyboard,
     set_menu,
     tell,
     user_of,
@@ -30,6 +32,9 @@ from bot.telegram.access import (
 from bot.telegram.context import PeerbotContext
 from bot.telegram.handlers.common import group_start_link, start_link
 from bot.telegram.usecases import onboarding_for
+
+# chat_data: the message carrying the consent buttons, retired once answered by typing.
+CONSENT_KEYBOARD_KEY = "consent_keyboard"
 
 
 def consent_with(argument: str) -> str:
@@ -56,7 +61,8 @@ async def on_start(update: Update, context: PeerbotContext, caller: Caller) -> N
         await welcome(update, context, caller.person, argument)
         return
     buttons = ((("Yes, I agree", consent_with(argument)),), (("No thanks", CONSENT.data("n")),))
-    await reply(update, context, [Reply(onboarding_for(context.app).consent_notice(), buttons)])
+    await reply(update, context, [with_hint(Reply(onboarding_for(context.app).consent_notice(), buttons))],
+                keyboard_key=CONSENT_KEYBOARD_KEY)
 
 
 @guarded(ANYONE)
@@ -64,7 +70,13 @@ async def on_consent(update: Update, context: PeerbotContext, caller: Caller) ->
     query, data = pressed(update)
     await query.answer()
     await query.edit_message_reply_markup(None)
+    await consent_choice(update, context, caller, data)
+
+
+async def consent_choice(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    """The answer to the consent question, pressed or typed: either way its buttons go."""
     answer, argument = CONSENT.fields(data)
+    await retire_keyboard(update, context, CONSENT_KEYBOARD_KEY)
     if answer != "y":
         await reply(update, context, [Reply(
             "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
@@ -102,9 +114,21 @@ async def save_name(update: Update, context: PeerbotContext, person: Person, nam
 
 @guarded(PARTICIPANTS)
 async def on_region(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    """The places as buttons; ``/region <place>`` (its name or short name) is the typed equivalent."""
     choices = context.app.conversation.crisis.choices()
+    typed = typed_word(" ".join(context.args or []))
+    if typed:
+        region = next((key for key, name in choices if typed in (typed_word(key), typed_word(name))), None)
+        if region is None:
+            await tell(update, "I don't know that place. Type /region and one of: "
+                               + ", ".join(name for _, name in choices) + ".")
+            return
+        await set_region(update, context, caller.member, region)
+        return
     buttons = tuple(((name, REGION.data(key)),) for key, name in choices)
-    await reply(update, context, [Reply("Where are you? I'll show crisis contacts for that place.", buttons)])
+    await reply(update, context, [Reply(
+        "Where are you? I'll show crisis contacts for that place. (Or type /region and the place, for example "
+        f"/region {choices[0][1]}.)", buttons)])
 
 
 @guarded(PARTICIPANTS)
@@ -115,9 +139,15 @@ async def on_region_button(update: Update, context: PeerbotContext, caller: Call
     if region not in dict(app.conversation.crisis.choices()):
         await query.answer("Sorry, that button is out of date.", show_alert=True)
         return
-    app.people.set_region(caller.member.id, region)
     await query.answer("Saved")
     await query.edit_message_reply_markup(None)
+    await set_region(update, context, caller.member, region)
+
+
+async def set_region(update: Update, context: PeerbotContext, person: Person, region: str) -> None:
+    """Keep the place, and show its crisis contacts at once."""
+    app = context.app
+    app.people.set_region(person.id, region)
     await reply(update, context, [Reply(app.conversation.crisis.message_for(region))])
 
 
@@ -139,9 +169,10 @@ async def on_invite(update: Update, context: PeerbotContext, caller: Caller) -> 
 
 COMMANDS = (
     CommandSpec("start", "start here, or join a group with an invite link", on_start),
-    CommandSpec("region", "choose where you are, for the right crisis contacts", on_region),
+    CommandSpec("region", "choose where you are, for the right crisis contacts: /region <place>", on_region),
     CommandSpec("invite", "a single-use link for a new PSW or coordinator", on_invite),
 )
+TYPED = ((CONSENT, consent_choice),)
 CALLBACKS = (
     (CONSENT.pattern, on_consent),
     (NAME_FROM_TELEGRAM.pattern, on_name_from_telegram),

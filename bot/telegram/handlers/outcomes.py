@@ -11,10 +11,12 @@ from telegram.ext import Application
 from bot.app.callbacks import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_CONSENT
 from bot.app.onboarding import questionnaire_question
 from bot.app.replies import Reply
+from bot.app.typed_choices import with_hint
 from bot.services.outcomes import NextQuestion
-from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, pressed, reply
+from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, pressed, reply, tell
 from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
 from bot.telegram.sending import send_replies
+from bot.telegram.typed_press import remember
 
 STOP = "stop"  # QUESTIONNAIRE_ANSWER's pattern allows it
 
@@ -28,8 +30,8 @@ def question_reply(question: NextQuestion, intro: bool = False) -> Reply:
             tuple((str(v), answer(v)) for v in values[middle:]),
             (("Stop for now", QUESTIONNAIRE_ANSWER.data(question.response_id, STOP)),))
     opening = f"{measure.intro}\n\n" if intro else ""
-    return Reply(f"{opening}Question {question.number} of {len(measure.items)}: {question.item.text}\n"
-                 f"({measure.low} = {measure.low_label}, {measure.high} = {measure.high_label})", rows)
+    return with_hint(Reply(f"{opening}Question {question.number} of {len(measure.items)}: {question.item.text}\n"
+                           f"({measure.low} = {measure.low_label}, {measure.high} = {measure.high_label})", rows))
 
 
 @guarded(PARTICIPANTS)
@@ -37,6 +39,11 @@ async def on_consent(update: Update, context: PeerbotContext, caller: Caller) ->
     query, data = pressed(update)
     await query.answer()
     await query.edit_message_reply_markup(None)
+    await consent_choice(update, context, caller, data)
+
+
+async def consent_choice(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    """Yes or no to the questionnaire, pressed or typed."""
     app = context.app
     if not app.outcomes.enabled:
         return
@@ -50,7 +57,11 @@ async def on_consent(update: Update, context: PeerbotContext, caller: Caller) ->
 
 @guarded(PARTICIPANTS)
 async def on_answer(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query, data = pressed(update)
+    await answer_choice(update, context, caller, pressed(update)[1])
+
+
+async def answer_choice(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    """An answer (or Stop for now), pressed or typed; the next question follows."""
     app = context.app
     response_id, number, value, stop = QUESTIONNAIRE_ANSWER.fields(data)
     if stop:
@@ -59,12 +70,13 @@ async def on_answer(update: Update, context: PeerbotContext, caller: Caller) -> 
     else:
         following = app.outcomes.answer(int(response_id), caller.member.id, int(number), int(value))
         if following is None and not app.outcomes.is_complete(int(response_id)):
-            await query.answer("That question has closed. /wellbeing starts again.", show_alert=True)
+            await tell(update, "That question has closed. /wellbeing starts again.")
             return
         replies = [question_reply(following) if following is not None else Reply(
             f"Thank you, that's all. It helps the service a lot.\n\n{app.outcomes.in_use().attribution}")]
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_reply_markup(None)
     await reply(update, context, replies)
 
 
@@ -77,9 +89,9 @@ async def on_wellbeing(update: Update, context: PeerbotContext, caller: Caller) 
     if not caller.member.outcome_consent:
         await reply(update, context, [questionnaire_question(app.outcomes)])
         return
-    await reply(update, context, [Reply(
+    await reply(update, context, [with_hint(Reply(
         "You've agreed to the wellbeing questions. Answer them now, or stop being asked?",
-        ((("Answer now", QUESTIONNAIRE_CONSENT.data("y")),), (("Stop asking me", QUESTIONNAIRE_CONSENT.data("n")),)))])
+        ((("Answer now", QUESTIONNAIRE_CONSENT.data("y")),), (("Stop asking me", QUESTIONNAIRE_CONSENT.data("n")),))))])
 
 
 async def ask_due_questionnaires(application: Application) -> int:
@@ -90,13 +102,18 @@ async def ask_due_questionnaires(application: Application) -> int:
     for person_id, telegram_id in app.outcomes.due():
         question = app.outcomes.begin(person_id)
         opening = Reply("It's time for the wellbeing questions again, if you're happy to (skip or stop any time).")
-        asked += await send_replies(application.bot, telegram_id, [opening, question_reply(question, intro=True)])
+        replies = [opening, question_reply(question, intro=True)]
+        sent = await send_replies(application.bot, telegram_id, replies)
+        if sent:
+            remember(app, telegram_id, replies)
+        asked += sent
     return asked
 
 
 COMMANDS = (
     CommandSpec("wellbeing", "the optional wellbeing questions: answer now or stop", on_wellbeing),
 )
+TYPED = ((QUESTIONNAIRE_CONSENT, consent_choice), (QUESTIONNAIRE_ANSWER, answer_choice))
 CALLBACKS = (
     (QUESTIONNAIRE_CONSENT.pattern, on_consent),
     (QUESTIONNAIRE_ANSWER.pattern, on_answer),

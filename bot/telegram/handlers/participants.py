@@ -36,6 +36,11 @@ async def on_dialogue_button(update: Update, context: PeerbotContext, caller: Ca
     context.app.escalations.heard_from(caller.member.id)
     if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
         await query.edit_message_reply_markup(None)
+    await dialogue_choice(update, context, caller, data)
+
+
+async def dialogue_choice(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    """A dialogue button, pressed or typed: the model gets its payload, as if typed."""
     await converse(update, context, caller.member, DIALOGUE.fields(data)[0])
 
 
@@ -115,6 +120,7 @@ COMMANDS = (
     CommandSpec("stop", "stop session reminders", on_stop),
     CommandSpec("resume", "turn session reminders back on", on_resume),
 )
+TYPED = ((DIALOGUE, dialogue_choice),)
 CALLBACKS = (
     (DIALOGUE.pattern, on_dialogue_button),
     (RSVP.pattern, on_rsvp_button),

@@ -6,6 +6,7 @@ from telegram.constants import ChatType
 
 from bot.app.callbacks import FORGET
 from bot.app.replies import Reply
+from bot.app.typed_choices import with_hint
 from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, chat_of, guarded, pressed, reply, tell
 from bot.telegram.context import PeerbotContext
 from bot.telegram.sending import send_replies
@@ -42,7 +43,7 @@ async def on_forgetme(update: Update, context: PeerbotContext, caller: Caller) -
     if not await in_private(update):
         return
     buttons = ((("Yes, delete everything", FORGET.data("yes")),), (("No, keep it", FORGET.data("no")),))
-    await reply(update, context, [Reply(FORGET_WARNING, buttons)])
+    await reply(update, context, [with_hint(Reply(FORGET_WARNING, buttons))])
 
 
 @guarded(PARTICIPANTS)
@@ -50,6 +51,11 @@ async def on_forget_button(update: Update, context: PeerbotContext, caller: Call
     query, data = pressed(update)
     await query.answer()
     await query.edit_message_reply_markup(None)
+    await forget_choice(update, context, caller, data)
+
+
+async def forget_choice(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    """The answer to "Delete everything?", pressed or typed."""
     if FORGET.fields(data) != ("yes",):
         await reply(update, context, [Reply("Okay, nothing has been deleted.")])
         return
@@ -72,6 +78,7 @@ COMMANDS = (
     CommandSpec("mydata", "a copy of everything I hold about you", on_mydata),
     CommandSpec("forgetme", "delete your data", on_forgetme),
 )
+TYPED = ((FORGET, forget_choice),)
 CALLBACKS = (
     (FORGET.pattern, on_forget_button),
 )

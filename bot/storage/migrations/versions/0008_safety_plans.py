@@ -1,6 +1,7 @@
 """Safety plans: each person's own plan (one row, their words per part, whether the
 PSW who takes their case may read it), and an anonymous count of each time a plan
-was made, changed, opened, offered or shown to a PSW, for reports.
+was made, changed, opened, offered or shown to a PSW, for reports. And the buttons a
+private chat can press by typing (pending_choices), kept where every process sees them.
 
 Revision ID: 0008
 Revises: 0007
@@ -36,9 +37,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('safety_plan_uses', schema=None) as batch_op:
         batch_op.create_index('ix_safety_plan_uses_at', ['at'], unique=False)
+    op.create_table('pending_choices',
+    sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('choices', sa.JSON(), nullable=False),
+    sa.Column('asked_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_pending_choices'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('pending_choices')
     with op.batch_alter_table('safety_plan_uses', schema=None) as batch_op:
         batch_op.drop_index('ix_safety_plan_uses_at')
     op.drop_table('safety_plan_uses')
