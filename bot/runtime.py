@@ -38,6 +38,7 @@ from bot.services.escalations import EscalationService
 from bot.services.facilitation import FacilitationService
 from bot.services.groups import GroupService
 from bot.services.inbox import Inbox
+from bot.services.moderation import ModerationService
 from bot.services.notices import NoticeService
 from bot.services.outcomes import OutcomeService
 from bot.services.pending_choices import PendingChoices
@@ -84,7 +85,7 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
                     max_attempts=telegram.max_attempts, flood_per_minute=telegram.flood_per_minute),
         escalations=escalations, reminders=reminders, series=SeriesService(db, sessions.kinds),
         notices=NoticeService(db), facilitation=facilitation, drafts=DraftService(db), coping=coping, plans=plans,
-        choices=PendingChoices(db),
+        choices=PendingChoices(db), moderation=ModerationService(db, settings.moderation),
         reports=ReportService(db, settings.reports.small_cell),
         privacy=PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history()),
         outcomes=OutcomeService(db, settings.outcomes.measure, timedelta(weeks=settings.outcomes.every_weeks)))

@@ -23,7 +23,8 @@ def test_the_matrix_covers_every_registered_command():
                                           "offduty", "queue", "close", "guide", "startsession", "endsession",
                                           "sessions", "newsession", "cancel", "groups",
                                           "mydata", "forgetme", "wellbeing", "report",
-                                          "suggest", "review", "safetyplan", "claim"}
+                                          "suggest", "review", "safetyplan", "claim",
+                                          "flag", "hide", "pause", "unpause"}
 
 
 @pytest.mark.parametrize("caller", list(CALLERS))

@@ -26,7 +26,9 @@ from bot.storage.models import (
     Draft,
     Escalation,
     Group,
+    MessageFlag,
     OutcomeResponse,
+    PendingChoice,
     Person,
     SafetyPlan,
 )
@@ -86,6 +88,9 @@ def zephyrine(db, history):
         session.add(OutcomeResponse(person_id=person.id, measure="ons4", status="complete",
                                     answers={"happiness": 6}, scores={"happiness": 6}))
         session.add(SafetyPlan(person_id=person.id, parts={"helpers": f"{WORDS[3]} cafe"}, shared=True))
+        session.add(MessageFlag(chat_id=-100, message_id=7, author_telegram_id=TELEGRAM_ID, flagged_by_id=person.id))
+        session.add(MessageFlag(chat_id=-100, message_id=8, author_telegram_id=TELEGRAM_ID, flagged_by_id=person.id))
+        session.add(PendingChoice(chat_id=TELEGRAM_ID, choices=[["Yes", "forget:yes"]]))
     CopingService(db).suggest(person.id, 2)
     tracker = history.engine
     events = MetaData()

@@ -318,6 +318,18 @@ class ReportSettings(_Section):
     _positive = validator("small_cell", allow_reuse=True)(more_than_zero)
 
 
+class ModerationSettings(_Section):
+    """PSW tools in groups, and members' reports of posts."""
+
+    # With no PSW on duty, a post flagged by this many different members is hidden at once.
+    flags_to_hide: int = 3
+    # /pause without a number pauses for this many hours; a PSW may choose up to max_pause_hours.
+    pause_hours: int = 24
+    max_pause_hours: int = 168
+
+    _positive = validator("flags_to_hide", "pause_hours", "max_pause_hours", allow_reuse=True)(more_than_zero)
+
+
 class SandboxSettings(_Section):
     """The local stand-in for Telegram that `make run` starts when no token is set."""
 
@@ -359,6 +371,7 @@ class Settings(_Section):
     privacy: PrivacySettings = PrivacySettings()
     outcomes: OutcomeSettings = OutcomeSettings()
     reports: ReportSettings = ReportSettings()
+    moderation: ModerationSettings = ModerationSettings()
     content: ContentSettings = ContentSettings()
     sandbox: SandboxSettings = SandboxSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -30,6 +30,7 @@ from bot.storage.models import (
     Group,
     InboxUpdate,
     Membership,
+    MessageFlag,
     Occurrence,
     OutcomeResponse,
     PendingChoice,
@@ -168,6 +169,9 @@ class PrivacyService:
             if telegram_id is not None:  # the updates they sent (their words and their id), the question asked
                 session.execute(delete(InboxUpdate).where(InboxUpdate.sender_id == telegram_id))
                 session.execute(delete(PendingChoice).where(PendingChoice.chat_id == telegram_id))
+                session.execute(update(MessageFlag).where(MessageFlag.author_telegram_id == telegram_id)
+                                .values(author_telegram_id=None))
+            session.execute(delete(MessageFlag).where(MessageFlag.flagged_by_id == person_id))
             session.execute(update(Escalation).where(Escalation.id.in_(open_cases or [0])).values(
                 status="closed", closed_at=now, outcome="forgotten", next_page_at=None))
             session.add(AuditEntry(action="person.forgotten", subject_type="person", subject_id=str(person_id)))

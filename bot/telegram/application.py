@@ -17,6 +17,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    Defaults,
     MessageHandler,
     filters,
 )
@@ -152,6 +153,9 @@ def build_application(app: AppContext, token: str, base_url: Optional[str] = Non
         .rate_limiter(BroadcastLimits(max_retries=RATE_LIMIT_RETRIES,
                                       per_second=app.settings.telegram.messages_per_second))
         .connect_timeout(10).read_timeout(20).write_timeout(20)
+        # A reply to a post a PSW has just hidden (or its author deleted) still goes out,
+        # unquoted: a crisis line in a group must not fail on the post being gone.
+        .defaults(Defaults(allow_sending_without_reply=True))
     )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))

@@ -15,6 +15,7 @@ from bot.services.escalations import EscalationService
 from bot.services.facilitation import FacilitationService
 from bot.services.groups import GroupService
 from bot.services.inbox import Inbox
+from bot.services.moderation import ModerationService
 from bot.services.notices import NoticeService
 from bot.services.outcomes import OutcomeService
 from bot.services.pending_choices import PendingChoices
@@ -47,6 +48,7 @@ class AppContext:
     coping: CopingService
     plans: SafetyPlanService
     choices: PendingChoices
+    moderation: ModerationService
     reports: ReportService
     privacy: PrivacyService
     outcomes: OutcomeService

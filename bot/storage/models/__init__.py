@@ -10,7 +10,7 @@ Conventions:
   aggregate counts and the escalation audit trail survive without identity.
 
 The tables live in modules by subject (``people``, ``sessions``, ``wellbeing``,
-``cases``, ``operations``) on one ``Base``; this package is where the rest of the
+``cases``, ``moderation``, ``operations``) on one ``Base``; this package is where the rest of the
 code imports them from.
 """
 from bot.storage.models.base import (
@@ -38,6 +38,7 @@ from bot.storage.models.base import (
     one_of,
 )
 from bot.storage.models.cases import CasePage, Escalation, EscalationEvent
+from bot.storage.models.moderation import MessageFlag
 from bot.storage.models.operations import AuditEntry, Draft, InboxUpdate, Lease, PendingChoice
 from bot.storage.models.people import DutyPeriod, Person, PersonRole, RoleInvite
 from bot.storage.models.sessions import (
@@ -108,6 +109,7 @@ __all__ = [
     "EscalationEvent",
     "CasePage",
     "Draft",
+    "MessageFlag",
     "PendingChoice",
     "Lease",
     "InboxUpdate",

@@ -101,9 +101,16 @@ async def on_queue(update: Update, context: PeerbotContext, caller: Caller) -> N
 
 
 async def set_duty(update: Update, context: PeerbotContext, caller: Caller, on: bool) -> None:
-    changed = context.app.escalations.set_duty(caller.member.id, on)
+    """Going on duty says what is already waiting (follow-ups are never paged, so this is
+    where the next PSW on duty hears of them)."""
+    app = context.app
+    changed = app.escalations.set_duty(caller.member.id, on)
     state = "on duty: urgent cases will be paged to you" if on else "off duty. Thank you, and rest well"
-    await tell(update, f"You're {state}." if changed else f"You were already {'on' if on else 'off'} duty.")
+    text = f"You're {state}." if changed else f"You were already {'on' if on else 'off'} duty."
+    waiting = sum(case.status == "open" for case in app.escalations.queue()) if on else 0
+    if waiting:
+        text += f" {waiting} case{'s are' if waiting != 1 else ' is'} waiting: /queue shows them."
+    await tell(update, text)
 
 
 @guarded(PSWS)
