@@ -61,6 +61,33 @@ async def test_a_check_in_round_ends_with_the_right_summary_in_the_facilitators_
     assert "2/5" not in in_the_group and "Ben" not in in_the_group.replace("Welcome, Ben", "")
 
 
+async def test_a_round_can_be_answered_by_typing_to_the_bot_in_private(world):
+    fay = world.person("Fay", roles=("psw",))
+    ann, ben = world.person("Ann"), world.person("Ben")
+    for person in (fay, ann, ben):
+        world.sandbox.open_private_chat(person["id"])
+    chat = await world.group("Walkers", "walk", [fay, ann, ben])
+    session_soon(world.db, "walk", "walk", 10, name="Thursday walk", facilitators=[fay["id"]])
+    assert "no round open" in (await world.say(ann, "/round 3"))["text"]
+    await world.say(fay, "/startsession", chat_id=chat["id"])
+    check_in = await world.sandbox.wait_for_bot_message(chat["id"], lambda m: m["text"].startswith("Check-in round"))
+    assert "/round 1 to 5, /round pass or /round share in a private chat" in check_in["text"]
+    assert "Noted: 3/5" in (await world.say(ann, "/round 3"))["text"]
+    assert "Noted: a pass" in (await world.say(ben, "/round pass"))["text"]
+    assert "Shared with the group" in (await world.say(ann, "/round share"))["text"]
+    await world.sandbox.wait_for_bot_message(chat["id"], lambda m: m["text"] == "Ann shared their check-in: 3/5")
+    assert "Send /round and a number" in (await world.say(ben, "/round 9"))["text"]
+    after = world.last_id(ben["id"])
+    typed_in_group = world.sandbox.send(chat["id"], ben["id"], "/round 2")
+    await world.sandbox.wait_for_bot_message(ben["id"], lambda m: "Noted: 2/5" in m["text"], after_message_id=after)
+    await world.eventually(lambda: next(m for m in world.sandbox.messages(chat["id"])
+                                        if m["message_id"] == typed_in_group["message_id"])["deleted"])
+    with world.db.session() as session:
+        moods = sorted(session.execute(select(CheckIn.mood).where(CheckIn.source == "round_in")).scalars(),
+                       key=str)
+    assert moods == [2, 3]
+
+
 async def test_facilitators_correct_attendance_with_the_buttons_after_the_session(world):
     fay = world.person("Fay", roles=("psw",))
     ann = world.person("Ann")

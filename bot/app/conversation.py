@@ -107,9 +107,16 @@ def button_rows(buttons: list[Optional[Button]]) -> tuple[tuple[Button, ...], ..
     return tuple((b,) for b in usable)
 
 
-def rsvp_row(occurrence_id: int) -> tuple[Button, ...]:
+# Typed replies to a session (``/rsvp N going``), as the RSVP buttons' answers.
+RSVP_WORDS = {"going": "yes", "yes": "yes", "maybe": "maybe", "no": "no", "not": "no", "cant": "no", "can't": "no"}
+
+
+def rsvp_reply(text: str, occurrence_id: int) -> Reply:
+    """A session's words with its Going / Can't make it / Maybe buttons, and how to type them:
+    a list of sessions has several rows of the same buttons, so the number says which."""
     choices = (("Going", "yes"), ("Can't make it", "no"), ("Maybe", "maybe"))
-    return tuple((title, RSVP.data(occurrence_id, answer)) for title, answer in choices)
+    return Reply(f"{text}\n(Or type /rsvp {occurrence_id} going, maybe or no.)",
+                 (tuple((title, RSVP.data(occurrence_id, answer)) for title, answer in choices),))
 
 
 def reply_from_message(message: BotMessage) -> Reply:
@@ -296,7 +303,7 @@ class ConversationService:
         upcoming = self.sessions.upcoming_for(person.id)
         if not upcoming:
             return [Reply("I can't see any upcoming sessions in your groups yet.")]
-        return [Reply("Coming up:")] + [Reply(describe_session(s), (rsvp_row(s.occurrence_id),)) for s in upcoming]
+        return [Reply("Coming up:")] + [rsvp_reply(describe_session(s), s.occurrence_id) for s in upcoming]
 
     def _rsvp(self, person: Person, directive: Directive) -> list[Reply]:
         upcoming = self.sessions.upcoming_for(person.id, limit=1)

@@ -25,6 +25,7 @@ from bot.storage.models import (
     Attendance,
     CheckIn,
     Group,
+    Membership,
     Occurrence,
     Person,
     PersonRole,
@@ -180,6 +181,20 @@ class FacilitationService:
             CheckIn.occurrence_id == occurrence_id, CheckIn.person_id == person_id,
             CheckIn.source == SOURCES[kind])).scalar_one_or_none()
         return answer
+
+    def open_round_for(self, person_id: int) -> Optional[tuple[int, int]]:
+        """(round id, its group chat) of the latest open round in one of the person's groups:
+        where a round answer typed to the bot in private belongs."""
+        with self.db.session() as session:
+            found = session.execute(
+                select(Round.id, Round.chat_id)
+                .join(Occurrence, Round.occurrence_id == Occurrence.id)
+                .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
+                .join(Membership, (Membership.group_id == SessionSeries.group_id)
+                      & (Membership.person_id == person_id) & Membership.left_at.is_(None))
+                .where(Round.closed_at.is_(None), Occurrence.wrapped_up_at.is_(None))
+                .order_by(Round.started_at.desc())).first()
+            return (int(found[0]), int(found[1])) if found is not None else None
 
     def share(self, round_id: int, person_id: int) -> Optional[CheckIn]:
         """The member chose to show the group their answer to this round (None if they gave none)."""

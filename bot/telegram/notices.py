@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.app.conversation import rsvp_row
+from bot.app.conversation import rsvp_reply
 from bot.app.replies import Reply
 from bot.services.notices import PendingNotice
 from bot.services.wording import describe_session, local_time
@@ -18,9 +18,9 @@ def notice_reply(notice: PendingNotice) -> Reply:
         return Reply(f"Sorry, {session.name} ({session.group}) on {local_time(session.starts_at, session.timezone)} "
                      f"is cancelled{why}. /next shows what's coming up.")
     if notice.kind == "promoted":
-        return Reply(f"Good news: a place has come up, so you're now down as going. {describe_session(session)}.\n"
-                     "If you can't make it after all, please say so, so someone else can have the place.",
-                     (rsvp_row(session.occurrence_id),))
+        return rsvp_reply(f"Good news: a place has come up, so you're now down as going. {describe_session(session)}.\n"
+                          "If you can't make it after all, please say so, so someone else can have the place.",
+                          session.occurrence_id)
     return Reply(f"A session you're planning to come to has changed. Now: {describe_session(session)}.")
 
 

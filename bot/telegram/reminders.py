@@ -5,7 +5,7 @@ import asyncio
 
 from telegram.ext import Application
 
-from bot.app.conversation import rsvp_row
+from bot.app.conversation import rsvp_reply
 from bot.app.replies import Reply
 from bot.services.reminders import DueReminder
 from bot.services.wording import describe_session
@@ -15,8 +15,8 @@ from bot.telegram.sending import send_queue
 
 def reminder_reply(reminder: DueReminder) -> Reply:
     late = " (sorry this is late)" if reminder.late else ""
-    return Reply(f"Reminder{late}: {describe_session(reminder.session)}. Are you coming?\n"
-                 "/stop turns reminders off.", (rsvp_row(reminder.session.occurrence_id),))
+    return rsvp_reply(f"Reminder{late}: {describe_session(reminder.session)}. Are you coming?\n"
+                      "/stop turns reminders off.", reminder.session.occurrence_id)
 
 
 async def send_due_reminders(application: Application) -> int:

@@ -1,16 +1,20 @@
 """What several subjects share: the chat a message came from, links that start a private
-chat, running text through the conversation and delivering its turn, and the crisis path
-(persisted first, then the private reply, then the page)."""
+chat, running text through the conversation and delivering its turn, the crisis path
+(persisted first, then the private reply, then the page), and answering privately a
+command used in a group."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Optional
 
 from telegram import MaybeInaccessibleMessage, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 
 from bot.app.callbacks import DIALOGUE
 from bot.app.conversation import REQUEST_PAYLOAD, ChatContext, TurnResult, offers_a_person
+from bot.app.replies import Reply
 from bot.dialogue.engine import ParseResult
 from bot.safety.assessment import RiskAssessment
 from bot.services.groups import JOIN_PREFIX
@@ -25,10 +29,11 @@ from bot.telegram.access import (
     user_of,
 )
 from bot.telegram.context import AppContext, PeerbotContext
-from bot.telegram.sending import send_replies
+from bot.telegram.sending import send_replies, try_send
 from bot.telegram.typed_press import remember
 from bot.telegram.usecases import paging_for
 
+log = logging.getLogger(__name__)
 # chat_data: the message carrying the last dialogue turn's buttons in a private chat.
 DIALOGUE_KEYBOARD_KEY = "dialogue_keyboard"
 PERSON_BUTTON = ((("Talk to a person", DIALOGUE.data(REQUEST_PAYLOAD)),),)
@@ -129,3 +134,17 @@ async def handle_crisis(update: Update, context: PeerbotContext, caller: Caller,
             app.escalations.add_reason(escalation_id, "the bot cannot message them privately "
                                                       "(they have never started a chat with it)")
     await paging.page_all(result.escalations)
+
+
+async def answer_privately(update: Update, context: PeerbotContext, person: Person, text: str) -> None:
+    """Answer whoever used the command in private, and take the command out of the group
+    (best effort: without admin rights it stays). If they can't be reached privately,
+    answer in the group."""
+    message = message_of(update)
+    sent, _ = await try_send(context.bot, person.telegram_user_id, Reply(text))
+    try:
+        await message.delete()
+    except TelegramError as exc:
+        log.info("command left in the group: %s", type(exc).__name__)
+    if not sent:
+        await context.bot.send_message(chat_of(update).id, text[:500])

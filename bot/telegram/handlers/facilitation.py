@@ -17,13 +17,16 @@ from bot.app.replies import Reply
 from bot.services.escalations import name_of
 from bot.services.facilitation import LiveSession, Summary
 from bot.services.wording import local_time
+from bot.storage.models import Person
 from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, chat_of, guarded, pressed, tell
 from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
+from bot.telegram.handlers.common import answer_privately
 from bot.telegram.sending import keyboard, send_replies
 
 SHARE = "s"  # the round buttons' own answers (ROUND's pattern allows them)
 PASS = "p"
 ROUND_WORDS = {"in": "check-in", "out": "check-out"}
+SHARED = "Shared with the group"
 
 
 def round_buttons(round_id: int, kind: str, occurrence_id: int) -> tuple:
@@ -37,7 +40,8 @@ def round_buttons(round_id: int, kind: str, occurrence_id: int) -> tuple:
 def round_text(kind: str) -> str:
     question = "How are you arriving today?" if kind == "in" else "How are you leaving today?"
     return (f"{ROUND_WORDS[kind].capitalize()} round. {question} Tap 1 (very low) to 5 (very good), or Pass: "
-            "passing is always fine. Only the facilitators see your answer, unless you press \"Share mine\".")
+            "passing is always fine. Only the facilitators see your answer, unless you press \"Share mine\".\n"
+            "Rather type? Send me /round 1 to 5, /round pass or /round share in a private chat.")
 
 
 def opening_text(app: AppContext, live: LiveSession) -> str:
@@ -97,22 +101,44 @@ async def on_endsession(update: Update, context: PeerbotContext, caller: Caller)
 @guarded(PARTICIPANTS)
 async def on_round_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query, data = pressed(update)
-    app = context.app
-    person = caller.member
     round_id, choice = ROUND.fields(data)
+    said = await round_answer(context, caller.member, int(round_id), chat_of(update).id, choice)
+    await query.answer(said, show_alert=said != SHARED)
+
+
+async def round_answer(context: PeerbotContext, person: Person, round_id: int, chat_id: int, choice: str) -> str:
+    """A round's answer (1-5, pass, or share), pressed in the group or typed to the bot;
+    what to tell the person. Only a share is posted in the group."""
+    app = context.app
     if choice == SHARE:
-        shared = app.facilitation.share(int(round_id), person.id)
+        shared = app.facilitation.share(round_id, person.id)
         if shared is None:
-            await query.answer("Tap a number first; then you can share it.", show_alert=True)
-            return
-        await query.answer("Shared with the group")
-        await send_replies(context.bot, chat_of(update).id, [Reply(
+            return "Give a number first; then you can share it."
+        await send_replies(context.bot, chat_id, [Reply(
             f"{name_of(person)} shared their {'check-in' if shared.source == 'round_in' else 'check-out'}: "
             f"{shared.mood}/5")])
+        return SHARED
+    return app.facilitation.answer(round_id, person.id, None if choice == PASS else int(choice), chat_id).message
+
+
+@guarded(PARTICIPANTS)
+async def on_round_command(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    """/round 1-5, pass or share: the round's buttons, typed, best in a private chat (typed
+    in the group it is taken out again where the bot can, and answered privately)."""
+    typed = " ".join(context.args or []).casefold()
+    choice = {"pass": PASS, "share": SHARE}.get(typed, typed)
+    if choice not in (*map(str, range(1, 6)), PASS, SHARE):
+        await tell(update, "Send /round and a number from 1 (very low) to 5 (very good), /round pass, or "
+                           "/round share to show the group your answer.")
         return
-    answer = app.facilitation.answer(int(round_id), person.id, None if choice == PASS else int(choice),
-                                     chat_of(update).id)
-    await query.answer(answer.message, show_alert=True)
+    app = context.app
+    found = app.facilitation.open_round_for(caller.member.id)
+    said = (await round_answer(context, caller.member, found[0], found[1], choice) if found is not None
+            else "There's no round open in your groups just now.")
+    if chat_of(update).type == ChatType.PRIVATE:
+        await tell(update, said)
+        return
+    await answer_privately(update, context, caller.member, said)
 
 
 @guarded(STAFF)
@@ -189,6 +215,7 @@ async def run_due_rounds(application: Application) -> None:
 COMMANDS = (
     CommandSpec("startsession", "in a group: open today's session with its check-in round", on_startsession),
     CommandSpec("endsession", "in a group: start the check-out round", on_endsession),
+    CommandSpec("round", "answer the open round by typing: /round 1-5, pass or share", on_round_command),
 )
 CALLBACKS = (
     (ROUND.pattern, on_round_button),

@@ -7,22 +7,16 @@ it replies to. The command itself is deleted from the group where the bot can (s
 """
 from __future__ import annotations
 
-import logging
-
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
 
 from bot.app.moderation import Moderation, Where
-from bot.app.replies import Reply
 from bot.services.moderation import Post
-from bot.storage.models import Person
-from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, chat_of, guarded, message_of, tell
+from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, guarded, message_of, tell
 from bot.telegram.context import PeerbotContext
 from bot.telegram.group_actions import TelegramGroupActions
-from bot.telegram.sending import TelegramOutbox, try_send
-
-log = logging.getLogger(__name__)
+from bot.telegram.handlers.common import answer_privately
+from bot.telegram.sending import TelegramOutbox
 
 
 def moderation_for(context: PeerbotContext) -> Moderation:
@@ -59,20 +53,6 @@ def where_of(context: PeerbotContext, target: Message) -> Where:
     group = app.groups.for_chat(target.chat.id)
     return Where(target.chat.title or (group.title if group else "the group"), app.groups.rules(group),
                  post_link(target))
-
-
-async def answer_privately(update: Update, context: PeerbotContext, person: Person, text: str) -> None:
-    """Answer whoever used the command in private, and take the command out of the group
-    (best effort: without admin rights it stays). If they can't be reached privately,
-    answer in the group."""
-    message = message_of(update)
-    sent, _ = await try_send(context.bot, person.telegram_user_id, Reply(text))
-    try:
-        await message.delete()
-    except TelegramError as exc:
-        log.info("moderation command left in the group: %s", type(exc).__name__)
-    if not sent:
-        await context.bot.send_message(chat_of(update).id, text[:500])
 
 
 async def usage(update: Update, command: str) -> None:

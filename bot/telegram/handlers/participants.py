@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.app.callbacks import DIALOGUE, RSVP
+from bot.app.conversation import RSVP_WORDS
 from bot.app.replies import Reply
 from bot.services.checkins import mood_chart_png
 from bot.telegram.access import (
@@ -48,9 +49,23 @@ async def dialogue_choice(update: Update, context: PeerbotContext, caller: Calle
 async def on_rsvp_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query, data = pressed(update)
     occurrence, answer = RSVP.fields(data)  # routed by RSVP.pattern, so well formed
-    result = context.app.conversation.record_rsvp(caller.member, int(occurrence), answer)
     await query.answer("Noted")
-    await reply(update, context, [result])
+    await rsvp(update, context, caller, int(occurrence), answer)
+
+
+@guarded(PARTICIPANTS)
+async def on_rsvp_command(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    """/rsvp N going|maybe|no: the RSVP buttons, typed (each session says its number)."""
+    args = [arg.casefold() for arg in context.args or []]
+    if len(args) < 2 or not args[0].isdigit() or len(args[0]) > 12 or args[1] not in RSVP_WORDS:
+        await tell(update, "Send /rsvp, the session's number and going, maybe or no, e.g. /rsvp 12 going. "
+                           "/next shows each session with its number.")
+        return
+    await rsvp(update, context, caller, int(args[0]), RSVP_WORDS[args[1]])
+
+
+async def rsvp(update: Update, context: PeerbotContext, caller: Caller, occurrence_id: int, answer: str) -> None:
+    await reply(update, context, [context.app.conversation.record_rsvp(caller.member, occurrence_id, answer)])
     context.application.create_task(send_pending_notices(context.application))  # a place freed goes at once
 
 
@@ -116,6 +131,7 @@ COMMANDS = (
     CommandSpec("help", "what I can do", on_help),
     CommandSpec("mood", "your check-ins and a chart of your mood", on_mood),
     CommandSpec("next", "upcoming sessions of your groups", on_next),
+    CommandSpec("rsvp", "reply to a session: /rsvp <number> going, maybe or no", on_rsvp_command),
     CommandSpec("rules", "the group's ground rules", on_rules),
     CommandSpec("stop", "stop session reminders", on_stop),
     CommandSpec("resume", "turn session reminders back on", on_resume),
