@@ -22,7 +22,7 @@ from bot.telegram.handlers.facilitation import run_due_rounds
 from bot.telegram.handlers.outcomes import ask_due_questionnaires
 from bot.telegram.monitoring import alert_unclaimed_crises
 from bot.telegram.notices import send_pending_notices
-from bot.telegram.reminders import send_due_reminders
+from bot.telegram.reminders import check_in_after_breaks, send_due_reminders
 from bot.telegram.sending import DRAINING_KEY
 from bot.telegram.usecases import repage_due
 
@@ -72,6 +72,7 @@ class Scheduler:
             follow_up_offers: settings.escalation.check_interval_seconds,
             alert_unclaimed_crises: ALERT_EVERY.total_seconds(),
             send_due_reminders: settings.sessions.reminder_check_seconds,
+            check_in_after_breaks: settings.sessions.reminder_check_seconds,
             send_pending_notices: settings.sessions.reminder_check_seconds,
             run_due_rounds: settings.sessions.reminder_check_seconds,
             extend_series: EXTEND_EVERY.total_seconds(),

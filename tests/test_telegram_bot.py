@@ -504,3 +504,37 @@ async def test_a_check_in_note_typed_instead_of_pressing_no_thanks_retires_that_
     await world.say(user, "slept badly but the walk helped")
     await world.eventually(lambda: not titles(next(m for m in world.sandbox.messages(user["id"])
                                                    if m["message_id"] == note_question["message_id"])))
+
+
+async def test_a_break_holds_reminders_and_ends_with_a_gentle_check_in(world):
+    from sqlalchemy import update
+
+    from bot.storage.models import ReminderDelivery
+
+    with world.db.session() as session, session.begin():
+        session.add(Group(title="Walkers", invite_code="walk"))
+    sam = world.person("Sam")
+    person = world.context.people.find(sam["id"])
+    world.context.people.join_group(person.id, "walk")
+    taken = await world.say(sam, "/break 3")
+    assert "no session reminders or wellbeing questions until" in taken["text"] and "/break off" in taken["text"]
+    session_soon(world.db, "walk", "walk", 60, reminder_offsets_minutes=[60])
+    await world.eventually(lambda: count(world, ReminderDelivery, ReminderDelivery.error == "on a break") == 1)
+    assert not [m for m in world.sandbox.bot_messages(sam["id"]) if m["text"].startswith("Reminder")]
+
+    with world.db.session() as session, session.begin():  # three days later
+        session.execute(update(Person).where(Person.id == person.id).values(break_until=utcnow()))
+    back = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "Your break has ended" in m["text"])
+    assert "Or type 1 (Check in)" in back["text"]
+    scale = await world.say(sam, "1")
+    assert "from 1 (really low) to 5 (really good)" in scale["text"]
+    assert world.context.people.find(sam["id"]).break_until is None
+
+
+async def test_a_break_can_end_early_and_its_length_is_checked(world):
+    sam = world.person("Sam")
+    assert "from 1 to 90" in (await world.say(sam, "/break 365"))["text"]
+    await world.say(sam, "/break")
+    assert world.context.people.find(sam["id"]).break_until is not None
+    assert "Your break is over" in (await world.say(sam, "/break off"))["text"]
+    assert world.context.people.find(sam["id"]).break_until is None

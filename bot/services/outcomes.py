@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from bot.config import ConfigError
 from bot.storage.db import Database
@@ -193,7 +193,8 @@ class OutcomeService:
         now = now or utcnow()
         with self.db.session() as session:
             people = session.execute(select(Person.id, Person.telegram_user_id).where(
-                Person.outcome_consent.is_(True), Person.telegram_user_id.is_not(None))).all()
+                Person.outcome_consent.is_(True), Person.telegram_user_id.is_not(None),
+                or_(Person.break_until.is_(None), Person.break_until <= now))).all()
             latest = dict(session.execute(
                 select(OutcomeResponse.person_id, OutcomeResponse.started_at)
                 .where(OutcomeResponse.person_id.in_([p for p, _ in people] or [0]))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import select, update
@@ -96,6 +96,28 @@ class PeopleService:
     def set_region(self, person_id: int, region: str) -> None:
         with self.db.session() as session, session.begin():
             session.get(Person, person_id).region = region
+
+    def take_break(self, person_id: int, until: Optional[datetime]) -> None:
+        """A break (/break) until ``until``; None ends it now (with no check-in: they are here)."""
+        with self.db.session() as session, session.begin():
+            session.get(Person, person_id).break_until = until
+
+    def breaks_over(self, now: Optional[datetime] = None) -> list[Person]:
+        """People whose break has just ended, each returned to exactly one caller (a
+        conditional update decides, so two processes never both send the check-in)."""
+        now = now or utcnow()
+        with self.db.session() as session:
+            due = session.execute(select(Person.id, Person.break_until).where(
+                Person.break_until.is_not(None), Person.break_until <= now)).all()
+        ended = []
+        for person_id, until in due:
+            with self.db.session() as session, session.begin():
+                won = session.execute(update(Person).where(Person.id == person_id, Person.break_until == until)
+                                      .values(break_until=None).execution_options(synchronize_session=False)
+                                      ).rowcount == 1
+            if won:
+                ended.append(self.get(person_id))
+        return ended
 
     def set_display_name(self, person_id: int, name: str) -> None:
         with self.db.session() as session, session.begin():

@@ -101,6 +101,7 @@ class PrivacyService:
                 "research_id": person.pseudonym, "region": person.region, "timezone": person.timezone,
                 "agreed_at": when(person.consented_at), "roles": sorted(roles),
                 "session_reminders": "off" if person.reminders_opt_out else "on",
+                "on_a_break_until": when(person.break_until),
                 "wellbeing_questionnaire": {None: "not asked", True: "yes", False: "no"}[person.outcome_consent]}
 
     @staticmethod
@@ -150,7 +151,7 @@ class PrivacyService:
         with self.db.session() as session, session.begin():
             person = session.get(Person, person_id)
             person.telegram_user_id = person.display_name = person.region = person.timezone = None
-            person.consented_at = person.offer_pending_since = person.outcome_consent_at = None
+            person.consented_at = person.offer_pending_since = person.outcome_consent_at = person.break_until = None
             person.outcome_consent = None
             person.pseudonym = new_pseudonym()
             person.reminders_opt_out, person.on_duty, person.forgotten_at = True, False, now

@@ -39,7 +39,8 @@ class DueReminder:
 # Sessions that started this recently still get their unrecorded reminders recorded
 # (as skipped): a reminder job that was down when they started leaves no gap.
 LOOKBACK = timedelta(days=2)
-TOO_LATE, STARTED, OPTED_OUT = "too late", "the session had started", "reminders turned off"
+TOO_LATE, STARTED, OPTED_OUT, ON_A_BREAK = ("too late", "the session had started", "reminders turned off",
+                                           "on a break")
 
 
 class ReminderService:
@@ -56,7 +57,7 @@ class ReminderService:
         horizon = now + timedelta(minutes=max(self.default_offsets + [0]) + 7 * 24 * 60)
         rows = session.execute(
             select(Occurrence.id, Occurrence.starts_at, SessionSeries.reminder_offsets_minutes, Person.id,
-                   Person.reminders_opt_out)
+                   Person.reminders_opt_out, Person.break_until)
             .join(SessionSeries, Occurrence.series_id == SessionSeries.id)
             .join(Membership, (Membership.group_id == SessionSeries.group_id) & Membership.left_at.is_(None)
                   & (Membership.joined_at < Occurrence.starts_at))
@@ -68,17 +69,19 @@ class ReminderService:
         done = set(session.execute(
             select(ReminderDelivery.occurrence_id, ReminderDelivery.person_id, ReminderDelivery.offset_minutes)
             .where(ReminderDelivery.occurrence_id.in_({row[0] for row in rows} or {0}))).all())
-        for occurrence_id, starts_at, offsets, person_id, opted_out in rows:
+        for occurrence_id, starts_at, offsets, person_id, opted_out, break_until in rows:
             for offset in offsets or self.default_offsets:
                 due_at = starts_at - timedelta(minutes=offset)
                 if due_at <= now and (occurrence_id, person_id, offset) not in done:
                     yield occurrence_id, person_id, offset, due_at, self._not_sent_because(
-                        now, due_at, starts_at, opted_out)
+                        now, due_at, starts_at, opted_out, break_until)
 
     def _not_sent_because(self, now: datetime, due_at: datetime, starts_at: datetime,
-                          opted_out: bool) -> Optional[str]:
+                          opted_out: bool, break_until: Optional[datetime]) -> Optional[str]:
         if opted_out:
             return OPTED_OUT
+        if break_until is not None and break_until > due_at:
+            return ON_A_BREAK
         if now >= starts_at:
             return STARTED
         return TOO_LATE if now - due_at > self.grace else None

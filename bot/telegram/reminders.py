@@ -1,4 +1,5 @@
-"""Sending session reminders that the reminder service has claimed (exactly once each)."""
+"""Sending session reminders that the reminder service has claimed (exactly once each),
+and the gentle check-in when someone's break (/break) ends."""
 from __future__ import annotations
 
 import asyncio
@@ -6,11 +7,14 @@ import asyncio
 from telegram.ext import Application
 
 from bot.app.conversation import rsvp_reply
+from bot.app.onboarding import MAIN_MENU
 from bot.app.replies import Reply
+from bot.app.typed_choices import with_hint
 from bot.services.reminders import DueReminder
 from bot.services.wording import describe_session
 from bot.telegram.context import APP_KEY, AppContext
-from bot.telegram.sending import send_queue
+from bot.telegram.sending import send_queue, try_send
+from bot.telegram.typed_press import remember
 
 
 def reminder_reply(reminder: DueReminder) -> Reply:
@@ -26,3 +30,22 @@ async def send_due_reminders(application: Application) -> int:
     return await send_queue(application, app.reminders.take_next,
                             lambda reminder: (reminder.telegram_user_id, reminder_reply(reminder)),
                             lambda reminder, ok, error: app.reminders.mark(reminder.delivery_id, ok, error))
+
+
+async def check_in_after_breaks(application: Application) -> int:
+    """The scheduler's job: a gentle word to each person whose break has just ended (each
+    claimed once, so never twice; a message that cannot be sent is not retried: the
+    reminders are back on either way). Returns how many were sent."""
+    app: AppContext = application.bot_data[APP_KEY]
+    sent = 0
+    for person in await asyncio.to_thread(app.people.breaks_over):
+        if person.telegram_user_id is None:
+            continue
+        welcome = with_hint(Reply(f"Hello{', ' + person.display_name if person.display_name else ''}. Your break "
+                                  "has ended, so session reminders are back on. No pressure at all: how are you "
+                                  "doing? I'm here, and so is a peer supporter if you'd like to talk.", MAIN_MENU))
+        delivered, _ = await try_send(application.bot, person.telegram_user_id, welcome)
+        if delivered:
+            remember(app, person.telegram_user_id, [welcome])
+            sent += 1
+    return sent

@@ -2,6 +2,8 @@
 and the dialogue and RSVP buttons."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 from telegram.constants import ChatType
 
@@ -9,6 +11,8 @@ from bot.app.callbacks import DIALOGUE, RSVP
 from bot.app.conversation import RSVP_WORDS
 from bot.app.replies import Reply
 from bot.services.checkins import mood_chart_png
+from bot.services.wording import local_time
+from bot.storage.types import utcnow
 from bot.telegram.access import (
     ANYONE,
     PARTICIPANTS,
@@ -27,6 +31,8 @@ from bot.telegram.handlers.common import (
 )
 from bot.telegram.notices import send_pending_notices
 from bot.telegram.sending import send_replies
+
+DEFAULT_BREAK_DAYS, MAX_BREAK_DAYS = 7, 90
 
 
 @guarded(PARTICIPANTS)
@@ -127,6 +133,31 @@ async def on_resume(update: Update, context: PeerbotContext, caller: Caller) -> 
     await tell(update, "Session reminders are back on.")
 
 
+@guarded(PARTICIPANTS)
+async def on_break(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    """/break [days] (default 7): no session reminders or wellbeing questions for a while,
+    then a gentle check-in; /break off ends it sooner."""
+    typed = " ".join(context.args or []).casefold()
+    app = context.app
+    if typed in ("off", "end", "stop"):
+        app.people.take_break(caller.member.id, None)
+        await tell(update, "Your break is over: session reminders and the wellbeing questions are back. "
+                           "Welcome back.")
+        return
+    if typed and not (typed.isdigit() and 1 <= int(typed) <= MAX_BREAK_DAYS):
+        await tell(update, f"Send /break and a number of days from 1 to {MAX_BREAK_DAYS}, e.g. /break 14, "
+                           "or /break off to end one.")
+        return
+    days = int(typed or DEFAULT_BREAK_DAYS)
+    until = utcnow() + timedelta(days=days)
+    app.people.take_break(caller.member.id, until)
+    timezone = caller.member.timezone or app.settings.service.default_timezone
+    await tell(update, (
+        f"Okay. Take the time you need: no session reminders or wellbeing questions until "
+        f"{local_time(until, timezone)}, and then I'll check in gently. You're still in your groups, you can "
+        "message me any time, and a peer supporter is there whenever you ask for a person. /break off ends "
+        "it sooner."))
+
 COMMANDS = (
     CommandSpec("help", "what I can do", on_help),
     CommandSpec("mood", "your check-ins and a chart of your mood", on_mood),
@@ -135,6 +166,7 @@ COMMANDS = (
     CommandSpec("rules", "the group's ground rules", on_rules),
     CommandSpec("stop", "stop session reminders", on_stop),
     CommandSpec("resume", "turn session reminders back on", on_resume),
+    CommandSpec("break", "take a break: no reminders or questions for a while: /break [days]", on_break),
 )
 TYPED = ((DIALOGUE, dialogue_choice),)
 CALLBACKS = (
