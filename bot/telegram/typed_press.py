@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Protocol
 
 from telegram import Update
 
@@ -21,11 +21,15 @@ from bot.app.replies import Reply
 from bot.app.typed_choices import choice_for
 from bot.telegram.context import AppContext, PeerbotContext
 
-if TYPE_CHECKING:  # access sends replies and remembers their buttons here
-    from bot.telegram.access import Caller
+
+class Caller(Protocol):
+    """Who typed (``access.Caller``, which sends replies through this module: named by shape)."""
+
+    @property
+    def roles(self) -> frozenset[str]: ...
 
 # What pressing a button of a kind does, given its data: the button handler calls it too.
-Action = Callable[[Update, PeerbotContext, "Caller", str], Awaitable[None]]
+Action = Callable[[Update, PeerbotContext, Any, str], Awaitable[None]]  # the caller is an access.Caller
 # Longer text is never a button's title (Telegram shows about this much): no need to look.
 LONGEST_TITLE = CALLBACK_DATA_LIMIT
 
@@ -56,7 +60,7 @@ def remember(app: AppContext, chat_id: int, replies: list[Reply]) -> None:
         app.choices.clear(chat_id)
 
 
-async def take_typed_press(update: Update, context: PeerbotContext, caller: "Caller", chat_id: int,
+async def take_typed_press(update: Update, context: PeerbotContext, caller: Caller, chat_id: int,
                            text: str) -> bool:
     """If ``text`` names a button of the chat's last keyboard, do what pressing it does."""
     app = context.app
