@@ -212,3 +212,35 @@ def test_the_encoder_graph_computes_the_packaged_model_s_own_vectors():
     assert np.allclose(vectors[1, :6], [0.00024, 0.02874, -0.01915, 0.05892, 0.08399, -0.0508], atol=2e-4)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert float(vectors[0] @ vectors[1]) == pytest.approx(0.1018, abs=1e-3)
+
+
+# --- Spanish: the lexicon is the screen (the classifier and the dialogue model read English) ---
+
+SPANISH_CRISES_BY_CATEGORY = {
+    "pensamientos suicidas": ["quiero morirme", "me quiero matar esta noche", "no quiero vivir mas",
+                              "estarían mejor sin mí", "voy a acabar con todo"],
+    "autolesiones": ["me corté las muñecas otra vez", "volví a hacerme daño", "tengo autolesiones nuevas"],
+    "planes y medios": ["me he tomado todas las pastillas de mi madre", "tome 30 paracetamol",
+                        "voy a tirarme del puente", "estoy en la azotea y voy a saltar", "tengo una soga"],
+    "despedidas": ["es mi último mensaje, adiós a todos", "ya no estaré aquí mañana"],
+    "peligro de otros": ["mi pareja me pega", "dice que me va a matar"],
+}
+SPANISH_EVERYDAY = ["me muero de risa con este grupo", "me corté el pelo ayer", "me mata el calor",
+                    "hoy fuimos a pasear al parque", "me tomé la pastilla con el desayuno",
+                    "me voy a morir de vergüenza en la reunión", "el tren llega tarde otra vez"]
+
+
+@pytest.mark.parametrize("category, text", [(c, t) for c, texts in SPANISH_CRISES_BY_CATEGORY.items() for t in texts])
+def test_spanish_crisis_words_are_a_crisis_without_any_model(category, text):
+    risk = SCREEN.read(text)
+    assert risk.level == "crisis" and any(category in reason for reason in risk.reasons), risk.reasons
+
+
+@pytest.mark.parametrize("text", SPANISH_EVERYDAY)
+def test_everyday_spanish_stays_none_for_the_lexicon(text):
+    assert SCREEN.read(text).level == "none"
+
+
+def test_spanish_risk_to_someone_else_and_hopelessness():
+    assert SCREEN.read("mi amiga dice que se quiere matar").about_others
+    assert SCREEN.read("ya no puedo más").level == "concern"
