@@ -24,7 +24,8 @@ def test_the_matrix_covers_every_registered_command():
                                           "sessions", "newsession", "cancel", "groups",
                                           "mydata", "forgetme", "wellbeing", "report",
                                           "suggest", "review", "safetyplan", "claim",
-                                          "flag", "hide", "pause", "unpause", "round", "rsvp", "break"}
+                                          "flag", "hide", "pause", "unpause", "round", "rsvp", "break",
+                                          "language"}
 
 
 @pytest.mark.parametrize("caller", list(CALLERS))

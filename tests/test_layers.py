@@ -16,7 +16,7 @@ LAYERS = (
     {"app"},  # use cases
     {"services", "safety"},  # the domain
     {"dialogue"},  # the Rasa boundary
-    {"storage", "config", "logging_setup"},
+    {"storage", "config", "logging_setup", "i18n"},
 )
 
 

@@ -34,7 +34,7 @@ def test_nothing_is_stored_before_consent_and_the_notice_says_it_is_a_bot_with_c
 
 
 def test_a_new_person_is_asked_for_a_name_with_their_telegram_name_offered(onboarding):
-    person = onboarding.consent(next(TELEGRAM_IDS))
+    person = onboarding.consent(next(TELEGRAM_IDS), "en")
     welcome = onboarding.welcome(person, "", "Sam")
     [reply] = welcome.replies
     assert NAME_QUESTION in reply.text and not welcome.staff
@@ -44,7 +44,7 @@ def test_a_new_person_is_asked_for_a_name_with_their_telegram_name_offered(onboa
 def test_a_group_invite_carried_through_consent_makes_them_a_member(services, onboarding):
     with services.people.db.session() as session, session.begin():
         session.add(Group(title="Walkers", invite_code="walk"))
-    person = onboarding.consent(next(TELEGRAM_IDS))
+    person = onboarding.consent(next(TELEGRAM_IDS), "en")
     welcome = onboarding.welcome(person, "join_walk", "Sam")
     assert welcome.replies[0].text.startswith("You've joined Walkers.")
     assert [group.title for group in services.groups.groups_of(person.id)] == ["Walkers"]
@@ -52,7 +52,7 @@ def test_a_group_invite_carried_through_consent_makes_them_a_member(services, on
 
 def test_a_role_invite_makes_them_staff_and_they_are_welcomed_as_staff(services, onboarding):
     code = services.people.create_role_invite("psw", None).code
-    person = onboarding.consent(next(TELEGRAM_IDS))
+    person = onboarding.consent(next(TELEGRAM_IDS), "en")
     services.people.set_display_name(person.id, "Jo")
     welcome = onboarding.welcome(person, f"role_{code}", "Jo")
     assert welcome.staff
@@ -63,15 +63,15 @@ def test_a_role_invite_makes_them_staff_and_they_are_welcomed_as_staff(services,
 
 def test_an_invite_that_was_already_used_is_refused_plainly_and_the_person_still_joins(services, onboarding):
     code = services.people.create_role_invite("coordinator", None).code
-    services.people.redeem_role_invite(onboarding.consent(next(TELEGRAM_IDS)).id, code)
-    person = onboarding.consent(next(TELEGRAM_IDS))
+    services.people.redeem_role_invite(onboarding.consent(next(TELEGRAM_IDS), "en").id, code)
+    person = onboarding.consent(next(TELEGRAM_IDS), "en")
     welcome = onboarding.welcome(person, f"role_{code}", "Alex")
     assert not welcome.staff and NAME_QUESTION in welcome.replies[0].text
     assert welcome.replies[0].text.split("\n\n")[0] != NAME_QUESTION  # the refusal comes first
 
 
 def test_someone_coming_back_gets_the_participant_buttons(services, onboarding):
-    person = onboarding.consent(next(TELEGRAM_IDS))
+    person = onboarding.consent(next(TELEGRAM_IDS), "en")
     services.people.set_display_name(person.id, "Sam")
     [reply] = onboarding.welcome(person, "", "Sam").replies
     assert reply.text == "Welcome back, Sam. What would help right now?"
@@ -79,7 +79,7 @@ def test_someone_coming_back_gets_the_participant_buttons(services, onboarding):
 
 
 def test_a_name_is_kept_and_the_wellbeing_questions_are_offered_once(services, onboarding):
-    person = onboarding.consent(next(TELEGRAM_IDS))
+    person = onboarding.consent(next(TELEGRAM_IDS), "en")
     replies = onboarding.name(person, "Birdie")
     assert services.people.get(person.id).display_name == "Birdie"
     assert replies[0].text.startswith("Thanks, Birdie.") and "/region changes that" in replies[0].text

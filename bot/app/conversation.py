@@ -21,6 +21,7 @@ from bot.dialogue.contract import BotMessage, BotTurn, Directive, TurnItem
 from bot.dialogue.engine import DialogueEngine, ParseResult, conversation_id
 from bot.dialogue.guarded import EngineUnavailable
 from bot.dialogue.priority import urgent
+from bot.i18n import ENGLISH, LANGUAGES, N_, say
 from bot.safety.assessment import RiskAssessment
 from bot.safety.screen import SafetyScreen
 from bot.services.checkins import CheckInService
@@ -51,15 +52,29 @@ NOT_UNDERSTANDING = ("I'm sorry, I'm having trouble understanding messages right
                      "help: press the button or type \"talk to a person\". If you need help now, the contacts "
                      "in /help are there day and night.")
 FAILED_TURNS_FOR_FOLLOW_UP = 2
-PLAN_OFFER = "You made a safety plan for times like this. Would it help to look at it? (Or type /safetyplan.)"
+PLAN_OFFER = N_("You made a safety plan for times like this. Would it help to look at it? (Or type /safetyplan.)")
+PLAN_BUTTON = N_("Look at my plan")
+# For someone who writes in another language than English: the dialogue model reads
+# English only, so the bot says so, offers a person, and pages one for risk words.
+ENGLISH_ONLY = N_("I'm sorry: for now I can only chat in English, so I can't answer this properly. A peer "
+                  "supporter can help: press the button or type \"person\". If you need help now, the "
+                  "contacts in /help are there day and night. (/language changes the language I use.)")
+TALK_BUTTON = N_("Talk to a person")
+REQUEST_TAKEN = N_("I've asked a peer supporter to get in touch with you here. They may not speak your "
+                   "language, but they will do their best to help.")
+CONCERN_TAKEN = N_("Thank you for telling me. I can only chat in English, so I've asked a peer supporter to get in "
+                   "touch with you here; they may not speak your language, but they will do their best to help. "
+                   "If you need help now, the contacts in /help are there day and night.")
+# A request for a person in Spanish (the bot's other language), as REQUEST_WORDS in English.
+OTHER_REQUEST_WORDS = re.compile(r"\b(persona|alguien|humano|humana|equipo)\b", re.IGNORECASE)
 ABOUT_OTHERS = "about someone else at risk, not the writer"
 # Said by the application itself when the crisis is about someone else (the
 # dialogue model's crisis words speak to the writer), or when the dialogue
 # engine has failed: the crisis path never depends on the model being up.
-OWN_CRISIS_WORDS = ("Thank you for telling me. I'm a bot, so I can't keep you safe on my own, but I'm letting a "
+OWN_CRISIS_WORDS = N_("Thank you for telling me. I'm a bot, so I can't keep you safe on my own, but I'm letting a "
                     "peer supporter know right now. If you're in danger or might act on these thoughts, please "
                     "contact one of these services straight away.")
-OTHERS_CRISIS_WORDS = ("Thank you for telling me; it sounds like someone you care about may be in danger. I'm a bot, "
+OTHERS_CRISIS_WORDS = N_("Thank you for telling me; it sounds like someone you care about may be in danger. I'm a bot, "
                        "so I can't reach them myself, but I'm letting a peer supporter know now. If they are in "
                        "immediate danger, please call the emergency number below. These services can also help "
                        "you support them, and you, right now.")
@@ -119,11 +134,16 @@ def rsvp_reply(text: str, occurrence_id: int) -> Reply:
                  (tuple((title, RSVP.data(occurrence_id, answer)) for title, answer in choices),))
 
 
-def reply_from_message(message: BotMessage) -> Reply:
+def reply_from_message(message: BotMessage, language: Optional[str] = None) -> Reply:
     """The model's message with its buttons, listed for those who type (``typed_choices``)."""
     buttons = button_rows([dialogue_button(b.title, b.payload) for b in message.buttons])
     choices = dialogue_choices(buttons)
-    return Reply(f"{message.text}\n\n{hint(choices)}" if choices else message.text, buttons)
+    return Reply(f"{message.text}\n\n{hint(choices, language=language)}" if choices else message.text, buttons)
+
+
+def speaks_english(person: Person) -> bool:
+    """Whether the dialogue model (English only) can talk with them."""
+    return person.language in (None, ENGLISH)
 
 
 def dialogue_choices(buttons: tuple[tuple[Button, ...], ...]) -> list[Button]:
@@ -168,6 +188,10 @@ class ConversationService:
             with urgent():  # the crisis turn goes ahead of everyone waiting at the engine
                 turn = await self._crisis_turn(person, chat, risk)
             return self.execute(person, chat, turn, text, risk)
+        if not speaks_english(person):
+            return self.execute(person, chat, self._turn_in_other_language(person, text, risk), text, risk)
+        if risk is not None and risk.level == "concern":
+            self.flag_concern(person, chat, text, risk)
         try:
             turn = await self.engine.handle(self.conversation_for(person, chat), text, parse)
         except EngineUnavailable:
@@ -177,12 +201,12 @@ class ConversationService:
         return self.execute(person, chat, turn, text, risk)
 
     async def _crisis_turn(self, person: Person, chat: ChatContext, risk: RiskAssessment) -> BotTurn:
-        if not risk.about_others:
+        if not risk.about_others and speaks_english(person):
             try:
                 return await self.engine.handle(self.conversation_for(person, chat), CRISIS_PAYLOAD)
             except EngineUnavailable:
                 log.warning("dialogue engine unavailable for a crisis turn; using the built-in one")
-        words = OTHERS_CRISIS_WORDS if risk.about_others else OWN_CRISIS_WORDS
+        words = say(person.language, OTHERS_CRISIS_WORDS if risk.about_others else OWN_CRISIS_WORDS)
         return BotTurn((BotMessage(words), Directive("escalate", {"priority": "urgent", "reason": "crisis"}),
                         Directive("crisis_contacts")))
 
@@ -199,6 +223,23 @@ class ConversationService:
         if failures == FAILED_TURNS_FOR_FOLLOW_UP:
             items.append(Directive("escalate", {"priority": "low", "reason": "misunderstanding"}))
         return BotTurn(tuple(items))
+
+    @staticmethod
+    def _turn_in_other_language(person: Person, text: str, risk: Optional[RiskAssessment]) -> BotTurn:
+        """For someone who does not chat in English: a request for a person, or risk words
+        short of a crisis, reach a PSW (paged, with the language on the card); anything else
+        gets an honest word that the bot chats only in English, with a person one tap away."""
+        language = person.language
+        noted = {"language": language}
+        if text.strip() == REQUEST_PAYLOAD or REQUEST_WORDS.search(text) or OTHER_REQUEST_WORDS.search(text):
+            return BotTurn((BotMessage(say(language, REQUEST_TAKEN)),
+                            Directive("escalate", {"priority": "normal", "reason": "request", **noted})))
+        if risk is not None and risk.level == "concern":
+            return BotTurn((BotMessage(say(language, CONCERN_TAKEN)),
+                            Directive("escalate", {"priority": "normal", "reason": "concern", **noted}),
+                            Directive("crisis_contacts")))
+        return BotTurn((BotMessage(say(language, ENGLISH_ONLY),
+                                   (contract.Button(say(language, TALK_BUTTON), REQUEST_PAYLOAD),)),))
 
     async def hold_for_human(self, conversation: str, held: bool) -> None:
         """Pause the dialogue while a PSW holds the case, resume it after. With the engine
@@ -225,23 +266,24 @@ class ConversationService:
                     result.priorities.append(escalation.priority)
         for item in turn.items:
             if isinstance(item, BotMessage):
-                result.replies.append(reply_from_message(item))
+                result.replies.append(reply_from_message(item, person.language))
             elif item.name not in STATE_CHANGING:
                 result.replies.extend(self._replies_for(person, item))
         if set(result.priorities) - {"low"}:
-            result.replies.append(Reply(self.availability(urgent="urgent" in result.priorities)))
+            result.replies.append(Reply(self.availability("urgent" in result.priorities, person.language)))
         return result
 
-    def availability(self, urgent: bool) -> str:
+    def availability(self, urgent: bool, language: Optional[str] = None) -> str:
         """Honest words on when a person will see this: never promise more than the rota gives."""
         hours = self.escalations.settings.support_hours
         if self.escalations.on_duty():
-            return "A peer supporter on duty has been told and will get in touch with you here."
+            return say(language, N_("A peer supporter on duty has been told and will get in touch with you here."))
         if urgent:
-            return (f"Nobody from the peer support team is on duty right now (usually {hours}), so a person may "
-                    "not see this straight away. Please use the contacts above if you need help now: they are "
-                    "there day and night.")
-        return f"Nobody is on duty right now. Peer supporters are usually around {hours}; someone will see this then."
+            return say(language, N_("Nobody from the peer support team is on duty right now (usually {hours}), so a "
+                                    "person may not see this straight away. Please use the contacts above if you "
+                                    "need help now: they are there day and night."), hours=hours)
+        return say(language, N_("Nobody is on duty right now. Peer supporters are usually around {hours}; someone "
+                                "will see this then."), hours=hours)
 
     def _change_state(self, person: Person, chat: ChatContext, directive: Directive, text: str,
                       risk: Optional[RiskAssessment]) -> list[Escalation]:
@@ -255,6 +297,9 @@ class ConversationService:
             reasons = list(risk.reasons) if risk is not None and risk.reasons else [params["reason"]]
             if risk is not None and risk.about_others:
                 reasons.insert(0, ABOUT_OTHERS)
+            if params.get("language"):
+                reasons.append(f"writes in {LANGUAGES.get(params['language'], params['language'])}: the bot only "
+                               "chats in English")
             private = str(person.telegram_user_id)
             return [self.escalations.create(person.id, params["priority"], params["reason"], group_id=chat.group_id,
                                             conversation_id=private, trigger_text=text, reasons=reasons,
@@ -280,9 +325,10 @@ class ConversationService:
     def _crisis_contacts(self, person: Person, directive: Directive) -> list[Reply]:
         """The region's crisis contacts and, for someone who has made a safety plan, an offer
         to look at it: what they wrote for a moment like this may help more than a list."""
-        replies = [Reply(self.crisis.message_for(person.region))]
+        replies = [Reply(self.crisis.message_for(person.region, person.language))]
         if self.plans.offer(person.id):
-            replies.append(Reply(PLAN_OFFER, ((("Look at my plan", PLAN_OPEN.data()),),)))
+            replies.append(Reply(say(person.language, PLAN_OFFER),
+                                 (((say(person.language, PLAN_BUTTON), PLAN_OPEN.data()),),)))
         return replies
 
     def _recent_mood(self, person: Person) -> Optional[int]:

@@ -84,8 +84,9 @@ class Onboarding:
             "Are you happy to go ahead?"
         )
 
-    def consent(self, telegram_user_id: int) -> Person:
-        return self.people.consent(telegram_user_id, self.service.default_region, self.service.default_timezone)
+    def consent(self, telegram_user_id: int, language: str) -> Person:
+        return self.people.consent(telegram_user_id, self.service.default_region, self.service.default_timezone,
+                                   language)
 
     def welcome(self, person: Person, invite: str, telegram_first_name: str) -> Welcome:
         """Use an invite carried through consent, then ask for a name or welcome them back."""

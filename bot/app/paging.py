@@ -12,13 +12,14 @@ from typing import Optional
 from bot.app.callbacks import CLAIM
 from bot.app.outbox import Outbox
 from bot.app.replies import Reply
+from bot.i18n import N_, say
 from bot.services.escalations import CHAIN_STEPS, CaseCard, EscalationService
 from bot.services.people import PeopleService
 from bot.storage.models import Escalation
 
 log = logging.getLogger(__name__)
 HEADINGS = {"urgent": "🚨 URGENT: possible crisis", "normal": "A person would like to talk", "low": "Follow-up"}
-NOBODY_REACHED = ("I'm sorry: I couldn't reach any of the peer support team just now. I'll keep trying, "
+NOBODY_REACHED = N_("I'm sorry: I couldn't reach any of the peer support team just now. I'll keep trying, "
                   "but please don't wait for us. If you need help now, use the contacts in /help: "
                   "they are there day and night.")
 
@@ -83,7 +84,7 @@ class Paging:
         log.critical("ALERT case %s: nobody on the escalation chain could be paged", escalation.id)
         person = self.people.get(escalation.person_id)
         if person.telegram_user_id is not None:
-            await self.outbox.send(person.telegram_user_id, [Reply(NOBODY_REACHED)])
+            await self.outbox.send(person.telegram_user_id, [Reply(say(person.language, NOBODY_REACHED))])
 
     async def page_step(self, escalation_id: int) -> int:
         """Send the case card to everyone at the case's current step; returns how many have it.

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Optional
 
 from bot.app.replies import Button, Reply
+from bot.i18n import N_, say
 
 
 def typed_word(text: str) -> str:
@@ -46,16 +47,20 @@ def choice_for(choices: list[Button], text: str) -> Optional[str]:
     return exact or (starting[0] if len(starting) == 1 else None)
 
 
-def hint(choices: list[Button], cancel: bool = False) -> str:
-    """The line telling someone who types what they can type."""
-    end = ", or cancel." if cancel else "."
+def hint(choices: list[Button], cancel: bool = False, language: Optional[str] = None) -> str:
+    """The line telling someone who types what they can type (in their language)."""
     if not choices:
-        return "(Type cancel to stop.)" if cancel else ""
+        return say(language, N_("(Type cancel to stop.)")) if cancel else ""
     if numbered(choices) and self_numbered(choices):
-        return f"Or type 1 to {len(choices)}" + end
+        return say(language, N_("Or type 1 to {last}, or cancel.") if cancel else N_("Or type 1 to {last}."),
+                   last=len(choices))
     if numbered(choices):
-        return "Or type " + ", ".join(f"{n} ({title})" for n, (title, _) in enumerate(choices, start=1)) + end
-    return "Or type one of: " + ", ".join(title for title, _ in choices) + ("; or cancel." if cancel else ".")
+        listed = ", ".join(f"{n} ({title})" for n, (title, _) in enumerate(choices, start=1))
+        return say(language, N_("Or type {choices}, or cancel.") if cancel else N_("Or type {choices}."),
+                   choices=listed)
+    titles = ", ".join(title for title, _ in choices)
+    return say(language, N_("Or type one of: {choices}; or cancel.") if cancel else N_("Or type one of: {choices}."),
+               choices=titles)
 
 
 def with_hint(reply: Reply) -> Reply:

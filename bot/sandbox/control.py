@@ -133,7 +133,8 @@ class ControlApi:
     async def add_user(self, request: web.Request) -> web.Response:
         body = await Body.of(request)
         user = self.world.add_user(body.text("first_name"), body.maybe_text("username"),
-                                   body.maybe_integer("user_id"), body.maybe_text("last_name"))
+                                   body.maybe_integer("user_id"), body.maybe_text("last_name"),
+                                   body.maybe_text("language_code") or "en")
         return web.json_response(user, status=201)
 
     async def add_group(self, request: web.Request) -> web.Response:

@@ -23,7 +23,7 @@ class People(WorldStore):
     # --- as people (and tests) act ------------------------------------------------------
 
     def add_user(self, first_name: str, username: str | None = None, user_id: int | None = None,
-                 last_name: str | None = None) -> dict:
+                 last_name: str | None = None, language_code: str = "en") -> dict:
         if not first_name:
             raise SandboxError("a person needs a first_name")
         if user_id is None:
@@ -33,7 +33,7 @@ class People(WorldStore):
         username = username.lstrip("@") if username else None
         if username and any((u.get("username") or "").lower() == username.lower() for u in self.users.values()):
             raise SandboxError(f"the username @{username} is taken")
-        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
         user.update({key: value for key, value in (("last_name", last_name), ("username", username)) if value})
         self.users[user_id] = user
         self._logs[user_id] = []

@@ -1,12 +1,18 @@
-"""Crisis contacts by region, from config/crisis_resources.yaml."""
+"""Crisis contacts by region, from config/crisis_resources.yaml, in the person's language
+where the file has that region in it (an ``es:`` block with its own name and contacts),
+else as written in English."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
+from bot.i18n import ENGLISH, LANGUAGES, N_, say
+
 DEFAULT_REGION = "default"
+HEADER = N_("Help you can reach now ({place}):")
 
 
 @dataclass(frozen=True)
@@ -17,8 +23,12 @@ class Contact:
     source: str
 
 
+Listing = tuple[str, tuple[Contact, ...]]  # a region's name and contacts, in one language
+
+
 class CrisisDirectory:
-    def __init__(self, regions: dict[str, tuple[str, tuple[Contact, ...]]]) -> None:
+    def __init__(self, regions: dict[str, dict[str, Listing]]) -> None:
+        """``regions``: region key -> language -> listing; English for every region."""
         if DEFAULT_REGION not in regions:
             raise ValueError("crisis resources need a 'default' region")
         self.regions = regions
@@ -26,23 +36,30 @@ class CrisisDirectory:
     @classmethod
     def load(cls, path: Path) -> "CrisisDirectory":
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        regions = {
-            key: (entry["name"], tuple(Contact(**contact) for contact in entry["contacts"]))
-            for key, entry in data["regions"].items()
-        }
+        regions: dict[str, dict[str, Listing]] = {}
+        for key, entry in data["regions"].items():
+            english = (entry["name"], tuple(Contact(**contact) for contact in entry["contacts"]))
+            regions[key] = {ENGLISH: english}
+            for language in LANGUAGES.keys() - {ENGLISH}:
+                if language in entry:  # its own name, and its own contacts (else the English ones)
+                    version = entry[language]
+                    contacts = tuple(Contact(**c) for c in version["contacts"]) if "contacts" in version \
+                        else english[1]
+                    regions[key][language] = (version["name"], contacts)
         return cls(regions)
 
     def choices(self) -> list[tuple[str, str]]:
         """(key, name) of every region, 'default' (anywhere else) last."""
-        named = [(key, name) for key, (name, _) in self.regions.items() if key != DEFAULT_REGION]
-        return [*named, (DEFAULT_REGION, self.regions[DEFAULT_REGION][0])]
+        named = [(key, versions[ENGLISH][0]) for key, versions in self.regions.items() if key != DEFAULT_REGION]
+        return [*named, (DEFAULT_REGION, self.regions[DEFAULT_REGION][ENGLISH][0])]
 
-    def contacts_for(self, region: str | None) -> tuple[str, tuple[Contact, ...]]:
-        return self.regions.get((region or "").lower()) or self.regions[DEFAULT_REGION]
+    def contacts_for(self, region: Optional[str], language: Optional[str] = None) -> Listing:
+        versions = self.regions.get((region or "").lower()) or self.regions[DEFAULT_REGION]
+        return versions.get(language or ENGLISH) or versions[ENGLISH]
 
-    def message_for(self, region: str | None) -> str:
+    def message_for(self, region: Optional[str], language: Optional[str] = None) -> str:
         """The contacts as plain text: what to do now, and when each service is there."""
-        name, contacts = self.contacts_for(region)
-        lines = [f"Help you can reach now ({name}):"]
+        name, contacts = self.contacts_for(region, language)
+        lines = [say(language, HEADER, place=name)]
         lines += [f"• {c.name}: {c.how} ({c.when})" for c in contacts]
         return "\n".join(lines)

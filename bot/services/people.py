@@ -61,7 +61,7 @@ class PeopleService:
             staff = session.execute(select(PersonRole.role).where(PersonRole.person_id == person.id)).scalars()
             return {PARTICIPANT, *staff}
 
-    def consent(self, telegram_user_id: int, region: str, timezone: str) -> Person:
+    def consent(self, telegram_user_id: int, region: str, timezone: str, language: Optional[str] = None) -> Person:
         """Record consent (creating the person on first consent); grants bootstrap roles."""
         with self.db.session() as session, session.begin():
             person: Optional[Person] = session.execute(
@@ -70,6 +70,8 @@ class PeopleService:
             if person is None:
                 person = Person(telegram_user_id=telegram_user_id, region=region, timezone=timezone)
                 session.add(person)
+            if person.language is None:
+                person.language = language
             if person.consented_at is None:
                 person.consented_at = utcnow()
                 session.flush()
@@ -78,7 +80,8 @@ class PeopleService:
                 self._grant(session, person.id, COORDINATOR, source="config", granted_by=None)
             return person
 
-    def ensure_known(self, telegram_user_id: int, first_name: str, region: str, timezone: str) -> Person:
+    def ensure_known(self, telegram_user_id: int, first_name: str, region: str, timezone: str,
+                     language: Optional[str] = None) -> Person:
         """A minimal record (no consent) so risk from someone who never pressed Start can
         still reach a person: their Telegram id and first name, nothing else."""
         existing = self.find(telegram_user_id)
@@ -86,12 +89,16 @@ class PeopleService:
             return existing
         with self.db.session() as session, session.begin():
             person = Person(telegram_user_id=telegram_user_id, display_name=clean_display_name(first_name),
-                            region=region, timezone=timezone)
+                            region=region, timezone=timezone, language=language)
             session.add(person)
             session.flush()
             session.add(AuditEntry(action="person.recorded_for_safety", subject_type="person",
                                    subject_id=str(person.id)))
             return person
+
+    def set_language(self, person_id: int, language: str) -> None:
+        with self.db.session() as session, session.begin():
+            session.get(Person, person_id).language = language
 
     def set_region(self, person_id: int, region: str) -> None:
         with self.db.session() as session, session.begin():

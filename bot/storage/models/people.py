@@ -44,6 +44,8 @@ class Person(Base):
     # The optional outcome questionnaire: asked once for consent; None means not yet asked.
     outcome_consent = Column(Boolean, nullable=True)
     outcome_consent_at = Column(UTCDateTime, nullable=True)
+    # The language the bot speaks to them ("en", "es"): Telegram's at joining, then /language.
+    language = Column(String(8), nullable=True)
     # /break: no session reminders or wellbeing questions until then, and a gentle check-in after.
     break_until = Column(UTCDateTime, nullable=True)
 

@@ -16,6 +16,7 @@ from bot.app.callbacks import DIALOGUE
 from bot.app.conversation import REQUEST_PAYLOAD, ChatContext, TurnResult, offers_a_person
 from bot.app.replies import Reply
 from bot.dialogue.engine import ParseResult
+from bot.i18n import N_, language_from, say
 from bot.safety.assessment import RiskAssessment
 from bot.services.groups import JOIN_PREFIX
 from bot.storage.models import Group, Person
@@ -87,8 +88,6 @@ async def converse(update: Update, context: PeerbotContext, person: Person, text
     if chat.private:  # answered now: typing can't press them later
         app.choices.clear(chat.chat_id)
     retiring = asyncio.create_task(retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)) if chat.private else None
-    if risk is not None and risk.level == "concern":
-        app.conversation.flag_concern(person, chat, text, risk)
     try:
         result = await app.conversation.respond(person, chat, text, risk, parse)
     finally:
@@ -103,7 +102,8 @@ def known_person(app: AppContext, update: Update, caller: Caller) -> Person:
         return caller.person
     user = user_of(update)
     service = app.settings.service
-    return app.people.ensure_known(user.id, user.first_name or "", service.default_region, service.default_timezone)
+    return app.people.ensure_known(user.id, user.first_name or "", service.default_region, service.default_timezone,
+                                   language_from(user.language_code))
 
 
 async def handle_crisis(update: Update, context: PeerbotContext, caller: Caller, text: str,
@@ -126,8 +126,8 @@ async def handle_crisis(update: Update, context: PeerbotContext, caller: Caller,
         await asyncio.gather(send_replies(context.bot, user.id, result.replies), paging.page_all(result.escalations))
         return
     reached = await send_replies(context.bot, user.id, result.replies)
-    line = (f"{user.first_name}, I've sent you a private message." if reached
-            else f"{user.first_name}, a peer supporter will be in touch with you.")
+    line = say(person.language, N_("{name}, I've sent you a private message.") if reached
+               else N_("{name}, a peer supporter will be in touch with you."), name=user.first_name)
     await message_of(update).reply_text(line)
     if not reached:
         for escalation_id in result.escalations:

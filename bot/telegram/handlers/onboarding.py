@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.app.callbacks import CALLBACK_DATA_LIMIT, CONSENT, NAME_FROM_TELEGRAM, REGION
+from bot.app.callbacks import CALLBACK_DATA_LIMIT, CONSENT, LANGUAGE, NAME_FROM_TELEGRAM, REGION
 from bot.app.onboarding import ROLE_LABELS, ROLE_PREFIX
 from bot.app.replies import Reply
 from bot.app.typed_choices import typed_word, with_hint
+from bot.i18n import ENGLISH, LANGUAGES, N_, language_from, say
 from bot.services.groups import JOIN_PREFIX
 from bot.services.people import clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
@@ -33,6 +34,11 @@ from bot.telegram.context import PeerbotContext
 from bot.telegram.handlers.common import group_start_link, start_link
 from bot.telegram.usecases import onboarding_for
 
+# Said to someone whose Telegram is set to another language the bot knows (and on /language).
+IN_ENGLISH_FOR_NOW = N_("I'll write to you in your language where it matters most: crisis help, the contacts for "
+                        "where you are, and how to reach a person. Everything else, including chatting with me, is "
+                        "in English for now; a peer supporter can help, though they may not speak your language. "
+                        "/language changes this.")
 # chat_data: the message carrying the consent buttons, retired once answered by typing.
 CONSENT_KEYBOARD_KEY = "consent_keyboard"
 
@@ -61,7 +67,9 @@ async def on_start(update: Update, context: PeerbotContext, caller: Caller) -> N
         await welcome(update, context, caller.person, argument)
         return
     buttons = ((("Yes, I agree", consent_with(argument)),), (("No thanks", CONSENT.data("n")),))
-    await reply(update, context, [with_hint(Reply(onboarding_for(context.app).consent_notice(), buttons))],
+    language = language_from(user_of(update).language_code)
+    first = [Reply(say(language, IN_ENGLISH_FOR_NOW))] if language != ENGLISH else []
+    await reply(update, context, first + [with_hint(Reply(onboarding_for(context.app).consent_notice(), buttons))],
                 keyboard_key=CONSENT_KEYBOARD_KEY)
 
 
@@ -82,7 +90,8 @@ async def consent_choice(update: Update, context: PeerbotContext, caller: Caller
             "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
             "If you need help now, the contacts above are there for you.")])
         return
-    person = onboarding_for(context.app).consent(user_of(update).id)
+    user = user_of(update)
+    person = onboarding_for(context.app).consent(user.id, language_from(user.language_code))
     await welcome(update, context, person, argument)
 
 
@@ -151,6 +160,40 @@ async def set_region(update: Update, context: PeerbotContext, person: Person, re
     await reply(update, context, [Reply(app.conversation.crisis.message_for(region))])
 
 
+@guarded(PARTICIPANTS)
+async def on_language(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    """The language the bot writes in (Telegram's when they joined); ``/language es`` types it."""
+    typed = typed_word(" ".join(context.args or []))
+    chosen = next((code for code, name in LANGUAGES.items() if typed in (code, typed_word(name))), None)
+    if chosen is not None:
+        await set_language(update, context, caller, LANGUAGE.data(chosen))
+        return
+    language = caller.member.language
+    buttons = tuple(((name, LANGUAGE.data(code)),) for code, name in LANGUAGES.items())
+    await reply(update, context, [Reply(say(language, N_("Which language shall I write in? (Or type /language "
+                                                         "and its name, for example /language español.)")),
+                                        buttons)])
+
+
+async def set_language(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    """Keep the language (pressed or typed), and say honestly what it covers."""
+    [language] = LANGUAGE.fields(data)
+    if language not in LANGUAGES:
+        await tell(update, STALE_BUTTON)
+        return
+    context.app.people.set_language(caller.member.id, language)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_reply_markup(None)
+    await tell(update, say(language, N_("Okay: I'll write to you in English.")) if language == ENGLISH else
+               say(language, IN_ENGLISH_FOR_NOW))
+
+
+@guarded(PARTICIPANTS)
+async def on_language_button(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    await set_language(update, context, caller, pressed(update)[1])
+
+
 @guarded(COORDINATORS)
 async def on_invite(update: Update, context: PeerbotContext, caller: Caller) -> None:
     role = (context.args[0].lower() if context.args else "")
@@ -170,11 +213,13 @@ async def on_invite(update: Update, context: PeerbotContext, caller: Caller) -> 
 COMMANDS = (
     CommandSpec("start", "start here, or join a group with an invite link", on_start),
     CommandSpec("region", "choose where you are, for the right crisis contacts: /region <place>", on_region),
+    CommandSpec("language", "the language I write in: /language english or /language español", on_language),
     CommandSpec("invite", "a single-use link for a new PSW or coordinator", on_invite),
 )
-TYPED = ((CONSENT, consent_choice),)
+TYPED = ((CONSENT, consent_choice), (LANGUAGE, set_language))
 CALLBACKS = (
     (CONSENT.pattern, on_consent),
+    (LANGUAGE.pattern, on_language_button),
     (NAME_FROM_TELEGRAM.pattern, on_name_from_telegram),
     (REGION.pattern, on_region_button),
 )

@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from bot.app.callbacks import DIALOGUE, RSVP
 from bot.app.conversation import RSVP_WORDS
 from bot.app.replies import Reply
+from bot.i18n import language_from
 from bot.services.checkins import mood_chart_png
 from bot.services.wording import local_time
 from bot.storage.types import utcnow
@@ -24,6 +25,7 @@ from bot.telegram.access import (
     pressed,
     reply,
     tell,
+    user_of,
 )
 from bot.telegram.context import PeerbotContext
 from bot.telegram.handlers.common import (
@@ -80,10 +82,11 @@ async def on_help(update: Update, context: PeerbotContext, caller: Caller) -> No
     app = context.app
     commands = "\n".join(f"/{c.name}: {c.description}" for c in menu_for(caller.roles))
     region = caller.person.region if caller.person else None
+    language = caller.person.language if caller.person else language_from(user_of(update).language_code)
     text = (f"I'm the {app.settings.service.name} bot. I can take mood check-ins, share coping ideas, tell you "
             "about sessions and take your replies. A peer supporter, a real person, is there whenever you ask: "
             "just say you'd like to talk to someone.\n\n"
-            f"{commands}\n\nI'm not an emergency service.\n{app.conversation.crisis.message_for(region)}")
+            f"{commands}\n\nI'm not an emergency service.\n{app.conversation.crisis.message_for(region, language)}")
     await reply(update, context, [Reply(text)])
 
 

@@ -1,0 +1,103 @@
+"""Languages: every catalogued message has its Spanish translation (Babel's extractor run
+over the code, as the catalogue's msgids are made), and a person whose Telegram is in
+Spanish meets the bot's crisis path, its honest "English only" and a route to a person
+in Spanish, end to end through the sandbox."""
+from __future__ import annotations
+
+import re
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from bot.i18n import LANGUAGES, catalogue_path, language_from
+from bot.storage.models import Escalation
+from conftest import PROJECT_ROOT, escalations, titles
+
+KEYWORDS = {"say": (2,), "N_": None}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def said_in_the_code() -> set[str]:
+    return {message for _, _, message, _, _ in extract_from_dir(
+        str(PROJECT_ROOT / "bot"), method_map=[("**.py", "python")], keywords=KEYWORDS)}
+
+
+def test_every_message_the_code_says_has_a_translation_and_the_catalogue_nothing_stale():
+    said = said_in_the_code()
+    assert len(said) >= 20
+    for language in LANGUAGES.keys() - {"en"}:
+        with catalogue_path(language).open("rb") as handle:
+            entries = {str(m.id): str(m.string) for m in read_po(handle) if m.id}
+        assert sorted(said - {m for m, text in entries.items() if text.strip()}) == [], f"untranslated ({language})"
+        assert sorted(entries.keys() - said) == [], f"stale msgids in the {language} catalogue"
+        wrong = [m for m in said if set(PLACEHOLDER.findall(m)) != set(PLACEHOLDER.findall(entries[m]))]
+        assert wrong == [], f"placeholders differ ({language})"
+
+
+def test_telegram_language_codes_map_to_the_bots_languages():
+    assert [language_from(code) for code in ("es", "es-419", "ES", "en-GB", "fr", None, "")] == \
+        ["es", "es", "es", "en", "en", "en", "en"]
+
+
+async def spanish_member(world, name: str = "Lucía") -> dict:
+    user = world.sandbox.add_user(name, language_code="es")
+    first = await world.say(user, "/start")
+    assert first["text"].startswith("Te escribiré en tu idioma en lo más importante")
+    notice = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "Yes, I agree" in titles(m))
+    await world.press(user, notice, "Yes, I agree")
+    await world.say(user, name)
+    await world.sandbox.wait_for_bot_message(user["id"], lambda m: "wellbeing" in m.get("text", ""))
+    world.context.people.set_region(world.context.people.find(user["id"]).id, "us")
+    return user
+
+
+async def test_someone_writing_in_spanish_is_told_honestly_and_can_reach_a_person_by_typing(world):
+    lucia = await spanish_member(world)
+    assert world.context.people.find(lucia["id"]).language == "es"
+    notice = await world.say(lucia, "hola, ¿qué tal el grupo del jueves?")
+    assert notice["text"].startswith("Lo siento: por ahora solo puedo conversar en inglés")
+    assert titles(notice) == ["Hablar con una persona"] and "O escribe 1 (Hablar con una persona)." in notice["text"]
+    asked = await world.say(lucia, "1")
+    assert asked["text"].startswith("He pedido a una persona del equipo de apoyo")
+    [case] = escalations(world)
+    assert (case.priority, case.kind) == ("normal", "request")
+    assert any("writes in Español" in reason for reason in case.reasons)
+
+
+async def test_a_crisis_in_spanish_gets_spanish_words_spanish_contacts_and_an_urgent_page(world):
+    lucia = await spanish_member(world)
+    after = world.last_id(lucia["id"])
+    world.sandbox.send(lucia["id"], lucia["id"], "ya no puedo más, quiero morirme")
+    words = await world.sandbox.wait_for_bot_message(lucia["id"], lambda m: m["text"].startswith("Gracias por contármelo"),
+                                                     after_message_id=after)
+    assert "Soy un bot" in words["text"]
+    contacts = await world.sandbox.wait_for_bot_message(
+        lucia["id"], lambda m: "Ayuda a la que puedes acudir ahora (Estados Unidos)" in m["text"], after_message_id=after)
+    assert "Llama al 988 y pulsa 2, o envía AYUDA por SMS al 988" in contacts["text"]
+    await world.sandbox.wait_for_bot_message(lucia["id"], lambda m: m["text"].startswith("Ahora mismo no hay nadie"),
+                                             after_message_id=after)
+    with world.db.session() as session:
+        case = session.execute(select(Escalation)).scalar_one()
+    assert (case.priority, case.kind) == ("urgent", "crisis")
+
+
+async def test_risk_words_short_of_a_crisis_in_spanish_page_a_person(world):
+    lucia = await spanish_member(world)
+    answer = await world.say(lucia, "estoy harta de todo")
+    assert answer["text"].startswith("Gracias por contármelo. Solo puedo conversar en inglés")
+    [case] = escalations(world)
+    assert case.priority == "normal" and any("desesperanza" in reason for reason in case.reasons)
+
+
+async def test_language_can_be_changed_by_typing_and_english_goes_back_to_the_dialogue(world):
+    lucia = await spanish_member(world)
+    question = await world.say(lucia, "/language")
+    assert question["text"].startswith("¿En qué idioma te escribo?") and titles(question) == ["English", "Español"]
+    done = await world.say(lucia, "/language english")
+    assert done["text"] == "Okay: I'll write to you in English."
+    assert world.context.people.find(lucia["id"]).language == "en"
+    reply = await world.say(lucia, "hello")
+    assert "only chat in English" not in reply["text"]
+    again = await world.say(lucia, "/language español")
+    assert again["text"].startswith("Te escribiré en tu idioma")
