@@ -7,12 +7,15 @@ it replies to. The command itself is deleted from the group where the bot can (s
 """
 from __future__ import annotations
 
+import functools
+from typing import Awaitable, Callable
+
 from telegram import Message, Update
 from telegram.constants import ChatType
 
 from bot.app.moderation import Moderation, Where
 from bot.services.moderation import Post
-from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, guarded, message_of, tell
+from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, GuardedHandler, guarded, message_of, tell
 from bot.telegram.context import PeerbotContext
 from bot.telegram.group_actions import TelegramGroupActions
 from bot.telegram.handlers.common import answer_privately
@@ -55,74 +58,68 @@ def where_of(context: PeerbotContext, target: Message) -> Where:
                  post_link(target))
 
 
-async def usage(update: Update, command: str) -> None:
-    await tell(update, f"In a group chat, reply /{command} to the post you mean "
-                       "(Telegram doesn't let me find someone by their @name).")
-
-
 async def is_staff_post(context: PeerbotContext, post: Post) -> bool:
     """Peer supporters and coordinators are not paused by the bot: that's a conversation to have."""
     author = context.app.people.find(post.author_telegram_id) if post.author_telegram_id else None
     return author is not None and bool(context.app.people.roles_of(author) & STAFF)
 
 
-@guarded(STAFF)
-async def on_hide(update: Update, context: PeerbotContext, caller: Caller) -> None:
+# A moderation command's own work, given the post it replies to: what to tell its user.
+PostAction = Callable[[Update, PeerbotContext, Caller, Message], Awaitable[str]]
+
+
+def on_post(command: str, roles: frozenset[str]) -> Callable[[PostAction], GuardedHandler]:
+    """A command replied to a post in a group: without one it explains itself; with one, its
+    action's answer goes to whoever used it, privately."""
+
+    def decorate(action: PostAction) -> GuardedHandler:
+        @functools.wraps(action)
+        async def handler(update: Update, context: PeerbotContext, caller: Caller) -> None:
+            target = replied_post(update)
+            if target is None:
+                await tell(update, f"In a group chat, reply /{command} to the post you mean "
+                                   "(Telegram doesn't let me find someone by their @name).")
+                return
+            await answer_privately(update, context, caller.member, await action(update, context, caller, target))
+
+        return guarded(roles)(handler)
+
+    return decorate
+
+
+@on_post("hide", STAFF)
+async def on_hide(update: Update, context: PeerbotContext, caller: Caller, target: Message) -> str:
     """/hide [rule number]: delete the post; its author is told privately why, with the rule."""
-    target = replied_post(update)
-    if target is None:
-        await usage(update, "hide")
-        return
     rule = (context.args or [""])[0]
-    answer = await moderation_for(context).hide(post_of(context, target), caller.member, where_of(context, target),
-                                                rule if rule.isdigit() else "")
-    await answer_privately(update, context, caller.member, answer)
+    return await moderation_for(context).hide(post_of(context, target), caller.member, where_of(context, target),
+                                              rule if rule.isdigit() else "")
 
 
-@guarded(STAFF)
-async def on_pause(update: Update, context: PeerbotContext, caller: Caller) -> None:
+@on_post("pause", STAFF)
+async def on_pause(update: Update, context: PeerbotContext, caller: Caller, target: Message) -> str:
     """/pause [hours]: the post's author may not post for a while; they are told privately."""
-    target = replied_post(update)
-    if target is None:
-        await usage(update, "pause")
-        return
-    app = context.app
     post = post_of(context, target)
     try:
-        hours = app.moderation.pause_hours((context.args or [""])[0])
+        hours = context.app.moderation.pause_hours((context.args or [""])[0])
     except ValueError as problem:
-        await answer_privately(update, context, caller.member, str(problem))
-        return
+        return str(problem)
     if await is_staff_post(context, post):
-        await answer_privately(update, context, caller.member, "That's a peer supporter or coordinator: I don't "
-                                                               "pause staff. Please talk with them directly.")
-        return
-    answer = await moderation_for(context).pause(post, caller.member, where_of(context, target), hours)
-    await answer_privately(update, context, caller.member, answer)
+        return "That's a peer supporter or coordinator: I don't pause staff. Please talk with them directly."
+    return await moderation_for(context).pause(post, caller.member, where_of(context, target), hours)
 
 
-@guarded(STAFF)
-async def on_unpause(update: Update, context: PeerbotContext, caller: Caller) -> None:
+@on_post("unpause", STAFF)
+async def on_unpause(update: Update, context: PeerbotContext, caller: Caller, target: Message) -> str:
     """/unpause, replied to a post of a paused member: they may post again."""
-    target = replied_post(update)
-    if target is None:
-        await usage(update, "unpause")
-        return
-    answer = await moderation_for(context).unpause(post_of(context, target), caller.member, where_of(context, target))
-    await answer_privately(update, context, caller.member, answer)
+    return await moderation_for(context).unpause(post_of(context, target), caller.member, where_of(context, target))
 
 
-@guarded(PARTICIPANTS)
-async def on_flag(update: Update, context: PeerbotContext, caller: Caller) -> None:
+@on_post("flag", PARTICIPANTS)
+async def on_flag(update: Update, context: PeerbotContext, caller: Caller, target: Message) -> str:
     """/flag, replied to a post: PSWs on duty are told (never the group)."""
-    target = replied_post(update)
-    if target is None:
-        await usage(update, "flag")
-        return
     author = target.from_user.first_name if target.from_user is not None else "someone"
-    answer = await moderation_for(context).flag(post_of(context, target), caller.member, where_of(context, target),
-                                                author)
-    await answer_privately(update, context, caller.member, answer)
+    return await moderation_for(context).flag(post_of(context, target), caller.member, where_of(context, target),
+                                              author)
 
 
 COMMANDS = (

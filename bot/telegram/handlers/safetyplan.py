@@ -12,7 +12,9 @@ The "Look at my plan" button offered in a crisis opens it too.
 """
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
+from typing import Awaitable, Callable
 
 from telegram import Update
 
@@ -22,7 +24,7 @@ from bot.services.drafts import DraftState
 from bot.services.safety_plans import PART_LIMIT, PARTS, PlanPart, PlanView, tidy
 from bot.storage.models import Person
 from bot.storage.types import utcnow
-from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, pressed, reply
+from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, GuardedHandler, guarded, pressed, reply
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, private_only, register
 
@@ -172,20 +174,20 @@ async def on_safetyplan(update: Update, context: PeerbotContext, caller: Caller)
         await show_plan(update, context, person)
 
 
-@guarded(PARTICIPANTS)
-@private_only
-async def on_plan_open(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query, _ = pressed(update)
-    await query.answer()
-    await show_plan(update, context, caller.member)
+def on_press(action: Callable[[Update, PeerbotContext, Person], Awaitable[None]]) -> GuardedHandler:
+    """A button that does what a typed command does: the press is answered, then the action."""
+
+    @functools.wraps(action)
+    async def handler(update: Update, context: PeerbotContext, caller: Caller) -> None:
+        query, _ = pressed(update)
+        await query.answer()
+        await action(update, context, caller.member)
+
+    return guarded(PARTICIPANTS)(private_only(handler))
 
 
-@guarded(PARTICIPANTS)
-@private_only
-async def on_plan_edit(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query, _ = pressed(update)
-    await query.answer()
-    await start_plan(update, context, caller.member)
+on_plan_open = on_press(show_plan)  # "Look at my plan", offered in a crisis
+on_plan_edit = on_press(start_plan)  # "Change my plan"
 
 
 @guarded(PARTICIPANTS)
