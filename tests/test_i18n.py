@@ -44,10 +44,14 @@ async def spanish_member(world, name: str = "Lucía") -> dict:
     user = world.sandbox.add_user(name, language_code="es")
     first = await world.say(user, "/start")
     assert first["text"].startswith("Te escribiré en tu idioma en lo más importante")
-    notice = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "Yes, I agree" in titles(m))
-    await world.press(user, notice, "Yes, I agree")
-    await world.say(user, name)
-    await world.sandbox.wait_for_bot_message(user["id"], lambda m: "wellbeing" in m.get("text", ""))
+    notice = await world.sandbox.wait_for_bot_message(user["id"], lambda m: "Sí, estoy de acuerdo" in titles(m))
+    assert notice["text"].startswith("¡Hola! Soy el bot de") and "No soy un servicio de emergencias" in notice["text"]
+    assert "O escribe 1 (Sí, estoy de acuerdo), 2 (No, gracias)." in notice["text"]
+    question = await world.say(user, "sí")  # the first word of the button's title
+    assert question["text"].startswith("¿Cómo quieres que te llamemos?")
+    thanks = await world.say(user, name)
+    assert thanks["text"].startswith(f"Gracias, {name}. Por ahora solo puedo conversar en inglés")
+    assert titles(thanks) == ["Hablar con una persona"], "no English check-in menu, no English questionnaire"
     world.context.people.set_region(world.context.people.find(user["id"]).id, "us")
     return user
 
@@ -88,6 +92,20 @@ async def test_risk_words_short_of_a_crisis_in_spanish_page_a_person(world):
     assert answer["text"].startswith("Gracias por contármelo. Solo puedo conversar en inglés")
     [case] = escalations(world)
     assert case.priority == "normal" and any("desesperanza" in reason for reason in case.reasons)
+
+
+async def test_declining_and_forgetting_are_in_spanish_too(world):
+    user = world.sandbox.add_user("Lucía", language_code="es")
+    await world.say(user, "/start")
+    await world.sandbox.wait_for_bot_message(user["id"], lambda m: "Sí, estoy de acuerdo" in titles(m))
+    declined = await world.say(user, "no")
+    assert declined["text"].startswith("De acuerdo, no he guardado nada sobre ti")
+    lucia = await spanish_member(world, "Marta")
+    warning = await world.say(lucia, "/forgetme")
+    assert warning["text"].startswith("Si sigues, borraré tu nombre") and "O escribe 1 (Sí, bórralo todo)" in warning["text"]
+    done = await world.say(lucia, "sí")
+    assert done["text"].startswith("Hecho: he borrado todo lo que podría identificarte")
+    assert "Ayuda a la que puedes acudir ahora" in done["text"]
 
 
 async def test_language_can_be_changed_by_typing_and_english_goes_back_to_the_dialogue(world):

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bot.app.callbacks import DIALOGUE, NAME_FROM_TELEGRAM, QUESTIONNAIRE_CONSENT
-from bot.app.conversation import REQUEST_PAYLOAD
+from bot.app.conversation import REQUEST_PAYLOAD, TALK_BUTTON, speaks_english
 from bot.app.replies import Reply
 from bot.app.typed_choices import with_hint
 from bot.config.sections import ServiceSettings
+from bot.i18n import N_, say
 from bot.services.crisis import CrisisDirectory
 from bot.services.groups import JOIN_PREFIX
 from bot.services.outcomes import OutcomeService
@@ -34,7 +35,29 @@ STAFF_WELCOMES = {
                    "/report gives the figures, /invite adds staff.",
     "psw": "As a peer supporter: /onduty to be paged, /queue for open cases, /guide for the role guide.",
 }
-NAME_QUESTION = "What would you like us to call you? A first name or a made-up name is fine. Just type it."
+NAME_QUESTION = N_("What would you like us to call you? A first name or a made-up name is fine. Just type it.")
+CONSENT_NOTICE = N_(
+    "Hello! I'm the {service} bot.\n\n"
+    "Before we start, here is what you should know:\n"
+    "• I'm a bot, not a person. Peer support workers are real people, and you can ask for one at any "
+    "time.\n"
+    "• What I keep: your Telegram id, the name you choose, your check-ins (your mood and any words you "
+    "add), your replies about sessions, and our conversation, so that peer supporters can help you.\n"
+    "• Who can see it: the service's peer support workers and coordinators. Reports only ever use totals.\n"
+    "• You can get a copy of your data (/mydata) or have it deleted (/forgetme) at any time.\n"
+    "• I'm not an emergency service, and nobody watches this chat around the clock.\n\n"
+    "{contacts}\n\n"
+    "Are you happy to go ahead?")
+CONTACTS_FOR = N_("The crisis contacts I show are for {place}; /region changes that.")
+# For someone who does not chat in English: what the bot can do for them is reach a person.
+THANKS_OTHER_LANGUAGE = N_("Thanks, {name}. For now I can only chat in English, but a peer supporter is one message "
+                           "away: press the button or type \"person\".")
+WELCOME_BACK = N_("Welcome back, {name}.")
+
+
+def talk_button(language: Optional[str]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """A person, one tap away, for someone the dialogue model cannot talk with."""
+    return (((say(language, TALK_BUTTON), DIALOGUE.data(REQUEST_PAYLOAD)),),)
 
 
 def staff_welcome(roles: list[str]) -> str:
@@ -68,21 +91,11 @@ class Onboarding:
         self.outcomes = outcomes
         self.service = service
 
-    def consent_notice(self) -> str:
-        """What the bot is and keeps, asked before anything is stored, with crisis contacts."""
-        return (
-            f"Hello! I'm the {self.service.name} bot.\n\n"
-            "Before we start, here is what you should know:\n"
-            "• I'm a bot, not a person. Peer support workers are real people, and you can ask for one at any "
-            "time.\n"
-            "• What I keep: your Telegram id, the name you choose, your check-ins (your mood and any words you "
-            "add), your replies about sessions, and our conversation, so that peer supporters can help you.\n"
-            "• Who can see it: the service's peer support workers and coordinators. Reports only ever use totals.\n"
-            "• You can get a copy of your data (/mydata) or have it deleted (/forgetme) at any time.\n"
-            "• I'm not an emergency service, and nobody watches this chat around the clock.\n\n"
-            f"{self.crisis.message_for(self.service.default_region)}\n\n"
-            "Are you happy to go ahead?"
-        )
+    def consent_notice(self, language: Optional[str] = None) -> str:
+        """What the bot is and keeps, asked before anything is stored, with crisis contacts:
+        in the person's own language, since consent must be understood to count."""
+        return say(language, CONSENT_NOTICE, service=self.service.name,
+                   contacts=self.crisis.message_for(self.service.default_region, language))
 
     def consent(self, telegram_user_id: int, language: str) -> Person:
         return self.people.consent(telegram_user_id, self.service.default_region, self.service.default_timezone,
@@ -94,13 +107,18 @@ class Onboarding:
         lines = [used] if used else []
         person = self.people.get(person.id)
         staff = sorted(self.people.roles_of(person).intersection(STAFF))
+        language = person.language
         if person.display_name is None:
-            lines.append(NAME_QUESTION)
-            use = f"Use {telegram_first_name or 'my Telegram name'}"[:40]
-            return Welcome([Reply("\n\n".join(lines), (((use, NAME_FROM_TELEGRAM.data("telegram")),),))], bool(staff))
+            lines.append(say(language, NAME_QUESTION))
+            use = say(language, N_("Use {name}"), name=telegram_first_name or say(language, N_("my Telegram name")))
+            return Welcome([Reply("\n\n".join(lines), (((use[:40], NAME_FROM_TELEGRAM.data("telegram")),),))],
+                           bool(staff))
         if staff:
             lines.append(f"Welcome back, {person.display_name}. {staff_welcome(staff)}")
             return Welcome([Reply("\n\n".join(lines))], True)
+        if not speaks_english(person):
+            lines.append(say(language, WELCOME_BACK, name=person.display_name))
+            return Welcome([Reply("\n\n".join(lines), talk_button(language))], False)
         lines.append(f"Welcome back, {person.display_name}. What would help right now?")
         return Welcome([Reply("\n\n".join(lines), MAIN_MENU)], False)
 
@@ -109,20 +127,25 @@ class Onboarding:
         them to the wellbeing questions."""
         self.people.set_display_name(person.id, name)
         person = self.people.get(person.id)
-        region, _ = self.crisis.contacts_for(person.region)
+        language = person.language
+        region, _ = self.crisis.contacts_for(person.region, language)
         staff = sorted(self.people.roles_of(person).intersection(STAFF))
-        contacts = f"The crisis contacts I show are for {region}; /region changes that."
-        thanks = (Reply(f"Thanks, {name}. {staff_welcome(staff)}\n\n{contacts}") if staff else
-                  Reply(f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
-                        f"or get a peer supporter for you.\n\n{contacts}", MAIN_MENU))
+        contacts = say(language, CONTACTS_FOR, place=region)
+        if staff:
+            thanks = Reply(f"Thanks, {name}. {staff_welcome(staff)}\n\n{contacts}")
+        elif not speaks_english(person):
+            thanks = Reply(f"{say(language, THANKS_OTHER_LANGUAGE, name=name)}\n\n{contacts}", talk_button(language))
+        else:
+            thanks = Reply(f"Thanks, {name}. I can take a mood check-in, share a coping idea, tell you about sessions, "
+                           f"or get a peer supporter for you.\n\n{contacts}", MAIN_MENU)
         questionnaire = self.questionnaire_invitation(person)
         return [thanks] + ([questionnaire] if questionnaire else [])
 
     def questionnaire_invitation(self, person: Person) -> Optional[Reply]:
         """The questionnaire's consent question, if the service uses one and the person
         has not been asked yet."""
-        if not self.outcomes.enabled or person.outcome_consent is not None:
-            return None
+        if not self.outcomes.enabled or person.outcome_consent is not None or not speaks_english(person):
+            return None  # the measure's questions are in English: not asked of someone who reads another
         return questionnaire_question(self.outcomes)
 
     def _use_invite(self, person: Person, invite: str) -> Optional[str]:

@@ -63,7 +63,7 @@ def hint(choices: list[Button], cancel: bool = False, language: Optional[str] = 
                choices=titles)
 
 
-def with_hint(reply: Reply) -> Reply:
+def with_hint(reply: Reply, language: Optional[str] = None) -> Reply:
     """The reply with a line saying how to type each of its buttons instead."""
     choices = [button for row in reply.buttons for button in row]
-    return replace(reply, text=f"{reply.text}\n\n{hint(choices)}") if choices else reply
+    return replace(reply, text=f"{reply.text}\n\n{hint(choices, language=language)}") if choices else reply

@@ -150,7 +150,7 @@ class PrivacyService:
         now = utcnow()
         with self.db.session() as session, session.begin():
             person = session.get(Person, person_id)
-            person.telegram_user_id = person.display_name = person.region = person.timezone = None
+            person.telegram_user_id = person.display_name = person.region = person.timezone = person.language = None
             person.consented_at = person.offer_pending_since = person.outcome_consent_at = person.break_until = None
             person.outcome_consent = None
             person.pseudonym = new_pseudonym()

@@ -66,11 +66,12 @@ async def on_start(update: Update, context: PeerbotContext, caller: Caller) -> N
     if caller.person is not None and caller.person.consented_at is not None:
         await welcome(update, context, caller.person, argument)
         return
-    buttons = ((("Yes, I agree", consent_with(argument)),), (("No thanks", CONSENT.data("n")),))
     language = language_from(user_of(update).language_code)
+    buttons = (((say(language, N_("Yes, I agree")), consent_with(argument)),),
+               ((say(language, N_("No thanks")), CONSENT.data("n")),))
     first = [Reply(say(language, IN_ENGLISH_FOR_NOW))] if language != ENGLISH else []
-    await reply(update, context, first + [with_hint(Reply(onboarding_for(context.app).consent_notice(), buttons))],
-                keyboard_key=CONSENT_KEYBOARD_KEY)
+    notice = Reply(onboarding_for(context.app).consent_notice(language), buttons)
+    await reply(update, context, first + [with_hint(notice, language)], keyboard_key=CONSENT_KEYBOARD_KEY)
 
 
 @guarded(ANYONE)
@@ -85,13 +86,14 @@ async def consent_choice(update: Update, context: PeerbotContext, caller: Caller
     """The answer to the consent question, pressed or typed: either way its buttons go."""
     answer, argument = CONSENT.fields(data)
     await retire_keyboard(update, context, CONSENT_KEYBOARD_KEY)
-    if answer != "y":
-        await reply(update, context, [Reply(
-            "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
-            "If you need help now, the contacts above are there for you.")])
-        return
     user = user_of(update)
-    person = onboarding_for(context.app).consent(user.id, language_from(user.language_code))
+    language = language_from(user.language_code)
+    if answer != "y":
+        await reply(update, context, [Reply(say(language, N_(
+            "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
+            "If you need help now, the contacts above are there for you.")))])
+        return
+    person = onboarding_for(context.app).consent(user.id, language)
     await welcome(update, context, person, argument)
 
 

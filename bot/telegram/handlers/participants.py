@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 from bot.app.callbacks import DIALOGUE, RSVP
 from bot.app.conversation import RSVP_WORDS
 from bot.app.replies import Reply
-from bot.i18n import language_from
+from bot.i18n import ENGLISH, N_, language_from, say
 from bot.services.checkins import mood_chart_png
 from bot.services.wording import local_time
 from bot.storage.types import utcnow
@@ -35,6 +35,7 @@ from bot.telegram.notices import send_pending_notices
 from bot.telegram.sending import send_replies
 
 DEFAULT_BREAK_DAYS, MAX_BREAK_DAYS = 7, 90
+NOT_AN_EMERGENCY_SERVICE = N_("I'm not an emergency service.")
 
 
 @guarded(PARTICIPANTS)
@@ -83,10 +84,14 @@ async def on_help(update: Update, context: PeerbotContext, caller: Caller) -> No
     commands = "\n".join(f"/{c.name}: {c.description}" for c in menu_for(caller.roles))
     region = caller.person.region if caller.person else None
     language = caller.person.language if caller.person else language_from(user_of(update).language_code)
-    text = (f"I'm the {app.settings.service.name} bot. I can take mood check-ins, share coping ideas, tell you "
-            "about sessions and take your replies. A peer supporter, a real person, is there whenever you ask: "
-            "just say you'd like to talk to someone.\n\n"
-            f"{commands}\n\nI'm not an emergency service.\n{app.conversation.crisis.message_for(region, language)}")
+    about = (N_("I'm the {service} bot. I can take mood check-ins, share coping ideas, tell you about sessions and "
+                "take your replies. A peer supporter, a real person, is there whenever you ask: just say you'd like "
+                "to talk to someone.") if language in (None, ENGLISH) else
+             N_("I'm the {service} bot. For now I can only chat in English, but a peer supporter, a real person, is "
+                "there whenever you ask: type \"person\"."))
+    text = (f"{say(language, about, service=app.settings.service.name)}\n\n{commands}\n\n"
+            f"{say(language, NOT_AN_EMERGENCY_SERVICE)}\n"
+            f"{app.conversation.crisis.message_for(region, language)}")
     await reply(update, context, [Reply(text)])
 
 
