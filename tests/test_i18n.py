@@ -119,3 +119,27 @@ async def test_language_can_be_changed_by_typing_and_english_goes_back_to_the_di
     assert "only chat in English" not in reply["text"]
     again = await world.say(lucia, "/language español")
     assert again["text"].startswith("Te escribiré en tu idioma")
+
+
+async def test_a_spanish_speaker_makes_a_safety_plan_in_spanish_by_typing_and_is_offered_it_in_a_crisis(world):
+    lucia = await spanish_member(world)
+    question = await world.say(lucia, "/safetyplan")
+    assert question["text"].startswith("Un plan de seguridad es tu propia lista")
+    assert "(1/7) Mis señales de alerta" in question["text"] and "O escribe 1 (Saltar), o cancelar." in question["text"]
+    assert titles(question) == ["Saltar", "Cancelar"]
+    for typed, expected in (("No duermo bien", "(2/7)"), ("saltar", "(3/7)"), ("La biblioteca", "(4/7)"),
+                            ("Mi hermana Ana", "(5/7)"), ("1", "(6/7)"), ("1", "(7/7)")):
+        after = world.last_id(lucia["id"])
+        world.sandbox.send(lucia["id"], lucia["id"], typed)
+        question = await world.sandbox.wait_for_bot_message(lucia["id"], lambda m: expected in m["text"],
+                                                            after_message_id=after)
+    assert "¿quieres que pueda leer este plan?" in question["text"]
+    summary = await world.say(lucia, "sí")
+    assert summary["text"].startswith("Este es tu plan:") and "Mi hermana Ana" in summary["text"]
+    saved = await world.say(lucia, "guardar mi plan")
+    assert saved["text"].startswith("Guardado. La persona del equipo de apoyo que se ocupe de tu caso lo verá.")
+    after = world.last_id(lucia["id"])
+    world.sandbox.send(lucia["id"], lucia["id"], "quiero morirme")
+    offer = await world.sandbox.wait_for_bot_message(lucia["id"], lambda m: "Hiciste un plan de seguridad" in m["text"],
+                                                     after_message_id=after)
+    assert titles(offer) == ["Ver mi plan"]

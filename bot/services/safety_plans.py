@@ -19,6 +19,7 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
+from bot.i18n import N_, say
 from bot.services.crisis import CrisisDirectory
 from bot.storage.db import Database
 from bot.storage.models import SafetyPlan, SafetyPlanUse
@@ -35,23 +36,23 @@ class PlanPart:
 
 
 PARTS: tuple[PlanPart, ...] = (
-    PlanPart("warning_signs", "My warning signs",
-             "What tells you a hard time might be coming? Thoughts, feelings or situations, "
-             "for example: not sleeping, staying in my room, thinking nobody cares."),
-    PlanPart("self_help", "Things I can do myself",
-             "What can you do on your own to get through a hard moment, even a little? "
-             "For example: a walk, music, a cold drink, a breathing exercise."),
-    PlanPart("distractions", "People and places that take my mind off things",
-             "Who or where helps take your mind off things? For example: a friend to text about anything, "
-             "the library, a café, the walking group."),
-    PlanPart("helpers", "People I can ask for help",
-             "Who could you tell that you're struggling? Add a number if you like."),
-    PlanPart("professionals", "Professionals and services",
-             "Which professionals or services could you contact? For example: your GP, a care coordinator "
-             "or a key worker. The crisis lines for where you are are already in your plan."),
-    PlanPart("safer_surroundings", "Making where I am safer",
-             "What could make where you are safer when things are hard? For example: asking someone to look "
-             "after medicines for a while, or going somewhere with other people around."),
+    PlanPart("warning_signs", N_("My warning signs"),
+             N_("What tells you a hard time might be coming? Thoughts, feelings or situations, "
+                "for example: not sleeping, staying in my room, thinking nobody cares.")),
+    PlanPart("self_help", N_("Things I can do myself"),
+             N_("What can you do on your own to get through a hard moment, even a little? "
+                "For example: a walk, music, a cold drink, a breathing exercise.")),
+    PlanPart("distractions", N_("People and places that take my mind off things"),
+             N_("Who or where helps take your mind off things? For example: a friend to text about anything, "
+                "the library, a café, the walking group.")),
+    PlanPart("helpers", N_("People I can ask for help"),
+             N_("Who could you tell that you're struggling? Add a number if you like.")),
+    PlanPart("professionals", N_("Professionals and services"),
+             N_("Which professionals or services could you contact? For example: your GP, a care coordinator "
+                "or a key worker. The crisis lines for where you are are already in your plan.")),
+    PlanPart("safer_surroundings", N_("Making where I am safer"),
+             N_("What could make where you are safer when things are hard? For example: asking someone to look "
+                "after medicines for a while, or going somewhere with other people around.")),
 )
 PART_KEYS = tuple(part.key for part in PARTS)
 
@@ -134,14 +135,14 @@ class SafetyPlanService:
             count_use(session, "shown_to_psw")
             return view(plan)
 
-    def text(self, plan: PlanView, region: Optional[str]) -> str:
+    def text(self, plan: PlanView, region: Optional[str], language: Optional[str] = None) -> str:
         """The plan written out, part by part, with the region's crisis contacts under professionals."""
         sections = []
         for number, part in enumerate(PARTS, start=1):
-            body = plan.parts.get(part.key) or "(nothing yet)"
+            body = plan.parts.get(part.key) or say(language, N_("(nothing yet)"))
             if part.key == "professionals":
-                body = f"{body}\n{self.crisis.message_for(region)}"
-            sections.append(f"{number}. {part.title}\n{body}")
+                body = f"{body}\n{self.crisis.message_for(region, language)}"
+            sections.append(f"{number}. {say(language, part.title)}\n{body}")
         return "\n\n".join(sections)
 
 

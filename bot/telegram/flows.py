@@ -30,6 +30,7 @@ from bot.app.callbacks import CallbackKind
 from bot.app.replies import Button, Reply
 from bot.app.typed_choices import choice_for, hint, typed_word
 from bot.dialogue.engine import ParseResult
+from bot.i18n import N_, say
 from bot.services.drafts import DraftState
 from bot.storage.types import utcnow
 from bot.telegram.access import Caller, Handler, message_of, pressed, reply, retire_keyboard, tell
@@ -44,7 +45,7 @@ Data = dict[str, Any]
 # question answered by typing, or a flow that is over, leaves no live button behind.
 FLOW_KEYBOARD_KEY = "flow_keyboard"
 # Typed instead of pressing Cancel (compared after ``typed_word``).
-CANCEL_WORDS = frozenset({"cancel", "stop", "quit"})
+CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "cancelar", "parar"})
 
 
 class Invalid(ValueError):
@@ -164,14 +165,14 @@ class Flow:
         """The data of the button that typed ``text`` stands for (its number or title)."""
         return choice_for(self.typeable(question), text)
 
-    def framed(self, step: Step, question: Reply, note: str = "") -> Reply:
+    def framed(self, step: Step, question: Reply, note: str = "", language: Optional[str] = None) -> Reply:
         """The question with its place in the flow, an optional note (e.g. why it is asked
-        again), how to answer by typing, and a Cancel button."""
+        again), how to answer by typing, and a Cancel button, in the draft's language."""
         number = self.steps.index(step) + 1
         counter = f"({number}/{len(self.steps) - 1}) " if step is not self.steps[-1] else ""
         text = f"{note}\n\n{counter}{question.text}" if note else f"{counter}{question.text}"
-        text += "\n\n" + hint(self.typeable(question), cancel=True)
-        return Reply(text, question.buttons + ((("Cancel", self.stop.data()),),))
+        text += "\n\n" + hint(self.typeable(question), cancel=True, language=language)
+        return Reply(text, question.buttons + (((say(language, N_("Cancel")), self.stop.data()),),))
 
     def live_draft(self, app: AppContext, person_id: int) -> Optional[DraftState]:
         """The person's draft of this flow (never another's), unless left idle long enough to be over."""
@@ -192,9 +193,10 @@ class Flow:
         other = FLOWS.get(current.flow) if current is not None and current.flow != self.name else None
         note = welcome
         if self.live_draft(app, person_id) is not None:
-            note = "Starting again: your earlier answers are cleared."
+            note = say(data.get("language"), N_("Starting again: your earlier answers are cleared."))
         elif other is not None and other.live_draft(app, person_id) is not None:
-            note = f"(This replaces your unfinished /{other.name}.)\n\n{welcome}"
+            replaced = say(data.get("language"), N_("(This replaces your unfinished /{command}.)"), command=other.name)
+            note = f"{replaced}\n\n{welcome}"
         app.drafts.start(person_id, self.name, self.steps[0].name)
         await self.ask(update, context, person_id, self.steps[0], data, note)
 
@@ -213,7 +215,8 @@ class Flow:
         if app.drafts.update(person_id, step.name, data) is None:
             log.info("%s draft of person %s ended before step %s could be asked", self.name, person_id, step.name)
             return
-        await reply(update, context, [self.framed(step, question, note)], keyboard_key=FLOW_KEYBOARD_KEY)
+        await reply(update, context, [self.framed(step, question, note, data.get("language"))],
+                    keyboard_key=FLOW_KEYBOARD_KEY)
 
     async def advance(self, update: Update, context: PeerbotContext, draft: DraftState,
                       answer: Data) -> None:
@@ -243,7 +246,8 @@ class Flow:
             elif step.typed is not None:
                 answer = step.typed(app, draft.data, text)
             else:
-                raise Invalid("Please type one of the numbers below (or cancel to stop).")
+                raise Invalid(say(draft.data.get("language"),
+                                  N_("Please type one of the numbers below (or cancel to stop).")))
         except Invalid as problem:
             await self.ask(update, context, draft.person_id, step, draft.data, note=str(problem))
             return
@@ -297,8 +301,10 @@ class Flow:
 
     async def drop(self, update: Update, context: PeerbotContext, person_id: int) -> None:
         """Cancelled, by the button or by typing: the draft goes and the person is told."""
-        await self.finish(update, context, person_id, "Cancelled")
-        await reply(update, context, [Reply(self.dropped)])
+        draft = context.app.drafts.get(person_id)
+        language = draft.data.get("language") if draft is not None else None
+        await self.finish(update, context, person_id, say(language, N_("Cancelled")))
+        await reply(update, context, [Reply(say(language, self.dropped))])
 
     async def finish(self, update: Update, context: PeerbotContext, person_id: int, outcome: str) -> None:
         """The flow is over, done or dropped (pressed or typed): the draft goes, a pressed

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Optional
 
 from telegram import Update
 
 from bot.app.callbacks import PLAN_EDIT, PLAN_OPEN, PLAN_PICK, PLAN_SAVE, PLAN_SHARING, PLAN_STOP
 from bot.app.replies import Reply
+from bot.i18n import N_, say
 from bot.services.drafts import DraftState
 from bot.services.safety_plans import PART_LIMIT, PARTS, PlanPart, PlanView, tidy
 from bot.storage.models import Person
@@ -28,15 +29,21 @@ from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, GuardedHandle
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, private_only, register
 
-INTRODUCTION = (
+INTRODUCTION = N_(
     "A safety plan is your own list for when things get hard: the signs to look out for, what helps, and who "
     "you can turn to. I'll ask about six parts, one at a time; skip any you like and come back to them later.\n\n"
     "Your plan stays private. It's never posted in a group, and a peer supporter sees it only if you say so "
     "(I'll ask at the end). If something you write sounds like you're in danger now, I'll let a peer supporter "
     "know, just in case.")
-EDITING = "Let's go through your plan. For each part you can keep what's there, change it or leave it empty."
-SHARING = {True: "A peer supporter who takes your case will see it.",
-           False: "It's just for you: peer supporters don't see it."}
+EDITING = N_("Let's go through your plan. For each part you can keep what's there, change it or leave it empty.")
+SHARING = {True: N_("A peer supporter who takes your case will see it."),
+           False: N_("It's just for you: peer supporters don't see it.")}
+
+
+def language_of(data: Data) -> Optional[str]:
+    """The person's language, kept in the draft when the plan was started."""
+    language: Optional[str] = data.get("language")
+    return language
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -44,7 +51,7 @@ SHARING = {True: "A peer supporter who takes your case will see it.",
 PLAN = register(Flow(
     "safetyplan", PLAN_PICK, PLAN_STOP, PARTICIPANTS, idle=timedelta(hours=2),
     ended="That plan has already ended. /safetyplan starts again.",
-    dropped="Okay, I've stopped there and nothing was changed. /safetyplan starts again whenever you like.",
+    dropped=N_("Okay, I've stopped there and nothing was changed. /safetyplan starts again whenever you like."),
     keeps_crisis_answers=True, confirm_kind=PLAN_SAVE))
 
 
@@ -52,19 +59,22 @@ def part_step(part: PlanPart) -> Step:
     """One part of the plan: typed in, skipped, or (when changing a plan) kept or emptied."""
 
     def ask(app: AppContext, data: Data) -> Reply:
-        text = f"{part.title}\n\n{part.question}"
+        language = language_of(data)
+        text = f"{say(language, part.title)}\n\n{say(language, part.question)}"
         if part.key == "professionals":
-            text += "\n\n" + app.conversation.crisis.message_for(data.get("region"))
+            text += "\n\n" + app.conversation.crisis.message_for(data.get("region"), language)
         current = data["parts"].get(part.key)
         if not current:
-            return Reply(text, PLAN.choices(part.key, [("Skip", "skip")]))
-        return Reply(f"{text}\n\nNow in your plan:\n{current}\n\nType a new answer to replace it.",
-                     PLAN.choices(part.key, [("Keep as it is", "keep"), ("Leave it empty", "clear")]))
+            return Reply(text, PLAN.choices(part.key, [(say(language, N_("Skip")), "skip")]))
+        now = say(language, N_("Now in your plan:\n{current}\n\nType a new answer to replace it."), current=current)
+        return Reply(f"{text}\n\n{now}", PLAN.choices(part.key, [(say(language, N_("Keep as it is")), "keep"),
+                                                                  (say(language, N_("Leave it empty")), "clear")]))
 
     def typed(app: AppContext, data: Data, text: str) -> Data:
         answer = tidy(text)
         if not answer or len(answer) > PART_LIMIT:
-            raise Invalid(f"Please type this part in up to {PART_LIMIT} characters, or skip it.")
+            raise Invalid(say(language_of(data), N_("Please type this part in up to {limit} characters, or skip it."),
+                              limit=PART_LIMIT))
         return {"parts": {**data["parts"], part.key: answer}}
 
     def pick(app: AppContext, data: Data, value: str) -> Data:
@@ -78,9 +88,11 @@ def part_step(part: PlanPart) -> Step:
 
 
 def ask_share(app: AppContext, data: Data) -> Reply:
-    return Reply("If you talk with a peer supporter about a hard time, would you like them to be able to read "
-                 "this plan? You can change your mind at any time with /safetyplan.",
-                 PLAN.choices("share", [("Yes, share it", "yes"), ("No, keep it to myself", "no")]))
+    language = language_of(data)
+    return Reply(say(language, N_("If you talk with a peer supporter about a hard time, would you like them to be "
+                                  "able to read this plan? You can change your mind at any time with /safetyplan.")),
+                 PLAN.choices("share", [(say(language, N_("Yes, share it")), "yes"),
+                                        (say(language, N_("No, keep it to myself")), "no")]))
 
 
 def pick_share(app: AppContext, data: Data, value: str) -> Data:
@@ -90,9 +102,11 @@ def pick_share(app: AppContext, data: Data, value: str) -> Data:
 
 
 def ask_confirm(app: AppContext, data: Data) -> Reply:
+    language = language_of(data)
     plan = PlanView(dict(data["parts"]), bool(data.get("shared")), utcnow())
-    return Reply(f"Here is your plan:\n\n{app.plans.text(plan, data.get('region'))}\n\n{SHARING[plan.shared]}\n\n"
-                 "Shall I save it?", ((("Save my plan", PLAN_SAVE.data()),),))
+    return Reply(say(language, N_("Here is your plan:\n\n{plan}\n\n{sharing}\n\nShall I save it?"),
+                     plan=app.plans.text(plan, data.get("region"), language), sharing=say(language, SHARING[plan.shared])),
+                 (((say(language, N_("Save my plan")), PLAN_SAVE.data()),),))
 
 
 PLAN.steps = (*(part_step(part) for part in PARTS),
@@ -103,17 +117,19 @@ PLAN.steps = (*(part_step(part) for part in PARTS),
 async def save_plan(update: Update, context: PeerbotContext, caller: Caller, draft: DraftState) -> None:
     """Keep the plan (an empty one is not saved: there would be nothing to offer)."""
     app = context.app
+    language = language_of(draft.data)
     parts = draft.data["parts"]
     if not any(parts.values()):
-        await PLAN.finish(update, context, draft.person_id, "Nothing to save")
-        await reply(update, context, [Reply("Every part is empty, so there's nothing to save yet. "
-                                            "/safetyplan starts again whenever you like.")])
+        await PLAN.finish(update, context, draft.person_id, say(language, N_("Nothing to save")))
+        await reply(update, context, [Reply(say(language, N_(
+            "Every part is empty, so there's nothing to save yet. /safetyplan starts again whenever you like.")))])
         return
-    app.plans.save(draft.person_id, parts, bool(draft.data.get("shared")))
-    await PLAN.finish(update, context, draft.person_id, "Saved")
-    await reply(update, context, [Reply(
-        f"Saved. {SHARING[bool(draft.data.get('shared'))]} Your plan is here whenever you need it: type /safetyplan. "
-        "If things get hard, I'll offer it to you too.")])
+    shared = bool(draft.data.get("shared"))
+    app.plans.save(draft.person_id, parts, shared)
+    await PLAN.finish(update, context, draft.person_id, say(language, N_("Saved")))
+    await reply(update, context, [Reply(say(language, N_(
+        "Saved. {sharing} Your plan is here whenever you need it: type /safetyplan. If things get hard, I'll offer "
+        "it to you too."), sharing=say(language, SHARING[shared])))])
 
 
 PLAN.confirm = save_plan
@@ -124,19 +140,22 @@ PLAN.confirm = save_plan
 async def start_plan(update: Update, context: PeerbotContext, person: Person) -> None:
     """Make a plan, or go through the one the person has (its answers to keep or change)."""
     existing = context.app.plans.get(person.id)
-    data: Data = {"region": person.region, "parts": dict(existing.parts) if existing else {},
-                  "shared": existing.shared if existing else False}
-    await PLAN.start(update, context, person.id, data, EDITING if existing else INTRODUCTION)
+    data: Data = {"region": person.region, "language": person.language,
+                  "parts": dict(existing.parts) if existing else {}, "shared": existing.shared if existing else False}
+    await PLAN.start(update, context, person.id, data, say(person.language, EDITING if existing else INTRODUCTION))
 
 
 def plan_card(app: AppContext, person: Person, plan: PlanView) -> Reply:
     """The plan as its owner reads it, with what they can do next, pressed or typed."""
-    share = ("Stop sharing", PLAN_SHARING.data("off")) if plan.shared else \
-        ("Share with my peer supporter", PLAN_SHARING.data("on"))
+    language = person.language
+    share = (say(language, N_("Stop sharing")), PLAN_SHARING.data("off")) if plan.shared else \
+        (say(language, N_("Share with my peer supporter")), PLAN_SHARING.data("on"))
     typed_share = "/safetyplan private" if plan.shared else "/safetyplan share"
-    return Reply(f"Your safety plan\n\n{app.plans.text(plan, person.region)}\n\n{SHARING[plan.shared]}\n\n"
-                 f"To change it, type /safetyplan edit; to change who sees it, {typed_share}.",
-                 ((("Change my plan", PLAN_EDIT.data()),), (share,)))
+    text = say(language, N_("Your safety plan\n\n{plan}\n\n{sharing}\n\nTo change it, type /safetyplan edit; to "
+                            "change who sees it, {typed_share}."),
+               plan=app.plans.text(plan, person.region, language), sharing=say(language, SHARING[plan.shared]),
+               typed_share=typed_share)
+    return Reply(text, (((say(language, N_("Change my plan")), PLAN_EDIT.data()),), (share,)))
 
 
 async def show_plan(update: Update, context: PeerbotContext, person: Person) -> None:
@@ -149,12 +168,14 @@ async def show_plan(update: Update, context: PeerbotContext, person: Person) -> 
 
 
 async def set_sharing(update: Update, context: PeerbotContext, person: Person, shared: bool) -> None:
+    language = person.language
     if not context.app.plans.set_sharing(person.id, shared):
-        await reply(update, context, [Reply("You haven't made a safety plan yet. /safetyplan starts one.")])
+        await reply(update, context, [Reply(say(language, N_(
+            "You haven't made a safety plan yet. /safetyplan starts one.")))])
         return
-    news = ("Done: a peer supporter who takes your case will be able to read your plan." if shared
-            else "Done: your plan is just for you now. Peer supporters won't see it.")
-    await reply(update, context, [Reply(news)])
+    news = (N_("Done: a peer supporter who takes your case will be able to read your plan.") if shared
+            else N_("Done: your plan is just for you now. Peer supporters won't see it."))
+    await reply(update, context, [Reply(say(language, news))])
 
 
 @guarded(PARTICIPANTS)
@@ -168,8 +189,9 @@ async def on_safetyplan(update: Update, context: PeerbotContext, caller: Caller)
     elif argument in ("share", "private"):
         await set_sharing(update, context, person, argument == "share")
     elif argument:
-        await reply(update, context, [Reply("/safetyplan shows your plan; /safetyplan edit changes it; "
-                                            "/safetyplan share or /safetyplan private changes who sees it.")])
+        await reply(update, context, [Reply(say(person.language, N_(
+            "/safetyplan shows your plan; /safetyplan edit changes it; /safetyplan share or /safetyplan private "
+            "changes who sees it.")))])
     else:
         await show_plan(update, context, person)
 
