@@ -143,3 +143,21 @@ async def test_a_spanish_speaker_makes_a_safety_plan_in_spanish_by_typing_and_is
     offer = await world.sandbox.wait_for_bot_message(lucia["id"], lambda m: "Hiciste un plan de seguridad" in m["text"],
                                                      after_message_id=after)
     assert titles(offer) == ["Ver mi plan"]
+
+
+async def test_region_breaks_and_what_moderation_tells_a_member_are_in_their_language(world):
+    lucia = await spanish_member(world)
+    question = await world.say(lucia, "/region")
+    assert question["text"].startswith("¿Dónde estás?") and "España" in titles(question)
+    contacts = await world.say(lucia, "/region españa")
+    assert "Ayuda a la que puedes acudir ahora (España)" in contacts["text"] and "Llama al 024" in contacts["text"]
+    taken = await world.say(lucia, "/break 3")
+    assert taken["text"].startswith("De acuerdo. Tómate el tiempo que necesites")
+    assert re.search(r"hasta el (lun|mar|mié|jue|vie|sáb|dom)", taken["text"]), "the date in Spanish"
+    jo = world.person("Jo", roles=("psw",))
+    await world.say(jo, "/help")
+    chat = await world.group("Caminantes", "walk", [jo, lucia])
+    post = world.sandbox.send(chat["id"], lucia["id"], "un mensaje fuera de las normas")
+    world.sandbox.send(chat["id"], jo["id"], "/hide 2", reply_to_message_id=post["message_id"])
+    told = await world.sandbox.wait_for_bot_message(lucia["id"], lambda m: "ha retirado un mensaje tuyo" in m["text"])
+    assert "2. Be kind." in told["text"] and "escribe «persona»" in told["text"]

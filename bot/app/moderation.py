@@ -19,14 +19,25 @@ from typing import Optional, Protocol
 
 from bot.app.outbox import Outbox
 from bot.app.replies import Reply
+from bot.i18n import N_, say
 from bot.services.escalations import EscalationService, name_of
 from bot.services.moderation import ModerationService, Post
 from bot.services.people import PeopleService
 from bot.storage.models import Person
 from bot.storage.types import utcnow
 
-TALK = ("If you'd like to talk about it, or about anything else, say \"talk to a person\" here and a peer "
-        "supporter will get in touch.")
+HIDDEN = N_("A peer supporter has removed a post you made in {group}, because it didn't fit the group's ground "
+            "rules:\n{rule}\n\nThat isn't a judgement of you, and you're still welcome in the group. If you'd like "
+            "to talk about it, or about anything else, say \"talk to a person\" here and a peer supporter will "
+            "get in touch.")
+PAUSED = N_("A peer supporter has paused your posts in {group} for {hours} hours, to give the group some space. "
+            "You're still a member and can still read it. If you'd like to talk about it, or about anything else, "
+            "say \"talk to a person\" here and a peer supporter will get in touch.")
+UNPAUSED = N_("You can post in {group} again. Welcome back.")
+HIDDEN_BY_FLAGS = N_("A post you made in {group} has been hidden for now, because several members flagged it while "
+                     "no peer supporter was on duty. A peer supporter will look at it. If you'd like to talk about "
+                     "it, or about anything else, say \"talk to a person\" here and a peer supporter will get in "
+                     "touch.")
 
 
 class GroupActions(Protocol):
@@ -71,10 +82,7 @@ class Moderation:
         if why_not is not None:
             return f"I couldn't hide that post: {why_not}"
         self.moderation.audit("hidden", post, psw.id, rule=rule or None)
-        told = await self._tell_author(post, (
-            f"A peer supporter has removed a post you made in {where.title}, because it didn't fit the group's "
-            f"ground rules:\n{rule_text(where.rules, rule)}\n\nThat isn't a judgement of you, and you're still "
-            f"welcome in the group. {TALK}"))
+        told = await self._tell_author(post, HIDDEN, group=where.title, rule=rule_text(where.rules, rule))
         return "Hidden. " + told
 
     async def pause(self, post: Post, psw: Person, where: Where, hours: int) -> str:
@@ -86,9 +94,7 @@ class Moderation:
         if why_not is not None:
             return f"I couldn't pause them: {why_not}"
         self.moderation.audit("paused", post, psw.id, hours=hours, member=self._person_id(post))
-        told = await self._tell_author(post, (
-            f"A peer supporter has paused your posts in {where.title} for {hours} hours, to give the group some "
-            f"space. You're still a member and can still read it. {TALK}"))
+        told = await self._tell_author(post, PAUSED, group=where.title, hours=hours)
         return f"Paused for {hours} hours. " + told
 
     async def unpause(self, post: Post, psw: Person, where: Where) -> str:
@@ -98,15 +104,16 @@ class Moderation:
         if why_not is not None:
             return f"I couldn't let them post again: {why_not}"
         self.moderation.audit("unpaused", post, psw.id, member=self._person_id(post))
-        told = await self._tell_author(post, f"You can post in {where.title} again. Welcome back.")
+        told = await self._tell_author(post, UNPAUSED, group=where.title)
         return "They can post again. " + told
 
     async def flag(self, post: Post, flagger: Person, where: Where, author_name: str) -> str:
         """A member's report: to the PSWs on duty, or, with none, counted towards hiding the
         post; what to tell the member (privately)."""
         count = self.moderation.flag(post, flagger.id)
+        language = flagger.language
         if not count.new:
-            return "You've already flagged that post. Thank you: it's been passed on."
+            return say(language, N_("You've already flagged that post. Thank you: it's been passed on."))
         self.moderation.audit("flagged", post, flagger.id, members=count.members)
         on_duty = self.escalations.on_duty()
         if on_duty:
@@ -117,14 +124,14 @@ class Moderation:
                          "pause its author.")
             for psw in on_duty:
                 await self.outbox.try_send(psw.telegram_user_id, card)
-            return ("Thank you for letting us know. A peer supporter on duty has been told and will look at it. "
-                    "Nobody in the group sees that you flagged it.")
+            return say(language, N_("Thank you for letting us know. A peer supporter on duty has been told and will "
+                                     "look at it. Nobody in the group sees that you flagged it."))
         if count.members >= self.moderation.settings.flags_to_hide:
             await self._hide_for_now(post, where, author_name, count.members)
-            return ("Thank you for letting us know. Several members have flagged that post, so I've hidden it "
-                    "until a peer supporter can look.")
-        return ("Thank you for letting us know. No peer supporter is on duty just now; one will look when they're "
-                "back. If several members flag a post, I hide it until then.")
+            return say(language, N_("Thank you for letting us know. Several members have flagged that post, so I've "
+                                     "hidden it until a peer supporter can look."))
+        return say(language, N_("Thank you for letting us know. No peer supporter is on duty just now; one will look "
+                                "when they're back. If several members flag a post, I hide it until then."))
 
     async def _hide_for_now(self, post: Post, where: Where, author_name: str, members: int) -> None:
         """Enough members flagged it with nobody on duty: hide it, tell its author, and leave a
@@ -139,14 +146,14 @@ class Moderation:
                 f"duty: please look at the group, and at how they are. {where.link}".strip()],
                 source=f"flag:{post.chat_id}:{post.message_id}")
         if why_not is None:
-            await self._tell_author(post, (
-                f"A post you made in {where.title} has been hidden for now, because several members flagged it "
-                f"while no peer supporter was on duty. A peer supporter will look at it. {TALK}"))
+            await self._tell_author(post, HIDDEN_BY_FLAGS, group=where.title)
 
-    async def _tell_author(self, post: Post, text: str) -> str:
-        """Tell the post's author privately; what to tell the PSW about it."""
+    async def _tell_author(self, post: Post, message: str, **values: object) -> str:
+        """Tell the post's author privately, in their language; what to tell the PSW about it."""
         if post.author_telegram_id is None:
             return "I don't know who wrote it, so nobody was told."
+        author = self.people.find(post.author_telegram_id)
+        text = say(author.language if author is not None else None, message, **values)
         sent, _ = await self.outbox.try_send(post.author_telegram_id, Reply(text))
         return ("I've told them privately and kindly why." if sent else
                 "I couldn't tell them privately: they've never started a chat with me.")

@@ -48,10 +48,14 @@ class CrisisDirectory:
                     regions[key][language] = (version["name"], contacts)
         return cls(regions)
 
-    def choices(self) -> list[tuple[str, str]]:
-        """(key, name) of every region, 'default' (anywhere else) last."""
-        named = [(key, versions[ENGLISH][0]) for key, versions in self.regions.items() if key != DEFAULT_REGION]
-        return [*named, (DEFAULT_REGION, self.regions[DEFAULT_REGION][ENGLISH][0])]
+    def choices(self, language: Optional[str] = None) -> list[tuple[str, str]]:
+        """(key, name) of every region, 'default' (anywhere else) last, named in ``language``."""
+        name = {key: self.contacts_for(key, language)[0] for key in self.regions}
+        return [*((key, name[key]) for key in self.regions if key != DEFAULT_REGION), (DEFAULT_REGION, name[DEFAULT_REGION])]
+
+    def names(self, key: str) -> set[str]:
+        """Every name the region goes by, in each language (what a typed /region may say)."""
+        return {listing[0] for listing in self.regions[key].values()}
 
     def contacts_for(self, region: Optional[str], language: Optional[str] = None) -> Listing:
         versions = self.regions.get((region or "").lower()) or self.regions[DEFAULT_REGION]

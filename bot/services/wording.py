@@ -8,6 +8,9 @@ from datetime import date, datetime, time
 from typing import Optional
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
+from bot.i18n import ENGLISH
 from bot.services.sessions import SessionView
 
 DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
@@ -15,9 +18,12 @@ DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday
 WEEKDAY_CODES = tuple(DAY_NAMES)  # in date.weekday() order
 
 
-def local_time(instant: datetime, timezone: str) -> str:
-    """An instant as people there read it: "Thu 05 Nov 10:00"."""
-    return f"{instant.astimezone(ZoneInfo(timezone)):%a %d %b %H:%M}"
+def local_time(instant: datetime, timezone: str, language: Optional[str] = None) -> str:
+    """An instant as people there read it: "Thu 05 Nov 10:00" (in Spanish, "jue 05 nov 10:00")."""
+    local = instant.astimezone(ZoneInfo(timezone))
+    if language in (None, ENGLISH):
+        return f"{local:%a %d %b %H:%M}"
+    return format_datetime(local, "EEE dd MMM HH:mm", locale=language)
 
 
 def ordinal(number: int) -> str:

@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.app.callbacks import DIALOGUE
-from bot.app.conversation import REQUEST_PAYLOAD, ChatContext, TurnResult, offers_a_person
+from bot.app.conversation import REQUEST_PAYLOAD, TALK_BUTTON, ChatContext, TurnResult, offers_a_person
 from bot.app.replies import Reply
 from bot.dialogue.engine import ParseResult
 from bot.i18n import N_, language_from, say
@@ -37,7 +37,16 @@ from bot.telegram.usecases import paging_for
 log = logging.getLogger(__name__)
 # chat_data: the message carrying the last dialogue turn's buttons in a private chat.
 DIALOGUE_KEYBOARD_KEY = "dialogue_keyboard"
-PERSON_BUTTON = ((("Talk to a person", DIALOGUE.data(REQUEST_PAYLOAD)),),)
+def person_button(language: Optional[str]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """"Talk to a person", in the person's language: it goes to the dialogue as a request."""
+    return (((say(language, TALK_BUTTON), DIALOGUE.data(REQUEST_PAYLOAD)),),)
+
+
+def language_of(update: Update, caller: Caller) -> str:
+    """The language to answer in: the person's own choice, else their Telegram app's."""
+    if caller.person is not None and caller.person.language:
+        return str(caller.person.language)
+    return language_from(update.effective_user.language_code if update.effective_user is not None else None)
 
 
 def chat_context(app: AppContext, message: MaybeInaccessibleMessage) -> ChatContext:

@@ -11,6 +11,7 @@ from telegram.constants import ChatType, MessageEntityType
 
 from bot.app.replies import Reply
 from bot.dialogue.engine import ParseResult
+from bot.i18n import N_, say
 from bot.safety.assessment import RiskAssessment
 from bot.services.people import clean_display_name
 from bot.telegram import flows
@@ -27,10 +28,11 @@ from bot.telegram.access import (
 )
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.handlers.common import (
-    PERSON_BUTTON,
     chat_context,
     converse,
     handle_crisis,
+    language_of,
+    person_button,
     start_link,
 )
 from bot.telegram.handlers.onboarding import save_name
@@ -54,8 +56,8 @@ def addressed_text(message: Message, bot_username: str, bot_id: int) -> Optional
     return text.replace(f"@{bot_username}", "").strip() or "hello"
 
 
-FORWARDED = ("That looks like a forwarded message. I can only respond to your own words, but if it worries you, "
-             "a peer supporter can help.")
+FORWARDED = N_("That looks like a forwarded message. I can only respond to your own words, but if it worries you, "
+               "a peer supporter can help.")
 
 
 FORWARDED_REASON = "forwarded: someone else's words, so a concern rather than a crisis"
@@ -77,15 +79,18 @@ def flag_if_concern(app: AppContext, caller: Caller, message: Message, words: Wo
         app.conversation.flag_concern(person, chat_context(app, message), words.text, risk)
 
 
-def not_answered(words: Words) -> str:
+def not_answered(words: Words, language: Optional[str]) -> str:
     """Why the bot does not answer words it has read (and screened)."""
     if words.forwarded:
-        return FORWARDED
-    if words.kind in ("poll", "checklist"):
-        return (f"I read your {words.kind}, but I can't answer a {words.kind}. You can type to me, "
-                "or ask for a person at any time.")
-    return (f"I read the words with your {words.kind}, but I can only read text, not the {words.kind} itself. "
-            "You can type to me, or ask for a person at any time.")
+        return say(language, FORWARDED)
+    if words.kind == "poll":
+        return say(language, N_("I read your poll, but I can't answer a poll. You can type to me, or ask for a "
+                                "person at any time."))
+    if words.kind == "checklist":
+        return say(language, N_("I read your checklist, but I can't answer a checklist. You can type to me, or ask "
+                                "for a person at any time."))
+    return say(language, N_("I read the words with your {kind}, but I can only read text, not the {kind} itself. "
+                            "You can type to me, or ask for a person at any time."), kind=words.kind)
 
 
 @guarded(ANYONE)
@@ -95,8 +100,10 @@ async def on_private_message(update: Update, context: PeerbotContext, caller: Ca
     message = message_of(update)
     words = words_of(message)
     text = words.text
+    language = language_of(update, caller)
     if not text.strip():
-        await reply(update, context, [Reply("I didn't catch any words there. You can type to me, or ask for a person.")])
+        await reply(update, context, [Reply(say(language, N_(
+            "I didn't catch any words there. You can type to me, or ask for a person.")))])
         return
     parse, risk = await screen_words(app, words)
     person = caller.person
@@ -116,21 +123,22 @@ async def on_private_message(update: Update, context: PeerbotContext, caller: Ca
             and await take_typed_press(update, context, caller, message.chat.id, text):  # consent, typed
         return
     if person is None or person.consented_at is None:
-        await reply(update, context, [Reply("Before we chat, please press /start so I can explain what I keep "
-                                             "and ask for your OK.")])
+        await reply(update, context, [Reply(say(language, N_(
+            "Before we chat, please press /start so I can explain what I keep and ask for your OK.")))])
         return
     app.escalations.heard_from(person.id)
     if not words.answerable:
         flag_if_concern(app, caller, message, words, risk)
-        await reply(update, context, [Reply(not_answered(words), PERSON_BUTTON)])
+        await reply(update, context, [Reply(not_answered(words, language), person_button(language))])
         return
     if caller.roles & STAFF and await handoff.relay_from_psw(person, text):
         return
     if await flows.take_draft_answer(update, context, caller, parse):
         return
     if words.cut:
-        await reply(update, context, [Reply("That's a long message, so I've read the first part. "
-                                             "A peer supporter can read all of it if you ask for a person.")])
+        await reply(update, context, [Reply(say(language, N_(
+            "That's a long message, so I've read the first part. A peer supporter can read all of it if you ask "
+            "for a person.")))])
     name = typed_name(parse, text) if person.display_name is None else None
     if name is not None:
         await save_name(update, context, person, name)
@@ -167,7 +175,8 @@ async def on_group_message(update: Update, context: PeerbotContext, caller: Call
         flag_if_concern(app, caller, message, words, risk)
         return
     if caller.person is None or caller.person.consented_at is None:
-        await message.reply_text(f"Hi! To talk with me, please open a private chat first: {start_link(context)}")
+        await message.reply_text(say(language_of(update, caller), N_(
+            "Hi! To talk with me, please open a private chat first: {link}"), link=start_link(context)))
         return
     group = app.groups.ensure(message.chat.id, message.chat.title or "")
     app.people.ensure_member(caller.person.id, group.id)
@@ -188,9 +197,9 @@ async def on_edited(update: Update, context: PeerbotContext, caller: Caller) -> 
             return
         flag_if_concern(app, caller, message, words, risk)
     if chat_of(update).type == ChatType.PRIVATE:
-        await reply(update, context, [Reply(
+        await reply(update, context, [Reply(say(language_of(update, caller), N_(
             "I noticed you edited a message. I read each message once, so if you meant something different, "
-            "please send it again.")])
+            "please send it again.")))])
 
 
 @guarded(ANYONE)
@@ -198,9 +207,10 @@ async def on_not_text(update: Update, context: PeerbotContext, caller: Caller) -
     """A sticker, or a photo, voice note, ... without words (those with words go to the handlers above)."""
     if chat_of(update).type != ChatType.PRIVATE:
         return
-    await reply(update, context, [Reply(
-        "I can only read text at the moment, so I couldn't take that in. You can type to me, "
-        "or ask for a person at any time.", PERSON_BUTTON)])
+    language = language_of(update, caller)
+    await reply(update, context, [Reply(say(language, N_(
+        "I can only read text at the moment, so I couldn't take that in. You can type to me, or ask for a person "
+        "at any time.")), person_button(language))])
 
 
 @guarded(ANYONE)

@@ -126,20 +126,23 @@ async def save_name(update: Update, context: PeerbotContext, person: Person, nam
 @guarded(PARTICIPANTS)
 async def on_region(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """The places as buttons; ``/region <place>`` (its name or short name) is the typed equivalent."""
-    choices = context.app.conversation.crisis.choices()
+    crisis = context.app.conversation.crisis
+    language = caller.member.language
+    choices = crisis.choices(language)
     typed = typed_word(" ".join(context.args or []))
     if typed:
-        region = next((key for key, name in choices if typed in (typed_word(key), typed_word(name))), None)
+        region = next((key for key, _ in choices
+                       if typed == typed_word(key) or typed in {typed_word(name) for name in crisis.names(key)}), None)
         if region is None:
-            await tell(update, "I don't know that place. Type /region and one of: "
-                               + ", ".join(name for _, name in choices) + ".")
+            await tell(update, say(language, N_("I don't know that place. Type /region and one of: {places}."),
+                                   places=", ".join(name for _, name in choices)))
             return
         await set_region(update, context, caller.member, region)
         return
     buttons = tuple(((name, REGION.data(key)),) for key, name in choices)
-    await reply(update, context, [Reply(
+    await reply(update, context, [Reply(say(language, N_(
         "Where are you? I'll show crisis contacts for that place. (Or type /region and the place, for example "
-        f"/region {choices[0][1]}.)", buttons)])
+        "/region {example}.)"), example=choices[0][1]), buttons)])
 
 
 @guarded(PARTICIPANTS)
@@ -159,7 +162,7 @@ async def set_region(update: Update, context: PeerbotContext, person: Person, re
     """Keep the place, and show its crisis contacts at once."""
     app = context.app
     app.people.set_region(person.id, region)
-    await reply(update, context, [Reply(app.conversation.crisis.message_for(region))])
+    await reply(update, context, [Reply(app.conversation.crisis.message_for(region, person.language))])
 
 
 @guarded(PARTICIPANTS)

@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 from bot.app.callbacks import DIALOGUE, RSVP
 from bot.app.conversation import RSVP_WORDS
 from bot.app.replies import Reply
-from bot.i18n import ENGLISH, N_, language_from, say
+from bot.i18n import ENGLISH, N_, say
 from bot.services.checkins import mood_chart_png
 from bot.services.wording import local_time
 from bot.storage.types import utcnow
@@ -25,11 +25,11 @@ from bot.telegram.access import (
     pressed,
     reply,
     tell,
-    user_of,
 )
 from bot.telegram.context import PeerbotContext
 from bot.telegram.handlers.common import (
     converse,
+    language_of,
 )
 from bot.telegram.notices import send_pending_notices
 from bot.telegram.sending import send_replies
@@ -83,7 +83,7 @@ async def on_help(update: Update, context: PeerbotContext, caller: Caller) -> No
     app = context.app
     commands = "\n".join(f"/{c.name}: {c.description}" for c in menu_for(caller.roles))
     region = caller.person.region if caller.person else None
-    language = caller.person.language if caller.person else language_from(user_of(update).language_code)
+    language = language_of(update, caller)
     about = (N_("I'm the {service} bot. I can take mood check-ins, share coping ideas, tell you about sessions and "
                 "take your replies. A peer supporter, a real person, is there whenever you ask: just say you'd like "
                 "to talk to someone.") if language in (None, ENGLISH) else
@@ -132,13 +132,13 @@ async def on_next(update: Update, context: PeerbotContext, caller: Caller) -> No
 @guarded(PARTICIPANTS)
 async def on_stop(update: Update, context: PeerbotContext, caller: Caller) -> None:
     context.app.reminders.set_opt_out(caller.member.id, True)
-    await tell(update, "Okay, no more session reminders. /resume turns them back on.")
+    await tell(update, say(caller.member.language, N_("Okay, no more session reminders. /resume turns them back on.")))
 
 
 @guarded(PARTICIPANTS)
 async def on_resume(update: Update, context: PeerbotContext, caller: Caller) -> None:
     context.app.reminders.set_opt_out(caller.member.id, False)
-    await tell(update, "Session reminders are back on.")
+    await tell(update, say(caller.member.language, N_("Session reminders are back on.")))
 
 
 @guarded(PARTICIPANTS)
@@ -147,24 +147,25 @@ async def on_break(update: Update, context: PeerbotContext, caller: Caller) -> N
     then a gentle check-in; /break off ends it sooner."""
     typed = " ".join(context.args or []).casefold()
     app = context.app
+    language = caller.member.language
     if typed in ("off", "end", "stop"):
         app.people.take_break(caller.member.id, None)
-        await tell(update, "Your break is over: session reminders and the wellbeing questions are back. "
-                           "Welcome back.")
+        await tell(update, say(language, N_("Your break is over: session reminders and the wellbeing questions are "
+                                            "back. Welcome back.")))
         return
     if typed and not (typed.isdigit() and 1 <= int(typed) <= MAX_BREAK_DAYS):
-        await tell(update, f"Send /break and a number of days from 1 to {MAX_BREAK_DAYS}, e.g. /break 14, "
-                           "or /break off to end one.")
+        await tell(update, say(language, N_("Send /break and a number of days from 1 to {most}, e.g. /break 14, or "
+                                            "/break off to end one."), most=MAX_BREAK_DAYS))
         return
     days = int(typed or DEFAULT_BREAK_DAYS)
     until = utcnow() + timedelta(days=days)
     app.people.take_break(caller.member.id, until)
     timezone = caller.member.timezone or app.settings.service.default_timezone
-    await tell(update, (
-        f"Okay. Take the time you need: no session reminders or wellbeing questions until "
-        f"{local_time(until, timezone)}, and then I'll check in gently. You're still in your groups, you can "
-        "message me any time, and a peer supporter is there whenever you ask for a person. /break off ends "
-        "it sooner."))
+    await tell(update, say(language, N_(
+        "Okay. Take the time you need: no session reminders or wellbeing questions until {until}, and then I'll "
+        "check in gently. You're still in your groups, you can message me any time, and a peer supporter is there "
+        "whenever you ask for a person. /break off ends it sooner."), until=local_time(until, timezone, language)))
+
 
 COMMANDS = (
     CommandSpec("help", "what I can do", on_help),
