@@ -161,3 +161,21 @@ async def test_region_breaks_and_what_moderation_tells_a_member_are_in_their_lan
     world.sandbox.send(chat["id"], jo["id"], "/hide 2", reply_to_message_id=post["message_id"])
     told = await world.sandbox.wait_for_bot_message(lucia["id"], lambda m: "ha retirado un mensaje tuyo" in m["text"])
     assert "2. Be kind." in told["text"] and "escribe «persona»" in told["text"]
+
+
+async def test_sessions_reminders_and_replies_are_in_spanish(world):
+    from bot.storage.models import Group
+    from conftest import session_soon
+
+    lucia = await spanish_member(world)
+    with world.db.session() as session, session.begin():
+        session.add(Group(title="Caminantes", invite_code="cam"))
+    world.context.people.join_group(world.context.people.find(lucia["id"]).id, "cam")
+    walk = session_soon(world.db, "cam", "cam", 55, name="Paseo", location="La puerta del parque",
+                        reminder_offsets_minutes=[60])
+    reminder = await world.sandbox.wait_for_bot_message(lucia["id"], lambda m: m["text"].startswith("Recordatorio"))
+    assert "Paseo (Caminantes)" in reminder["text"] and "¿Vienes?" in reminder["text"]
+    assert titles(reminder) == ["Voy", "No puedo ir", "Quizá"]
+    assert f"(O escribe /rsvp {walk.id} voy, quizá o no.)" in reminder["text"]
+    noted = await world.say(lucia, f"/rsvp {walk.id} voy")
+    assert noted["text"].startswith("Gracias, apuntado: vas.") and "La puerta del parque" in noted["text"]

@@ -122,16 +122,19 @@ def button_rows(buttons: list[Optional[Button]]) -> tuple[tuple[Button, ...], ..
     return tuple((b,) for b in usable)
 
 
-# Typed replies to a session (``/rsvp N going``), as the RSVP buttons' answers.
-RSVP_WORDS = {"going": "yes", "yes": "yes", "maybe": "maybe", "no": "no", "not": "no", "cant": "no", "can't": "no"}
+# Typed replies to a session (``/rsvp N going``), as the RSVP buttons' answers, in either language.
+RSVP_WORDS = {"going": "yes", "yes": "yes", "maybe": "maybe", "no": "no", "not": "no", "cant": "no", "can't": "no",
+              "voy": "yes", "sí": "yes", "si": "yes", "quizá": "maybe", "quizás": "maybe", "quiza": "maybe",
+              "quizas": "maybe"}
+RSVP_CHOICES = ((N_("Going"), "yes"), (N_("Can't make it"), "no"), (N_("Maybe"), "maybe"))
 
 
-def rsvp_reply(text: str, occurrence_id: int) -> Reply:
+def rsvp_reply(text: str, occurrence_id: int, language: Optional[str] = None) -> Reply:
     """A session's words with its Going / Can't make it / Maybe buttons, and how to type them:
     a list of sessions has several rows of the same buttons, so the number says which."""
-    choices = (("Going", "yes"), ("Can't make it", "no"), ("Maybe", "maybe"))
-    return Reply(f"{text}\n(Or type /rsvp {occurrence_id} going, maybe or no.)",
-                 (tuple((title, RSVP.data(occurrence_id, answer)) for title, answer in choices),))
+    typed = say(language, N_("(Or type /rsvp {number} going, maybe or no.)"), number=occurrence_id)
+    return Reply(f"{text}\n{typed}", (tuple((say(language, title), RSVP.data(occurrence_id, answer))
+                                            for title, answer in RSVP_CHOICES),))
 
 
 def reply_from_message(message: BotMessage, language: Optional[str] = None) -> Reply:
@@ -346,10 +349,12 @@ class ConversationService:
         return [Reply(f"{suggestion.title}\n\n{suggestion.steps}\n\nDid that help?", (buttons,))]
 
     def upcoming_sessions(self, person: Person) -> list[Reply]:
+        language = person.language
         upcoming = self.sessions.upcoming_for(person.id)
         if not upcoming:
-            return [Reply("I can't see any upcoming sessions in your groups yet.")]
-        return [Reply("Coming up:")] + [rsvp_reply(describe_session(s), s.occurrence_id) for s in upcoming]
+            return [Reply(say(language, N_("I can't see any upcoming sessions in your groups yet.")))]
+        return [Reply(say(language, N_("Coming up:")))] + [
+            rsvp_reply(describe_session(s, language=language), s.occurrence_id, language) for s in upcoming]
 
     def _rsvp(self, person: Person, directive: Directive) -> list[Reply]:
         upcoming = self.sessions.upcoming_for(person.id, limit=1)
@@ -358,13 +363,17 @@ class ConversationService:
         return [self.record_rsvp(person, upcoming[0].occurrence_id, directive.params["answer"])]
 
     def record_rsvp(self, person: Person, occurrence_id: int, answer: str) -> Reply:
+        language = person.language
         outcome = self.sessions.rsvp(person.id, occurrence_id, answer)
         if outcome is None:
-            return Reply("I can't take a reply for that session: it may have been cancelled, already started, "
-                         "or belong to a group you're not in. /next shows your upcoming sessions.")
-        where = describe_session(outcome.session, with_rsvp=False)
+            return Reply(say(language, N_(
+                "I can't take a reply for that session: it may have been cancelled, already started, or belong to a "
+                "group you're not in. /next shows your upcoming sessions.")))
+        where = describe_session(outcome.session, with_rsvp=False, language=language)
         if outcome.status == "waitlist":
-            return Reply(f"That session is full, so you're on the waiting list (number {outcome.waitlist_position}). "
-                         f"I'll message you if a place comes up. {where}")
-        label = {"yes": "you're going", "no": "you can't make it", "maybe": "maybe"}[outcome.status]
-        return Reply(f"Thanks, noted: {label}. {where}")
+            return Reply(say(language, N_("That session is full, so you're on the waiting list (number {position}). "
+                                          "I'll message you if a place comes up. {session}"),
+                             position=outcome.waitlist_position, session=where))
+        label = {"yes": N_("you're going"), "no": N_("you can't make it"), "maybe": N_("maybe")}[outcome.status]
+        return Reply(say(language, N_("Thanks, noted: {answer}. {session}"), answer=say(language, label),
+                         session=where))

@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.i18n import N_, say
 from bot.services.escalations import EscalationService, name_of
 from bot.services.roles import COORDINATOR
 from bot.storage.db import Database
@@ -147,12 +148,13 @@ class FacilitationService:
         session.execute(update(Round).where(Round.occurrence_id == occurrence_id, Round.closed_at.is_(None))
                         .values(closed_at=utcnow()).execution_options(synchronize_session=False))
 
-    def answer(self, round_id: int, person_id: int, mood: Optional[int], chat_id: int) -> Answer:
+    def answer(self, round_id: int, person_id: int, mood: Optional[int], chat_id: int,
+               language: Optional[str] = None) -> Answer:
         """Record (or change) a member's answer to an open round; ``None`` is a pass. Only
         from the group chat the round runs in: a button copied elsewhere, or forged, with
         another round's id changes nothing."""
         if mood is not None and not 1 <= mood <= 5:
-            return Answer(False, "That isn't one of the choices. Nothing has been changed.")
+            return Answer(False, say(language, N_("That isn't one of the choices. Nothing has been changed.")))
         with self.db.session() as session, session.begin():
             found = session.execute(select(Round, Occurrence, SessionSeries, Group.telegram_chat_id)
                                     .join(Occurrence, Round.occurrence_id == Occurrence.id)
@@ -160,9 +162,9 @@ class FacilitationService:
                                     .join(Group, SessionSeries.group_id == Group.id)
                                     .where(Round.id == round_id)).first()
             if found is not None and found[3] != chat_id:
-                return Answer(False, "That round belongs to another group. Nothing has been changed.")
+                return Answer(False, say(language, N_("That round belongs to another group. Nothing has been changed.")))
             if found is None or found[0].closed_at is not None or found[1].wrapped_up_at is not None:
-                return Answer(False, "This round has closed. Thanks all the same.")
+                return Answer(False, say(language, N_("This round has closed. Thanks all the same.")))
             round_, occurrence, series, _ = found
             checkin = self._answer_of(session, occurrence.id, person_id, round_.kind)
             if checkin is None:
@@ -171,9 +173,9 @@ class FacilitationService:
                 session.add(checkin)
             checkin.mood, checkin.passed = mood, mood is None
             session.flush()
-        said = "a pass" if mood is None else f"{mood}/5"
-        return Answer(True, f"Noted: {said}. Only the session's facilitators see it, unless you press "
-                            "\"Share mine\".", checkin)
+        said = say(language, N_("a pass")) if mood is None else f"{mood}/5"
+        return Answer(True, say(language, N_("Noted: {answer}. Only the session's facilitators see it, unless you "
+                                             "press \"Share mine\"."), answer=said), checkin)
 
     @staticmethod
     def _answer_of(session: Session, occurrence_id: int, person_id: int, kind: str) -> Optional[CheckIn]:

@@ -28,6 +28,7 @@ class PendingNotice:
     telegram_user_id: int
     session: SessionView
     change_note: Optional[str]
+    language: Optional[str] = None  # the recipient's, for the words
 
 
 def owe_notices(session: Session, occurrences: Iterable[Occurrence], kind: str) -> int:
@@ -67,7 +68,7 @@ class NoticeService:
                 continue
             if reachable:
                 return PendingNotice(notice.id, notice.kind, person.telegram_user_id,
-                                     view_of(occurrence, series, group_title), occurrence.change_note)
+                                     view_of(occurrence, series, group_title), occurrence.change_note, person.language)
 
     def mark(self, notice_id: int, sent: bool, error: Optional[str] = None) -> None:
         mark_row(self.db, SessionNotice, notice_id, sent, error)

@@ -34,6 +34,7 @@ class DueReminder:
     telegram_user_id: int
     session: SessionView
     late: bool
+    language: Optional[str] = None  # the recipient's, for the words
 
 
 # Sessions that started this recently still get their unrecorded reminders recorded
@@ -124,7 +125,7 @@ class ReminderService:
                 continue  # another process took it
             if usable:
                 return DueReminder(delivery.id, person.telegram_user_id, view_of(occurrence, series, group.title),
-                                   now - delivery.due_at > timedelta(minutes=1))
+                                   now - delivery.due_at > timedelta(minutes=1), person.language)
 
     def mark(self, delivery_id: int, sent: bool, error: Optional[str] = None) -> None:
         mark_row(self.db, ReminderDelivery, delivery_id, sent, error)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.i18n import ENGLISH
+from bot.i18n import ENGLISH, N_, say
 from bot.services.sessions import SessionView
 
 DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
@@ -74,17 +74,22 @@ def places(capacity: Optional[int]) -> str:
     return "no limit" if capacity is None else f"up to {capacity} people"
 
 
-def where(location: Optional[str], online_link: Optional[str]) -> str:
+def where(location: Optional[str], online_link: Optional[str], language: Optional[str] = None) -> str:
     """Where to go: the place, the link, or both (a session may be held in both at once)."""
     if location and online_link:
-        return f"{location}, or online: {online_link}"
+        return say(language, N_("{place}, or online: {link}"), place=location, link=online_link)
     if online_link:
-        return f"online: {online_link}"
-    return location or "place to be confirmed"
+        return say(language, N_("online: {link}"), link=online_link)
+    return location or say(language, N_("place to be confirmed"))
 
 
-def describe_session(session: SessionView, with_rsvp: bool = True) -> str:
+# What a person said about a session, as "you said: ..." shows it.
+RSVP_SAID = {"yes": N_("yes"), "no": N_("no"), "maybe": N_("maybe"), "waitlist": N_("waiting list")}
+
+
+def describe_session(session: SessionView, with_rsvp: bool = True, language: Optional[str] = None) -> str:
     """"Walk (Walkers): Thu 05 Nov 10:00, Park gates (you said: yes)"."""
-    going = f" (you said: {session.rsvp})" if with_rsvp and session.rsvp else ""
-    return (f"{session.name} ({session.group}): {local_time(session.starts_at, session.timezone)}, "
-            f"{where(session.location, session.online_link)}{going}")
+    said = RSVP_SAID.get(session.rsvp or "", session.rsvp or "")
+    going = say(language, N_(" (you said: {answer})"), answer=say(language, said)) if with_rsvp and session.rsvp else ""
+    return (f"{session.name} ({session.group}): {local_time(session.starts_at, session.timezone, language)}, "
+            f"{where(session.location, session.online_link, language)}{going}")

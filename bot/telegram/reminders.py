@@ -7,9 +7,10 @@ import asyncio
 from telegram.ext import Application
 
 from bot.app.conversation import rsvp_reply
-from bot.app.onboarding import MAIN_MENU
+from bot.app.onboarding import MAIN_MENU, talk_button
 from bot.app.replies import Reply
 from bot.app.typed_choices import with_hint
+from bot.i18n import ENGLISH, N_, say
 from bot.services.reminders import DueReminder
 from bot.services.wording import describe_session
 from bot.telegram.context import APP_KEY, AppContext
@@ -18,9 +19,11 @@ from bot.telegram.typed_press import remember
 
 
 def reminder_reply(reminder: DueReminder) -> Reply:
-    late = " (sorry this is late)" if reminder.late else ""
-    return rsvp_reply(f"Reminder{late}: {describe_session(reminder.session)}. Are you coming?\n"
-                      "/stop turns reminders off.", reminder.session.occurrence_id)
+    language = reminder.language
+    text = say(language, N_("Reminder (sorry this is late): {session}. Are you coming?\n/stop turns reminders off.")
+               if reminder.late else N_("Reminder: {session}. Are you coming?\n/stop turns reminders off."),
+               session=describe_session(reminder.session, language=language))
+    return rsvp_reply(text, reminder.session.occurrence_id, language)
 
 
 async def send_due_reminders(application: Application) -> int:
@@ -41,9 +44,12 @@ async def check_in_after_breaks(application: Application) -> int:
     for person in await asyncio.to_thread(app.people.breaks_over):
         if person.telegram_user_id is None:
             continue
-        welcome = with_hint(Reply(f"Hello{', ' + person.display_name if person.display_name else ''}. Your break "
-                                  "has ended, so session reminders are back on. No pressure at all: how are you "
-                                  "doing? I'm here, and so is a peer supporter if you'd like to talk.", MAIN_MENU))
+        language = person.language
+        english = language in (None, ENGLISH)
+        welcome = with_hint(Reply(say(language, N_(
+            "Hello, {name}. Your break has ended, so session reminders are back on. No pressure at all: how are you "
+            "doing? I'm here, and so is a peer supporter if you'd like to talk."), name=person.display_name or "👋"),
+            MAIN_MENU if english else talk_button(language)), language)
         delivered, _ = await try_send(application.bot, person.telegram_user_id, welcome)
         if delivered:
             remember(app, person.telegram_user_id, [welcome])

@@ -14,6 +14,7 @@ from telegram.ext import Application
 
 from bot.app.callbacks import ATTENDANCE, FINISH_ROUND, ROUND
 from bot.app.replies import Reply
+from bot.i18n import N_, say
 from bot.services.escalations import name_of
 from bot.services.facilitation import LiveSession, Summary
 from bot.services.wording import local_time
@@ -26,7 +27,7 @@ from bot.telegram.sending import keyboard, send_replies
 SHARE = "s"  # the round buttons' own answers (ROUND's pattern allows them)
 PASS = "p"
 ROUND_WORDS = {"in": "check-in", "out": "check-out"}
-SHARED = "Shared with the group"
+SHARED = N_("Shared with the group")
 
 
 def round_buttons(round_id: int, kind: str, occurrence_id: int) -> tuple:
@@ -103,22 +104,24 @@ async def on_round_button(update: Update, context: PeerbotContext, caller: Calle
     query, data = pressed(update)
     round_id, choice = ROUND.fields(data)
     said = await round_answer(context, caller.member, int(round_id), chat_of(update).id, choice)
-    await query.answer(said, show_alert=said != SHARED)
+    await query.answer(said, show_alert=choice != SHARE)
 
 
 async def round_answer(context: PeerbotContext, person: Person, round_id: int, chat_id: int, choice: str) -> str:
     """A round's answer (1-5, pass, or share), pressed in the group or typed to the bot;
     what to tell the person. Only a share is posted in the group."""
     app = context.app
+    language = person.language
     if choice == SHARE:
         shared = app.facilitation.share(round_id, person.id)
         if shared is None:
-            return "Give a number first; then you can share it."
+            return say(language, N_("Give a number first; then you can share it."))
         await send_replies(context.bot, chat_id, [Reply(
             f"{name_of(person)} shared their {'check-in' if shared.source == 'round_in' else 'check-out'}: "
             f"{shared.mood}/5")])
-        return SHARED
-    return app.facilitation.answer(round_id, person.id, None if choice == PASS else int(choice), chat_id).message
+        return say(language, SHARED)
+    return app.facilitation.answer(round_id, person.id, None if choice == PASS else int(choice), chat_id,
+                                   language).message
 
 
 @guarded(PARTICIPANTS)
@@ -126,15 +129,16 @@ async def on_round_command(update: Update, context: PeerbotContext, caller: Call
     """/round 1-5, pass or share: the round's buttons, typed, best in a private chat (typed
     in the group it is taken out again where the bot can, and answered privately)."""
     typed = " ".join(context.args or []).casefold()
-    choice = {"pass": PASS, "share": SHARE}.get(typed, typed)
+    language = caller.member.language
+    choice = {"pass": PASS, "share": SHARE, "paso": PASS, "compartir": SHARE}.get(typed, typed)
     if choice not in (*map(str, range(1, 6)), PASS, SHARE):
-        await tell(update, "Send /round and a number from 1 (very low) to 5 (very good), /round pass, or "
-                           "/round share to show the group your answer.")
+        await tell(update, say(language, N_("Send /round and a number from 1 (very low) to 5 (very good), /round "
+                                            "pass, or /round share to show the group your answer.")))
         return
     app = context.app
     found = app.facilitation.open_round_for(caller.member.id)
     said = (await round_answer(context, caller.member, found[0], found[1], choice) if found is not None
-            else "There's no round open in your groups just now.")
+            else say(language, N_("There's no round open in your groups just now.")))
     if chat_of(update).type == ChatType.PRIVATE:
         await tell(update, said)
         return

@@ -67,8 +67,9 @@ async def on_rsvp_command(update: Update, context: PeerbotContext, caller: Calle
     """/rsvp N going|maybe|no: the RSVP buttons, typed (each session says its number)."""
     args = [arg.casefold() for arg in context.args or []]
     if len(args) < 2 or not args[0].isdigit() or len(args[0]) > 12 or args[1] not in RSVP_WORDS:
-        await tell(update, "Send /rsvp, the session's number and going, maybe or no, e.g. /rsvp 12 going. "
-                           "/next shows each session with its number.")
+        await tell(update, say(caller.member.language, N_(
+            "Send /rsvp, the session's number and going, maybe or no, e.g. /rsvp 12 going. /next shows each session "
+            "with its number.")))
         return
     await rsvp(update, context, caller, int(args[0]), RSVP_WORDS[args[1]])
 
@@ -99,16 +100,17 @@ async def on_help(update: Update, context: PeerbotContext, caller: Caller) -> No
 async def on_mood(update: Update, context: PeerbotContext, caller: Caller) -> None:
     app = context.app
     person = caller.member
+    language = person.language
     history = app.checkins.history(person.id, limit=30)
     if not history:
-        await reply(update, context, [Reply("You haven't checked in yet. Would you like to now?",
-                                             ((("Check in", DIALOGUE.data("/checkin")),),))])
+        await reply(update, context, [Reply(say(language, N_("You haven't checked in yet. Would you like to now?")),
+                                             (((say(language, N_("Check in")), DIALOGUE.data("/checkin")),),))])
         return
     recent = "\n".join(f"{c.created_at:%d %b}: {c.mood}/5" + (f" ({c.note})" if c.note else "") for c in history[-7:])
-    replies = [Reply(f"Your recent check-ins:\n{recent}")]
+    replies = [Reply(say(language, N_("Your recent check-ins:\n{recent}"), recent=recent))]
     if len(history) >= 2:
         chart = mood_chart_png(history, person.timezone or app.settings.service.default_timezone)
-        replies.append(Reply("Your moods over time (only you can see this).", photo=chart))
+        replies.append(Reply(say(language, N_("Your moods over time (only you can see this).")), photo=chart))
     await send_replies(context.bot, chat_of(update).id, replies)
 
 
