@@ -4,6 +4,7 @@ Spanish meets the bot's crisis path, its honest "English only" and a route to a 
 in Spanish, end to end through the sandbox."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 from babel.messages.extract import extract_from_dir
@@ -179,3 +180,43 @@ async def test_sessions_reminders_and_replies_are_in_spanish(world):
     assert f"(O escribe /rsvp {walk.id} voy, quizá o no.)" in reminder["text"]
     noted = await world.say(lucia, f"/rsvp {walk.id} voy")
     assert noted["text"].startswith("Gracias, apuntado: vas.") and "La puerta del parque" in noted["text"]
+
+
+async def test_the_command_menu_is_published_in_spanish_for_spanish_telegram_apps(world):
+    menu = {c["command"]: c["description"] for c in world.sandbox.commands["default/es"]}
+    assert menu["safetyplan"] == "tu propio plan de seguridad: hacerlo, leerlo, cambiarlo"
+    assert menu.keys() == {c["command"] for c in world.sandbox.commands["default"]}
+
+
+# English words that never appear in the bot's Spanish ("no" is Spanish too, so it is not here).
+ENGLISH_WORDS = {"the", "you", "your", "please", "with", "and", "is", "are", "i'm", "can't", "don't", "isn't",
+                 "what", "for", "type", "press"}
+# Their content is English (the coping library, the measure, the group's own rules): said in the README.
+ENGLISH_CONTENT = {"suggest", "wellbeing", "rules"}
+
+
+async def test_a_spanish_speaker_meets_no_english_in_any_participant_command(world):
+    """Every participant command, sent by someone whose language is Spanish: no English in
+    what comes back (names, commands and the group's own rules aside)."""
+    from bot.services.roles import PARTICIPANT
+    from bot.telegram.access import menu_for
+
+    lucia = await spanish_member(world)
+    commands = [c.name for c in menu_for(frozenset({PARTICIPANT})) if c.name not in ENGLISH_CONTENT]
+    assert {"help", "next", "rsvp", "round", "safetyplan", "forgetme", "language", "break"} <= set(commands)
+    english = {}
+    for command in commands:
+        after = world.last_id(lucia["id"])
+        world.sandbox.send(lucia["id"], lucia["id"], f"/{command}")
+        await world.sandbox.wait_for_bot_message(lucia["id"], after_message_id=after)
+        await asyncio.sleep(0.3)  # a command may answer with more than one message
+        for message in world.sandbox.bot_messages(lucia["id"], after_message_id=after):
+            text = " ".join([message.get("text") or message.get("caption") or "", *titles(message)])
+            found = set(re.findall(r"[a-z']+", text.lower())) & ENGLISH_WORDS
+            if found:
+                english[command] = (sorted(found), text[:160])
+        if command == "safetyplan":
+            await world.say(lucia, "cancelar")
+        if command == "forgetme":
+            await world.say(lucia, "no")
+    assert english == {}

@@ -34,6 +34,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.app.replies import Reply
+from bot.i18n import say
 from bot.services.roles import COORDINATOR, PARTICIPANT, PSW
 from bot.storage.models import Person
 from bot.telegram.context import PeerbotContext
@@ -196,15 +197,16 @@ def menu_for(roles: frozenset[str]) -> list[CommandSpec]:
     return [c for c in COMMAND_TABLE if not c.allowed or c.allowed & roles]
 
 
-def bot_commands(roles: frozenset[str]) -> list[BotCommand]:
-    return [BotCommand(c.name, c.description) for c in menu_for(roles)]
+def bot_commands(roles: frozenset[str], language: Optional[str] = None) -> list[BotCommand]:
+    return [BotCommand(c.name, say(language, c.description)) for c in menu_for(roles)]
 
 
 async def set_menu(context: PeerbotContext, person: Person) -> None:
     """Give a staff member their own command menu in their private chat."""
     app = context.app
     roles = frozenset(app.people.roles_of(app.people.get(person.id)))
-    await context.bot.set_my_commands(bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
+    await context.bot.set_my_commands(bot_commands(roles, person.language),
+                                      scope=BotCommandScopeChat(person.telegram_user_id))
 
 
 async def reply(update: Update, context: PeerbotContext, replies: list[Reply],

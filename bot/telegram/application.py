@@ -24,6 +24,7 @@ from telegram.ext import (
 
 from bot.app.replies import Reply
 from bot.dialogue.guarded import GuardedEngine
+from bot.i18n import ENGLISH, LANGUAGES
 from bot.services.roles import PARTICIPANT
 from bot.storage.models import Person, PersonRole
 from bot.telegram import registry
@@ -87,12 +88,16 @@ async def publish_menus(application: Application) -> None:
     app: AppContext = application.bot_data[APP_KEY]
     bot = application.bot
     await bot.set_my_commands(bot_commands(frozenset({PARTICIPANT})), scope=BotCommandScopeDefault())
+    for language in LANGUAGES.keys() - {ENGLISH}:  # Telegram shows it to people whose app is in that language
+        await bot.set_my_commands(bot_commands(frozenset({PARTICIPANT}), language), scope=BotCommandScopeDefault(),
+                                  language_code=language)
     with app.people.db.session() as session:
         staff = session.execute(select(Person).join(PersonRole, PersonRole.person_id == Person.id)
                                 .where(Person.telegram_user_id.is_not(None)).distinct()).scalars().all()
     for person in staff:
         roles = frozenset(app.people.roles_of(person))
-        await bot.set_my_commands(bot_commands(roles), scope=BotCommandScopeChat(person.telegram_user_id))
+        await bot.set_my_commands(bot_commands(roles, person.language),
+                                  scope=BotCommandScopeChat(person.telegram_user_id))
 
 
 async def check_privacy_mode(application: Application) -> None:

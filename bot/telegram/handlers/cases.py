@@ -8,6 +8,7 @@ from bot.app.callbacks import CLAIM, DEBRIEF
 from bot.app.handoff import ENDED_BY_PERSON
 from bot.app.paging import claim_reply
 from bot.app.replies import Reply
+from bot.i18n import N_, say
 from bot.services.escalations import CLOSE_OUTCOMES
 from bot.telegram.access import (
     PARTICIPANTS,
@@ -66,7 +67,8 @@ async def on_end(update: Update, context: PeerbotContext, caller: Caller) -> Non
     app = context.app
     case = app.escalations.held_for(caller.member.id)
     if case is None:
-        await tell(update, "You're not talking with a peer supporter right now. Ask for a person at any time.")
+        await tell(update, say(caller.member.language, N_(
+            "You're not talking with a peer supporter right now. Ask for a person at any time.")))
         return
     await handoff_for(context.bot, app).close(case.id, caller.member, ENDED_BY_PERSON, None)
 
@@ -129,13 +131,13 @@ async def on_guide(update: Update, context: PeerbotContext, caller: Caller) -> N
 
 
 COMMANDS = (
-    CommandSpec("end", "end a conversation with a peer supporter", on_end),
-    CommandSpec("onduty", "go on duty (urgent cases are paged to you)", on_onduty),
-    CommandSpec("offduty", "go off duty", on_offduty),
-    CommandSpec("queue", "open cases, most urgent first", on_queue),
-    CommandSpec("claim", "take a case: /claim <case number>", on_claim_command),
-    CommandSpec("close", "close the case you hold: /close <outcome> <note>", on_close),
-    CommandSpec("guide", "the PSW role guide", on_guide),
+    CommandSpec("end", N_("end a conversation with a peer supporter"), on_end),
+    CommandSpec("onduty", N_("go on duty (urgent cases are paged to you)"), on_onduty),
+    CommandSpec("offduty", N_("go off duty"), on_offduty),
+    CommandSpec("queue", N_("open cases, most urgent first"), on_queue),
+    CommandSpec("claim", N_("take a case: /claim <case number>"), on_claim_command),
+    CommandSpec("close", N_("close the case you hold: /close <outcome> <note>"), on_close),
+    CommandSpec("guide", N_("the PSW role guide"), on_guide),
 )
 CALLBACKS = (
     (CLAIM.pattern, on_claim),

@@ -19,6 +19,7 @@ from telegram import Update
 
 from bot.app.callbacks import REVIEW, SUGGEST_PICK, SUGGEST_SEND, SUGGEST_STOP
 from bot.app.replies import Reply
+from bot.i18n import N_
 from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
 from bot.services.drafts import DraftState
 from bot.storage.models import Person
@@ -215,8 +216,8 @@ async def on_review_decision(update: Update, context: PeerbotContext, caller: Ca
 # --- this module's commands and buttons -------------------------------------------------------------
 
 COMMANDS = (
-    CommandSpec("suggest", "suggest a coping idea for the library", on_suggest),
-    CommandSpec("review", "approve or reject suggested coping ideas", on_review),
+    CommandSpec("suggest", N_("suggest a coping idea for the library"), on_suggest),
+    CommandSpec("review", N_("approve or reject suggested coping ideas"), on_review),
 )
 CALLBACKS = (
     (SUGGEST_PICK.pattern, on_suggest_pick),

@@ -217,9 +217,9 @@ async def run_due_rounds(application: Application) -> None:
 
 
 COMMANDS = (
-    CommandSpec("startsession", "in a group: open today's session with its check-in round", on_startsession),
-    CommandSpec("endsession", "in a group: start the check-out round", on_endsession),
-    CommandSpec("round", "answer the open round by typing: /round 1-5, pass or share", on_round_command),
+    CommandSpec("startsession", N_("in a group: open today's session with its check-in round"), on_startsession),
+    CommandSpec("endsession", N_("in a group: start the check-out round"), on_endsession),
+    CommandSpec("round", N_("answer the open round by typing: /round 1-5, pass or share"), on_round_command),
 )
 CALLBACKS = (
     (ROUND.pattern, on_round_button),

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.app.replies import Reply
+from bot.i18n import N_
 from bot.services.groups import summary_lines
 from bot.telegram.access import (
     ANYONE,
@@ -86,6 +87,6 @@ async def on_my_chat_member(update: Update, context: PeerbotContext) -> None:
 
 
 COMMANDS = (
-    CommandSpec("groups", "each group: members, next session, join link", on_groups),
+    CommandSpec("groups", N_("each group: members, next session, join link"), on_groups),
 )
 CALLBACKS: tuple[tuple[str, object], ...] = ()

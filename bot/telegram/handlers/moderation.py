@@ -14,11 +14,12 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 
 from bot.app.moderation import Moderation, Where
+from bot.i18n import N_, say
 from bot.services.moderation import Post
 from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, GuardedHandler, guarded, message_of, tell
 from bot.telegram.context import PeerbotContext
 from bot.telegram.group_actions import TelegramGroupActions
-from bot.telegram.handlers.common import answer_privately
+from bot.telegram.handlers.common import answer_privately, language_of
 from bot.telegram.sending import TelegramOutbox
 
 
@@ -77,8 +78,9 @@ def on_post(command: str, roles: frozenset[str]) -> Callable[[PostAction], Guard
         async def handler(update: Update, context: PeerbotContext, caller: Caller) -> None:
             target = replied_post(update)
             if target is None:
-                await tell(update, f"In a group chat, reply /{command} to the post you mean "
-                                   "(Telegram doesn't let me find someone by their @name).")
+                await tell(update, say(language_of(update, caller), N_(
+                    "In a group chat, reply /{command} to the post you mean (Telegram doesn't let me find someone by "
+                    "their @name)."), command=command))
                 return
             await answer_privately(update, context, caller.member, await action(update, context, caller, target))
 
@@ -123,9 +125,9 @@ async def on_flag(update: Update, context: PeerbotContext, caller: Caller, targe
 
 
 COMMANDS = (
-    CommandSpec("flag", "in a group, reply /flag to a post that worries you: a peer supporter looks", on_flag),
-    CommandSpec("hide", "in a group, reply /hide [rule number] to a post to remove it", on_hide),
-    CommandSpec("pause", "in a group, reply /pause [hours] to a post: its author can't post for a while", on_pause),
-    CommandSpec("unpause", "in a group, reply /unpause to a post: its author can post again", on_unpause),
+    CommandSpec("flag", N_("in a group, reply /flag to a post that worries you: a peer supporter looks"), on_flag),
+    CommandSpec("hide", N_("in a group, reply /hide [rule number] to a post to remove it"), on_hide),
+    CommandSpec("pause", N_("in a group, reply /pause [hours] to a post: its author can't post for a while"), on_pause),
+    CommandSpec("unpause", N_("in a group, reply /unpause to a post: its author can post again"), on_unpause),
 )
 CALLBACKS = ()

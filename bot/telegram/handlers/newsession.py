@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot.app.callbacks import NEWSESSION_CREATE, NEWSESSION_FACILITATOR, NEWSESSION_PICK, NEWSESSION_STOP
 from bot.app.replies import Reply
+from bot.i18n import N_
 from bot.services.drafts import DraftState
 from bot.services.escalations import name_of
 from bot.services.series import SeriesError, SeriesSpec
@@ -338,7 +339,7 @@ NEWSESSION.confirm = create_series
 
 
 COMMANDS = (
-    CommandSpec("newsession", "set up a new session series, step by step", on_newsession),
+    CommandSpec("newsession", N_("set up a new session series, step by step"), on_newsession),
 )
 CALLBACKS = (
     (NEWSESSION_PICK.pattern, on_draft_pick),

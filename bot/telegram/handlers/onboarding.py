@@ -216,10 +216,10 @@ async def on_invite(update: Update, context: PeerbotContext, caller: Caller) -> 
 
 
 COMMANDS = (
-    CommandSpec("start", "start here, or join a group with an invite link", on_start),
-    CommandSpec("region", "choose where you are, for the right crisis contacts: /region <place>", on_region),
-    CommandSpec("language", "the language I write in: /language english or /language español", on_language),
-    CommandSpec("invite", "a single-use link for a new PSW or coordinator", on_invite),
+    CommandSpec("start", N_("start here, or join a group with an invite link"), on_start),
+    CommandSpec("region", N_("choose where you are, for the right crisis contacts: /region <place>"), on_region),
+    CommandSpec("language", N_("the language I write in: /language english or /language español"), on_language),
+    CommandSpec("invite", N_("a single-use link for a new PSW or coordinator"), on_invite),
 )
 TYPED = ((CONSENT, consent_choice), (LANGUAGE, set_language))
 CALLBACKS = (

@@ -12,6 +12,7 @@ from bot.app.callbacks import QUESTIONNAIRE_ANSWER, QUESTIONNAIRE_CONSENT
 from bot.app.onboarding import questionnaire_question
 from bot.app.replies import Reply
 from bot.app.typed_choices import with_hint
+from bot.i18n import N_
 from bot.services.outcomes import NextQuestion
 from bot.telegram.access import PARTICIPANTS, Caller, CommandSpec, guarded, pressed, reply, tell
 from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
@@ -111,7 +112,7 @@ async def ask_due_questionnaires(application: Application) -> int:
 
 
 COMMANDS = (
-    CommandSpec("wellbeing", "the optional wellbeing questions: answer now or stop", on_wellbeing),
+    CommandSpec("wellbeing", N_("the optional wellbeing questions: answer now or stop"), on_wellbeing),
 )
 TYPED = ((QUESTIONNAIRE_CONSENT, consent_choice), (QUESTIONNAIRE_ANSWER, answer_choice))
 CALLBACKS = (

@@ -82,9 +82,9 @@ async def rsvp(update: Update, context: PeerbotContext, caller: Caller, occurren
 @guarded(ANYONE)
 async def on_help(update: Update, context: PeerbotContext, caller: Caller) -> None:
     app = context.app
-    commands = "\n".join(f"/{c.name}: {c.description}" for c in menu_for(caller.roles))
-    region = caller.person.region if caller.person else None
     language = language_of(update, caller)
+    commands = "\n".join(f"/{c.name}: {say(language, c.description)}" for c in menu_for(caller.roles))
+    region = caller.person.region if caller.person else None
     about = (N_("I'm the {service} bot. I can take mood check-ins, share coping ideas, tell you about sessions and "
                 "take your replies. A peer supporter, a real person, is there whenever you ask: just say you'd like "
                 "to talk to someone.") if language in (None, ENGLISH) else
@@ -170,14 +170,14 @@ async def on_break(update: Update, context: PeerbotContext, caller: Caller) -> N
 
 
 COMMANDS = (
-    CommandSpec("help", "what I can do", on_help),
-    CommandSpec("mood", "your check-ins and a chart of your mood", on_mood),
-    CommandSpec("next", "upcoming sessions of your groups", on_next),
-    CommandSpec("rsvp", "reply to a session: /rsvp <number> going, maybe or no", on_rsvp_command),
-    CommandSpec("rules", "the group's ground rules", on_rules),
-    CommandSpec("stop", "stop session reminders", on_stop),
-    CommandSpec("resume", "turn session reminders back on", on_resume),
-    CommandSpec("break", "take a break: no reminders or questions for a while: /break [days]", on_break),
+    CommandSpec("help", N_("what I can do"), on_help),
+    CommandSpec("mood", N_("your check-ins and a chart of your mood"), on_mood),
+    CommandSpec("next", N_("upcoming sessions of your groups"), on_next),
+    CommandSpec("rsvp", N_("reply to a session: /rsvp <number> going, maybe or no"), on_rsvp_command),
+    CommandSpec("rules", N_("the group's ground rules"), on_rules),
+    CommandSpec("stop", N_("stop session reminders"), on_stop),
+    CommandSpec("resume", N_("turn session reminders back on"), on_resume),
+    CommandSpec("break", N_("take a break: no reminders or questions for a while: /break [days]"), on_break),
 )
 TYPED = ((DIALOGUE, dialogue_choice),)
 CALLBACKS = (

@@ -79,8 +79,8 @@ async def forget_choice(update: Update, context: PeerbotContext, caller: Caller,
 
 
 COMMANDS = (
-    CommandSpec("mydata", "a copy of everything I hold about you", on_mydata),
-    CommandSpec("forgetme", "delete your data", on_forgetme),
+    CommandSpec("mydata", N_("a copy of everything I hold about you"), on_mydata),
+    CommandSpec("forgetme", N_("delete your data"), on_forgetme),
 )
 TYPED = ((FORGET, forget_choice),)
 CALLBACKS = (

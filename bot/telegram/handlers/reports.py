@@ -13,6 +13,7 @@ from typing import Optional
 from telegram import Update
 
 from bot.app.replies import Reply
+from bot.i18n import N_
 from bot.services.report_charts import report_charts
 from bot.services.report_text import report_text
 from bot.services.reports import ReportService
@@ -63,6 +64,6 @@ async def on_report(update: Update, context: PeerbotContext, caller: Caller) -> 
 
 
 COMMANDS = (
-    CommandSpec("report", "attendance, check-ins, escalation times and caseload (coordinators)", on_report),
+    CommandSpec("report", N_("attendance, check-ins, escalation times and caseload (coordinators)"), on_report),
 )
 CALLBACKS: tuple[tuple[str, object], ...] = ()

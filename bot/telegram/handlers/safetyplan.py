@@ -226,7 +226,7 @@ on_plan_stop = guarded(PARTICIPANTS)(private_only(PLAN.on_stop))
 on_plan_save = guarded(PARTICIPANTS)(private_only(PLAN.on_confirm))
 
 COMMANDS = (
-    CommandSpec("safetyplan", "your own safety plan: make it, read it, change it", on_safetyplan),
+    CommandSpec("safetyplan", N_("your own safety plan: make it, read it, change it"), on_safetyplan),
 )
 CALLBACKS = (
     (PLAN_PICK.pattern, on_plan_pick),

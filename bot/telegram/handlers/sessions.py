@@ -22,6 +22,7 @@ from bot.app.callbacks import (
     CallbackKind,
 )
 from bot.app.replies import Reply
+from bot.i18n import N_
 from bot.services.series import OccurrenceLine
 from bot.services.wording import describe_when, local_time, places, where
 from bot.storage.models import Occurrence, SessionSeries
@@ -214,8 +215,8 @@ async def on_end_confirm(update: Update, context: PeerbotContext, caller: Caller
 # --- this module's commands and buttons -------------------------------------------------------------
 
 COMMANDS = (
-    CommandSpec("sessions", "session series and their next dates", on_sessions),
-    CommandSpec("cancel", "cancel a session or end a series", on_cancel),
+    CommandSpec("sessions", N_("session series and their next dates"), on_sessions),
+    CommandSpec("cancel", N_("cancel a session or end a series"), on_cancel),
 )
 CALLBACKS = (
     (CANCEL_ASK.pattern, on_cancel_pick),
