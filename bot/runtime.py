@@ -51,6 +51,7 @@ from bot.services.series import SeriesService
 from bot.services.sessions import SessionService
 from bot.storage import migrate
 from bot.storage.db import Database
+from bot.storage.sealing import Sealer
 from bot.telegram.application import build_application, post_init, watch_dialogue_engine, webhook_app
 from bot.telegram.context import AppContext
 from bot.telegram.intake import INTAKE_KEY, Intake
@@ -70,7 +71,8 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
     escalations = EscalationService(db, settings.escalation, settings.service.default_timezone)
     guarded = GuardedEngine(engine, settings.dialogue.timeout_seconds)
     crisis = CrisisDirectory.load(content.crisis_resources)
-    plans = SafetyPlanService(db, crisis)
+    plans = SafetyPlanService(db, crisis, Sealer.from_settings(settings.privacy.plan_key,
+                                                               settings.privacy.plan_key_file))
     conversation = ConversationService(
         guarded, checkins, coping, escalations, SessionService(db), crisis, SafetyScreen.load(settings), plans)
     people = PeopleService(db, settings.roles.bootstrap_coordinators, timedelta(hours=settings.roles.invite_expiry_hours))
@@ -87,7 +89,7 @@ def build_context(settings: Settings, db: Database, engine: DialogueEngine) -> A
         notices=NoticeService(db), facilitation=facilitation, drafts=DraftService(db), coping=coping, plans=plans,
         choices=PendingChoices(db), moderation=ModerationService(db, settings.moderation),
         reports=ReportService(db, settings.reports.small_cell),
-        privacy=PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history()),
+        privacy=PrivacyService(db, timedelta(days=settings.privacy.retention_days), engine.history(), plans),
         outcomes=OutcomeService(db, settings.outcomes.measure, timedelta(weeks=settings.outcomes.every_weeks)))
 
 

@@ -53,6 +53,11 @@ def test_a_bad_timezone_is_refused_naming_the_key(tmp_path):
     assert "service.default_timezone: unknown timezone 'Europe/Londn'" in str(error.value)
 
 
+def test_a_plan_key_that_is_not_a_fernet_key_is_refused_naming_the_key():
+    with pytest.raises(ConfigError, match="privacy.plan_key: not a Fernet key"):
+        load_settings(environ={"PEERBOT_PRIVACY__PLAN_KEY": "hunter2"})
+
+
 def test_an_unsupported_database_url_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="database.url: must be a sqlite:// or postgresql:// URL"):
         load_settings(write(tmp_path, "database:\n  url: mysql://x/y\n"), environ={})

@@ -7,15 +7,18 @@ import json
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import MetaData, insert, select, update
 
 from bot.dialogue.history import DialogueHistory
 from bot.dialogue.inprocess import tracker_store_for
 from bot.services.checkins import CheckInService
 from bot.services.coping import CopingService
+from bot.services.crisis import CrisisDirectory
 from bot.services.escalations import EscalationService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
+from bot.services.safety_plans import SafetyPlanService
 from bot.services.sessions import SessionService
 from bot.storage import migrate
 from bot.storage.db import Database
@@ -32,12 +35,14 @@ from bot.storage.models import (
     Person,
     SafetyPlan,
 )
+from bot.storage.sealing import Sealer
 from bot.storage.types import utcnow
-from conftest import fresh_sandbox, running_bot, session_soon
+from conftest import PROJECT_ROOT, fresh_sandbox, running_bot, session_soon
 
 TELEGRAM_ID = 987_654_321
 NAME = "Zephyrine"
 WORDS = ("marmalade", "lighthouse", "tangerine", "periwinkle")  # one per place their words are kept
+SEALER = Sealer(Fernet.generate_key())  # safety plans are sealed: their words are never in a cell as written
 
 
 def traces(engine, telegram_id: int, name: str, words: tuple[str, ...]) -> list[str]:
@@ -87,7 +92,7 @@ def zephyrine(db, history):
         session.add(Draft(person_id=person.id, flow="suggest", step="steps", data={"title": "x"}))
         session.add(OutcomeResponse(person_id=person.id, measure="ons4", status="complete",
                                     answers={"happiness": 6}, scores={"happiness": 6}))
-        session.add(SafetyPlan(person_id=person.id, parts={"helpers": f"{WORDS[3]} cafe"}, shared=True))
+        session.add(SafetyPlan(person_id=person.id, sealed=SEALER.seal({"helpers": f"{WORDS[3]} cafe"}), shared=True))
         session.add(MessageFlag(chat_id=-100, message_id=7, author_telegram_id=TELEGRAM_ID, flagged_by_id=person.id))
         session.add(MessageFlag(chat_id=-100, message_id=8, author_telegram_id=TELEGRAM_ID, flagged_by_id=person.id))
         session.add(PendingChoice(chat_id=TELEGRAM_ID, choices=[["Yes", "forget:yes"]]))
@@ -104,14 +109,15 @@ def zephyrine(db, history):
 
 
 def test_mydata_holds_the_persons_profile_sessions_check_ins_and_words(db, history, zephyrine):
-    data = PrivacyService(db, timedelta(days=365), history).export(zephyrine.id)
+    plans = SafetyPlanService(db, CrisisDirectory.load(PROJECT_ROOT / "config" / "crisis_resources.yaml"), SEALER)
+    data = PrivacyService(db, timedelta(days=365), history, plans).export(zephyrine.id)
     assert data["profile"]["telegram_user_id"] == TELEGRAM_ID and data["profile"]["name"] == NAME
     assert [g["group"] for g in data["groups"]] == ["Walkers"]
     assert data["sessions"][0]["your_reply"] == "yes"
     assert data["check_ins"][0]["words"] == "marmalade again"
     assert data["wellbeing_questionnaires"][0]["scores"] == {"happiness": 6}
     assert data["coping_ideas"]["you_suggested"][0]["title"] == "My idea"
-    assert data["safety_plan"]["parts"] == {"helpers": "periwinkle cafe"}
+    assert data["safety_plan"]["parts"]["helpers"] == "periwinkle cafe"
     assert [m["where"] for m in data["conversation_with_the_bot"]] == ["private chat", "group chat", "private chat"]
     assert data["times_you_were_put_in_touch_with_a_person"][0]["your_words"] == "the lighthouse is too far"
     json.dumps(data)  # it must be serialisable as it is

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from cryptography.fernet import Fernet
+from sqlalchemy import func, select, text
 
 from bot.app.handoff import Handoff
 from bot.services.crisis import CrisisDirectory
@@ -16,16 +17,18 @@ from bot.services.privacy import PrivacyService
 from bot.services.reports import ReportService
 from bot.services.safety_plans import PARTS, SafetyPlanService
 from bot.storage.models import Draft, Escalation, Person, SafetyPlan, SafetyPlanUse
+from bot.storage.sealing import Sealer, key_from_file
 from bot.storage.types import utcnow
 from conftest import PROJECT_ROOT, button_data, crisis_for, escalations, someone, titles
 
 CRISIS_FILE = PROJECT_ROOT / "config" / "crisis_resources.yaml"
+KEY = Fernet.generate_key()
 WORDS = {"warning_signs": "Not sleeping. Staying in my room.", "self_help": "A walk by the canal.",
          "helpers": "My sister Ann, 07700 900123."}
 
 
-def plans(db) -> SafetyPlanService:
-    return SafetyPlanService(db, CrisisDirectory.load(CRISIS_FILE))
+def plans(db, key: bytes = KEY) -> SafetyPlanService:
+    return SafetyPlanService(db, CrisisDirectory.load(CRISIS_FILE), Sealer(key))
 
 
 def add_person(db, name: str = "Sam", telegram_user_id: int = 1) -> int:
@@ -62,6 +65,24 @@ def test_a_plan_is_kept_tidily_and_counted_as_made_then_changed(db):
     assert uses(db) == ["made", "changed"]
 
 
+def test_a_plans_words_are_sealed_in_the_database_and_another_key_cannot_read_them(db, caplog):
+    service, sam = plans(db), add_person(db)
+    service.save(sam, WORDS, True)
+    with db.engine.connect() as connection:
+        stored = " ".join(str(cell) for row in connection.execute(text("SELECT * FROM safety_plans")) for cell in row)
+    assert "canal" not in stored and "Ann" not in stored
+    other = plans(db, Fernet.generate_key())
+    assert other.get(sam).empty and not other.offer(sam), "read as empty, so a new plan can be made"
+    assert "cannot be opened with this key" in caplog.text and "canal" not in caplog.text
+
+
+def test_the_key_file_is_made_once_for_the_owner_only_and_then_reused(tmp_path):
+    path = tmp_path / "keys" / "plan.key"
+    key = key_from_file(path)
+    assert key_from_file(path) == key and oct(path.stat().st_mode & 0o777) == "0o600"
+    Sealer(key)  # a valid Fernet key
+
+
 def test_the_written_plan_has_every_part_and_the_regions_crisis_contacts(db):
     service, sam = plans(db), add_person(db)
     service.save(sam, WORDS, False)
@@ -93,7 +114,7 @@ def test_a_plan_is_offered_in_a_crisis_only_when_it_has_words(db):
 def test_mydata_holds_the_plan_and_forgetme_deletes_it_while_its_counts_stay(db):
     service, sam = plans(db), add_person(db)
     service.save(sam, WORDS, True)
-    privacy = PrivacyService(db, timedelta(days=365))
+    privacy = PrivacyService(db, timedelta(days=365), plans=service)
     exported = privacy.export(sam)["safety_plan"]
     assert exported["parts"]["helpers"] == WORDS["helpers"]
     assert exported["shared_with_the_peer_supporter_who_takes_your_case"] is True

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from pydantic import BaseModel, Extra, validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -288,8 +289,23 @@ class PrivacySettings(_Section):
     retention_days: int = 365
     # The local time (service timezone, HH:MM) of the daily retention run.
     retention_time: str = "03:30"
+    # The key that seals safety plans in the database (a Fernet key: 32 url-safe base64 bytes,
+    # e.g. from `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+    # Unset: a key file is created at plan_key_file on first start. Processes on more than one
+    # machine must share one key, so set it there. Lose it and the plans cannot be read.
+    plan_key: Optional[str] = None
+    plan_key_file: Path = Path("var/plan.key")
 
     _positive = validator("retention_days", allow_reuse=True)(more_than_zero)
+
+    @validator("plan_key")
+    def _fernet_key(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            try:
+                Fernet(value.encode())
+            except (ValueError, TypeError):
+                raise ValueError("not a Fernet key (32 url-safe base64-encoded bytes)") from None
+        return value
 
     @validator("retention_time")
     def _clock_time(cls, value: str) -> str:

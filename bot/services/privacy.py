@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.expression import ColumnElement
 
 from bot.dialogue.history import DialogueHistory
+from bot.services.safety_plans import SafetyPlanService
 from bot.storage.db import Database
 from bot.storage.models import (
     Attendance,
@@ -51,10 +52,12 @@ def when(value: Optional[datetime]) -> Optional[str]:
 
 
 class PrivacyService:
-    def __init__(self, db: Database, retention: timedelta, history: Optional[DialogueHistory] = None) -> None:
+    def __init__(self, db: Database, retention: timedelta, history: Optional[DialogueHistory] = None,
+                 plans: Optional[SafetyPlanService] = None) -> None:
         self.db = db
         self.retention = retention
         self.history = history
+        self.plans = plans
 
     def export(self, person_id: int) -> dict[str, Any]:
         """Everything held about the person, in plain terms, and an audit entry saying it was given."""
@@ -71,7 +74,7 @@ class PrivacyService:
                                "where": c.source, "shared_with_group": c.shared}
                               for c in self._rows(session, CheckIn, CheckIn.person_id == person_id, CheckIn.created_at)],
                 "coping_ideas": self._coping(session, person_id),
-                "safety_plan": self._plan(session, person_id),
+                "safety_plan": self._plan(session, person_id, self.plans),
                 "wellbeing_questionnaires": [
                     {"measure": r.measure, "status": r.status, "started_at": when(r.started_at),
                      "completed_at": when(r.completed_at), "answers": r.answers, "scores": r.scores}
@@ -132,11 +135,13 @@ class PrivacyService:
                 "you_suggested": [{"title": s.title, "steps": s.steps, "status": s.status} for s in suggested]}
 
     @staticmethod
-    def _plan(session: Session, person_id: int) -> Optional[dict[str, Any]]:
+    def _plan(session: Session, person_id: int, plans: Optional[SafetyPlanService]) -> Optional[dict[str, Any]]:
+        """Their plan, opened (it is sealed in the database), with whom it is shared."""
         plan = session.get(SafetyPlan, person_id)
         if plan is None:
             return None
-        return {"parts": dict(plan.parts), "shared_with_the_peer_supporter_who_takes_your_case": plan.shared,
+        parts = plans.view(plan).parts if plans is not None else "(sealed: this copy was made without the key)"
+        return {"parts": parts, "shared_with_the_peer_supporter_who_takes_your_case": plan.shared,
                 "made_at": when(plan.created_at), "changed_at": when(plan.updated_at)}
 
     def forget(self, person_id: int) -> list[int]:

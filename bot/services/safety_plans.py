@@ -7,12 +7,15 @@ for help; professionals and services; making my surroundings safer), so a PSW
 reads a familiar shape. The professionals part always ends with the crisis contacts
 of the person's region as they are now, not as they were when the plan was made.
 
-A plan is the most private thing the bot holds: its words are never logged, never
-reach an export or a report (reports count uses, in ``SafetyPlanUse``, tied to
-nobody), and /forgetme deletes the plan outright.
+A plan is the most private thing the bot holds: its words are sealed in the database
+(``bot.storage.sealing``), never logged, never reach an export or a report (reports
+count uses, in ``SafetyPlanUse``, tied to nobody), and /forgetme deletes the plan
+outright. A plan this key cannot open (the key was lost or changed) reads as empty,
+so the person can make a new one; it is logged, without its contents.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
@@ -23,8 +26,10 @@ from bot.i18n import N_, say
 from bot.services.crisis import CrisisDirectory
 from bot.storage.db import Database
 from bot.storage.models import SafetyPlan, SafetyPlanUse
+from bot.storage.sealing import Sealer, SealError
 from bot.storage.types import utcnow
 
+log = logging.getLogger(__name__)
 PART_LIMIT = 1000  # characters a person may write for one part
 
 
@@ -76,14 +81,15 @@ def tidy(text: str) -> str:
 
 
 class SafetyPlanService:
-    def __init__(self, db: Database, crisis: CrisisDirectory) -> None:
+    def __init__(self, db: Database, crisis: CrisisDirectory, sealer: Sealer) -> None:
         self.db = db
         self.crisis = crisis
+        self.sealer = sealer
 
     def get(self, person_id: int) -> Optional[PlanView]:
         with self.db.session() as session:
             plan = session.get(SafetyPlan, person_id)
-            return view(plan) if plan is not None else None
+            return self.view(plan) if plan is not None else None
 
     def save(self, person_id: int, parts: dict[str, str], shared: bool) -> bool:
         """Keep the person's plan (replacing an earlier one); True if it is their first."""
@@ -94,7 +100,7 @@ class SafetyPlanService:
             if plan is None:
                 plan = SafetyPlan(person_id=person_id, created_at=utcnow())
                 session.add(plan)
-            plan.parts, plan.shared, plan.updated_at = kept, shared, utcnow()
+            plan.sealed, plan.shared, plan.updated_at = self.sealer.seal(kept), shared, utcnow()
             count_use(session, "made" if made else "changed")
         return made
 
@@ -114,13 +120,13 @@ class SafetyPlanService:
             if plan is None:
                 return None
             count_use(session, "opened")
-            return view(plan)
+            return self.view(plan)
 
     def offer(self, person_id: int) -> bool:
         """Whether to offer the person their plan (in a crisis); counted when offered."""
         with self.db.session() as session, session.begin():
             plan = session.get(SafetyPlan, person_id)
-            if plan is None or not any(plan.parts.values()):
+            if plan is None or self.view(plan).empty:
                 return False
             count_use(session, "offered")
             return True
@@ -133,7 +139,16 @@ class SafetyPlanService:
             if plan is None or not plan.shared:
                 return None
             count_use(session, "shown_to_psw")
-            return view(plan)
+            return self.view(plan)
+
+    def view(self, plan: SafetyPlan) -> PlanView:
+        """The plan opened with the key; one it cannot open reads as empty (and is logged)."""
+        try:
+            parts = self.sealer.open(plan.sealed)
+        except SealError:
+            log.error("the safety plan of person %s cannot be opened with this key", plan.person_id)
+            parts = {}
+        return PlanView({key: str(parts.get(key, "")) for key in PART_KEYS}, plan.shared, plan.updated_at)
 
     def text(self, plan: PlanView, region: Optional[str], language: Optional[str] = None) -> str:
         """The plan written out, part by part, with the region's crisis contacts under professionals."""
@@ -146,8 +161,6 @@ class SafetyPlanService:
         return "\n\n".join(sections)
 
 
-def view(plan: SafetyPlan) -> PlanView:
-    return PlanView({key: (plan.parts or {}).get(key, "") for key in PART_KEYS}, plan.shared, plan.updated_at)
 
 
 def count_use(session: Session, kind: str) -> None:

@@ -103,13 +103,14 @@ class OutcomeResponse(Base):
 
 
 class SafetyPlan(Base):
-    """A person's own safety plan: their words for each part (``parts``: part key -> text),
-    and whether the peer supporter who takes their case may read it. One per person."""
+    """A person's own safety plan: their words for each part, sealed (``bot.storage.sealing``:
+    part key -> text, encrypted under a key the database never holds), and whether the peer
+    supporter who takes their case may read it. One per person."""
 
     __tablename__ = "safety_plans"
 
     person_id = Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
-    parts = Column(JSON, nullable=False, default=dict)
+    sealed = Column(Text, nullable=False)
     shared = Column(Boolean, nullable=False, default=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)

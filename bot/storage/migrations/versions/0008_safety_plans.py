@@ -1,5 +1,5 @@
-"""Safety plans: each person's own plan (one row, their words per part, whether the
-PSW who takes their case may read it), and an anonymous count of each time a plan
+"""Safety plans: each person's own plan (one row, their words per part sealed under a
+key the database never holds, whether the PSW who takes their case may read it), and an anonymous count of each time a plan
 was made, changed, opened, offered or shown to a PSW, for reports. And the buttons a
 private chat can press by typing (pending_choices), kept where every process sees them.
 
@@ -21,7 +21,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('safety_plans',
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('parts', sa.JSON(), nullable=False),
+    sa.Column('sealed', sa.Text(), nullable=False),
     sa.Column('shared', sa.Boolean(), nullable=False),
     sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
