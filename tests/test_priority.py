@@ -59,7 +59,9 @@ def test_urgency_is_carried_by_the_handling_it_belongs_to():
 
 
 async def test_calls_waiting_their_turn_do_not_spend_their_time_budget_waiting(inprocess_engine):
-    """Forty parses at once, each well within 0.3 s, together far beyond it: none fails."""
-    guarded = GuardedEngine(inprocess_engine, timeout=0.3)
-    results = await asyncio.gather(*(guarded.parse(f"message number {n}") for n in range(40)))
-    assert len(results) == 40 and guarded.errors_total == 0
+    """A hundred and fifty parses at once, each well within 1 s (a parse takes 10-40 ms here),
+    together far beyond it: none fails. (The budget was 0.3 s for forty, and one parse on a
+    busy shared machine once took longer than that on its own: a margin, not a speed claim.)"""
+    guarded = GuardedEngine(inprocess_engine, timeout=1.0)
+    results = await asyncio.gather(*(guarded.parse(f"message number {n}") for n in range(150)))
+    assert len(results) == 150 and guarded.errors_total == 0
