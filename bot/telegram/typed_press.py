@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Optional, Protocol
 
 from telegram import Update
 
-from bot.app.callbacks import CALLBACK_DATA_LIMIT, CallbackKind
+from bot.app.callbacks import CallbackKind
 from bot.app.replies import Reply
 from bot.app.typed_choices import choice_for
 from bot.telegram.context import AppContext, PeerbotContext
@@ -28,10 +28,12 @@ class Caller(Protocol):
     @property
     def roles(self) -> frozenset[str]: ...
 
+
 # What pressing a button of a kind does, given its data: the button handler calls it too.
 Action = Callable[[Update, PeerbotContext, Any, str], Awaitable[None]]  # the caller is an access.Caller
-# Longer text is never a button's title (Telegram shows about this much): no need to look.
-LONGEST_TITLE = CALLBACK_DATA_LIMIT
+# None of the buttons typed here (consent, dialogue, questionnaire...) has a longer title,
+# so longer text is never a choice: no lookup.
+LONGEST_TITLE = 64
 
 
 @dataclass(frozen=True)
