@@ -153,3 +153,16 @@ def test_a_post_link_is_given_for_supergroups_only():
 def escalations_of(world) -> list[Escalation]:
     with world.db.session() as session:
         return list(session.execute(select(Escalation)).scalars())
+
+
+async def test_a_flag_from_someone_the_bot_cannot_message_is_still_never_shown_in_the_group(world):
+    jo = await started(world, "Jo", ("psw",))
+    world.context.escalations.set_duty(world.context.people.find(jo["id"]).id, True)
+    sam = await started(world, "Sam")
+    alex = world.person("Alex")  # joined, but has no private chat with the bot (never started, or blocked it)
+    chat = await world.group("Walkers", "walk", [jo, sam, alex])
+    post = world.sandbox.send(chat["id"], sam["id"], "a post")
+    after = world.last_id(chat["id"])
+    await reply_command(world, alex, chat, post, "/flag")
+    await private_news(world, jo, "flagged by Alex")
+    assert await world.bot_says_nothing(chat["id"], after, seconds=1.0)

@@ -145,15 +145,19 @@ async def handle_crisis(update: Update, context: PeerbotContext, caller: Caller,
     await paging.page_all(result.escalations)
 
 
-async def answer_privately(update: Update, context: PeerbotContext, person: Person, text: str) -> None:
+async def answer_privately(update: Update, context: PeerbotContext, person: Person, text: str,
+                           discreet: bool = False) -> None:
     """Answer whoever used the command in private, and take the command out of the group
-    (best effort: without admin rights it stays). If they can't be reached privately,
-    answer in the group."""
+    (best effort: without admin rights it stays). If they can't be reached privately, answer
+    in the group, unless the answer is ``discreet`` (a flag, a round's answer): then it is
+    logged, never shown there."""
     message = message_of(update)
     sent, _ = await try_send(context.bot, person.telegram_user_id, Reply(text))
     try:
         await message.delete()
     except TelegramError as exc:
         log.info("command left in the group: %s", type(exc).__name__)
-    if not sent:
+    if not sent and discreet:
+        log.warning("a discreet answer could not reach person %s privately; not shown in the group", person.id)
+    elif not sent:
         await context.bot.send_message(chat_of(update).id, text[:500])

@@ -142,7 +142,7 @@ async def on_round_command(update: Update, context: PeerbotContext, caller: Call
     if chat_of(update).type == ChatType.PRIVATE:
         await tell(update, said)
         return
-    await answer_privately(update, context, caller.member, said)
+    await answer_privately(update, context, caller.member, said, discreet=True)  # the answer is the facilitators'
 
 
 @guarded(STAFF)

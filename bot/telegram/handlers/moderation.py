@@ -69,7 +69,7 @@ async def is_staff_post(context: PeerbotContext, post: Post) -> bool:
 PostAction = Callable[[Update, PeerbotContext, Caller, Message], Awaitable[str]]
 
 
-def on_post(command: str, roles: frozenset[str]) -> Callable[[PostAction], GuardedHandler]:
+def on_post(command: str, roles: frozenset[str], discreet: bool = False) -> Callable[[PostAction], GuardedHandler]:
     """A command replied to a post in a group: without one it explains itself; with one, its
     action's answer goes to whoever used it, privately."""
 
@@ -82,7 +82,8 @@ def on_post(command: str, roles: frozenset[str]) -> Callable[[PostAction], Guard
                     "In a group chat, reply /{command} to the post you mean (Telegram doesn't let me find someone by "
                     "their @name)."), command=command))
                 return
-            await answer_privately(update, context, caller.member, await action(update, context, caller, target))
+            answer = await action(update, context, caller, target)
+            await answer_privately(update, context, caller.member, answer, discreet)
 
         return guarded(roles)(handler)
 
@@ -116,7 +117,7 @@ async def on_unpause(update: Update, context: PeerbotContext, caller: Caller, ta
     return await moderation_for(context).unpause(post_of(context, target), caller.member, where_of(context, target))
 
 
-@on_post("flag", PARTICIPANTS)
+@on_post("flag", PARTICIPANTS, discreet=True)  # who flagged a post is never shown in the group
 async def on_flag(update: Update, context: PeerbotContext, caller: Caller, target: Message) -> str:
     """/flag, replied to a post: PSWs on duty are told (never the group)."""
     author = target.from_user.first_name if target.from_user is not None else "someone"
