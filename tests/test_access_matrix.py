@@ -25,7 +25,7 @@ def test_the_matrix_covers_every_registered_command():
                                           "mydata", "forgetme", "wellbeing", "report",
                                           "suggest", "review", "safetyplan", "claim",
                                           "flag", "hide", "pause", "unpause", "round", "rsvp", "break",
-                                          "language"}
+                                          "language", "debrief", "approve", "reject"}
 
 
 @pytest.mark.parametrize("caller", list(CALLERS))

@@ -398,6 +398,21 @@ async def test_a_rejected_suggester_is_told_kindly_and_a_second_coordinator_find
     assert strategy(world, "Shout into a pillow").status == "rejected"
 
 
+async def test_a_coordinator_can_review_by_typing_the_number_on_the_card(world):
+    sam = world.person("Sam")
+    await world.say(sam, "/help")
+    cora = world.person("Cora", roles=("coordinator",))
+    idea_id = pending_idea(world, sam, "Shout into a pillow")
+    card = await review_card(world, cora, "Shout into a pillow")
+    assert f"(Or type /approve {idea_id} or /reject {idea_id}.)" in card["text"]
+    done = await world.say(cora, f"/reject {idea_id}")
+    assert "Rejected" in done["text"]
+    await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "Thank you for suggesting" in m["text"])
+    assert "already reviewed" in (await world.say(cora, f"/approve {idea_id}"))["text"]
+    assert "Usage: /approve <number>" in (await world.say(cora, "/approve soon"))["text"]
+    assert strategy(world, "Shout into a pillow").status == "rejected"
+
+
 async def test_a_participant_cannot_review_suggestions_and_nothing_changes(world):
     sam, kim = world.person("Sam"), world.person("Kim")
     pending_idea(world, sam)

@@ -176,6 +176,20 @@ async def test_a_psw_can_claim_by_typing_the_number_on_the_card(world):
     assert "Usage: /claim <case number>" in (await world.say(kim, "/claim soon"))["text"]
 
 
+async def test_a_debrief_can_be_logged_by_typing_the_case_number(world):
+    jo, kim = await staff(world, "Jo"), await staff(world, "Kim")
+    sam = world.person("Sam")
+    await world.say(sam, CRISIS)
+    card = await page_for(world, jo)
+    await world.press(jo, card, "Claim")
+    [case] = escalations(world)
+    closed = await world.say(jo, "/close supported talked it through")
+    assert f"(Or type /debrief {case.id}.)" in closed["text"]
+    assert "I can only log a debrief for a case you held" in (await world.say(kim, f"/debrief {case.id}"))["text"]
+    assert "Logged for your next supervision" in (await world.say(jo, f"/debrief {case.id}"))["text"]
+    assert "debrief_requested" in events(world, case.id)
+
+
 def test_two_psws_claiming_at_the_same_instant_leaves_exactly_one_holder(db):
     from datetime import timedelta
 

@@ -88,7 +88,7 @@ class Handoff:
                 f"closed after {minutes(to_close)}.")
         if debrief:
             text += (" That was a crisis case: thank you for being there. It can help to talk it through; "
-                     "would you like it logged for your next supervision?")
+                     f"would you like it logged for your next supervision? (Or type /debrief {case.id}.)")
         await self.outbox.send(holder.telegram_user_id, [Reply(text, debrief)])
 
     async def relay_from_person(self, person: Person, text: str, risky: bool) -> bool:

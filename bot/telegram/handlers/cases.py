@@ -2,6 +2,8 @@
 and the role guide. The workflow itself is in ``bot.app.handoff``."""
 from __future__ import annotations
 
+from typing import Optional
+
 from telegram import Update
 
 from bot.app.callbacks import CLAIM, DEBRIEF
@@ -35,14 +37,21 @@ async def on_claim(update: Update, context: PeerbotContext, caller: Caller) -> N
         await query.edit_message_text(claim.card)
 
 
+def case_number(args: list[str]) -> Optional[int]:
+    """The one case number typed after a command ("12" or "#12"), or None."""
+    if len(args) != 1 or not args[0].lstrip("#").isdigit() or len(args[0]) > 12:
+        return None
+    return int(args[0].lstrip("#"))
+
+
 @guarded(STAFF)
 async def on_claim_command(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """/claim N: the card's Claim button, typed (the number is on the card and in /queue)."""
-    args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit() or len(args[0]) > 12:
+    case_id = case_number(context.args or [])
+    if case_id is None:
         await tell(update, "Usage: /claim <case number>, e.g. /claim 12. /queue lists open cases.")
         return
-    claim = await handoff_for(context.bot, context.app).claim(int(args[0].lstrip("#")), caller.member)
+    claim = await handoff_for(context.bot, context.app).claim(case_id, caller.member)
     await tell(update, claim.card if claim.card is not None else claim.message)
 
 
@@ -82,6 +91,18 @@ async def on_debrief(update: Update, context: PeerbotContext, caller: Caller) ->
         return
     await query.answer("Logged for supervision")
     await query.edit_message_reply_markup(None)
+
+
+@guarded(STAFF)
+async def on_debrief_command(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    """/debrief N: the closed crisis card's debrief button, typed."""
+    case_id = case_number(context.args or [])
+    if case_id is None:
+        await tell(update, "Usage: /debrief <case number>, the number on the case you closed.")
+        return
+    logged = context.app.escalations.request_debrief(case_id, caller.member.id)
+    await tell(update, "Logged for your next supervision. Thank you for being there." if logged else
+               "I can only log a debrief for a case you held. Nothing has been changed.")
 
 
 @guarded(STAFF)
@@ -138,6 +159,8 @@ COMMANDS = (
     CommandSpec("claim", N_("take a case: /claim <case number>"), on_claim_command),
     CommandSpec("close", N_("close the case you hold: /close <outcome> <note>"), on_close),
     CommandSpec("guide", N_("the PSW role guide"), on_guide),
+    CommandSpec("debrief", N_("log a debrief for supervision after a crisis case: /debrief <case number>"),
+                on_debrief_command),
 )
 CALLBACKS = (
     (CLAIM.pattern, on_claim),

@@ -23,7 +23,17 @@ from bot.i18n import N_
 from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
 from bot.services.drafts import DraftState
 from bot.storage.models import Person
-from bot.telegram.access import COORDINATORS, PARTICIPANTS, Caller, CommandSpec, guarded, pressed, reply, tell
+from bot.telegram.access import (
+    COORDINATORS,
+    PARTICIPANTS,
+    Caller,
+    CommandSpec,
+    Handler,
+    guarded,
+    pressed,
+    reply,
+    tell,
+)
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, one_line, private_only, register, settle
 from bot.telegram.sending import try_send
@@ -55,7 +65,8 @@ def describe(title: str, category: str, steps: str, moods: list[int] | tuple[int
 
 
 def review_card(item: PendingStrategy) -> Reply:
-    text = f"{describe(item.title, item.category, item.steps, item.moods)}\n\nSuggested by {item.suggested_by}"
+    text = (f"{describe(item.title, item.category, item.steps, item.moods)}\n\nSuggested by {item.suggested_by}"
+            f"\n(Or type /approve {item.id} or /reject {item.id}.)")
     return Reply(text, ((("Approve", REVIEW.data("a", item.id)), ("Reject", REVIEW.data("r", item.id))),))
 
 
@@ -198,15 +209,39 @@ async def tell_suggester(context: PeerbotContext, result: ReviewResult) -> Optio
 @guarded(COORDINATORS)
 @private_only
 async def on_review_decision(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query, data = pressed(update)
+    _, data = pressed(update)
     choice, strategy_id = REVIEW.fields(data)
-    result = context.app.coping.review(int(strategy_id), caller.member.id, approve=choice == "a")
+    await decide(update, context, caller, int(strategy_id), approve=choice == "a")
+
+
+def typed_decision(approve: bool) -> Handler:
+    """/approve N or /reject N: a review card's buttons, typed (the number is on the card)."""
+
+    async def handler(update: Update, context: PeerbotContext, caller: Caller) -> None:
+        args = context.args or []
+        if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 12:
+            await tell(update, f"Usage: /{'approve' if approve else 'reject'} <number>, the number on the "
+                               "suggestion in /review.")
+            return
+        await decide(update, context, caller, int(args[0]), approve)
+
+    return handler
+
+
+on_approve = guarded(COORDINATORS)(private_only(typed_decision(approve=True)))
+on_reject = guarded(COORDINATORS)(private_only(typed_decision(approve=False)))
+
+
+async def decide(update: Update, context: PeerbotContext, caller: Caller, strategy_id: int, approve: bool) -> None:
+    """Approve or reject a suggestion (pressed or typed); whoever suggested it is told."""
+    result = context.app.coping.review(strategy_id, caller.member.id, approve=approve)
     if not result.changed or result.status is None:  # the status is there whenever it changed
-        await query.answer(ALREADY_REVIEWED, show_alert=True)
+        await tell(update, ALREADY_REVIEWED)
         return
     decision = result.status.capitalize()
-    await query.answer(decision)
-    await settle(query, decision)
+    if update.callback_query is not None:
+        await update.callback_query.answer(decision)
+        await settle(update.callback_query, decision)
     told = await tell_suggester(context, result)
     news = f"{told.display_name or 'The person who suggested it'} has been told." if told else \
         "I couldn't message the person who suggested it, so they haven't been told."
@@ -218,6 +253,8 @@ async def on_review_decision(update: Update, context: PeerbotContext, caller: Ca
 COMMANDS = (
     CommandSpec("suggest", N_("suggest a coping idea for the library"), on_suggest),
     CommandSpec("review", N_("approve or reject suggested coping ideas"), on_review),
+    CommandSpec("approve", N_("approve a suggested coping idea: /approve <number>"), on_approve),
+    CommandSpec("reject", N_("reject a suggested coping idea: /reject <number>"), on_reject),
 )
 CALLBACKS = (
     (SUGGEST_PICK.pattern, on_suggest_pick),
