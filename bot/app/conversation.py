@@ -144,6 +144,12 @@ def reply_from_message(message: BotMessage, language: Optional[str] = None) -> R
     return Reply(f"{message.text}\n\n{hint(choices, language=language)}" if choices else message.text, buttons)
 
 
+def talk_button(language: Optional[str]) -> tuple[tuple[Button, ...], ...]:
+    """"Talk to a person" in the person's language: it goes to the dialogue as a request
+    (and, for someone the dialogue cannot talk with, straight to a PSW)."""
+    return (((say(language, TALK_BUTTON), DIALOGUE.data(REQUEST_PAYLOAD)),),)
+
+
 def speaks_english(person: Person) -> bool:
     """Whether the dialogue model (English only) can talk with them."""
     return person.language in (None, ENGLISH)

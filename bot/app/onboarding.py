@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bot.app.callbacks import DIALOGUE, NAME_FROM_TELEGRAM, QUESTIONNAIRE_CONSENT
-from bot.app.conversation import REQUEST_PAYLOAD, TALK_BUTTON, speaks_english
+from bot.app.conversation import REQUEST_PAYLOAD, speaks_english, talk_button
 from bot.app.replies import Reply
 from bot.app.typed_choices import with_hint
 from bot.config.sections import ServiceSettings
@@ -53,11 +53,6 @@ CONTACTS_FOR = N_("The crisis contacts I show are for {place}; /region changes t
 THANKS_OTHER_LANGUAGE = N_("Thanks, {name}. For now I can only chat in English, but a peer supporter is one message "
                            "away: press the button or type \"person\".")
 WELCOME_BACK = N_("Welcome back, {name}.")
-
-
-def talk_button(language: Optional[str]) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """A person, one tap away, for someone the dialogue model cannot talk with."""
-    return (((say(language, TALK_BUTTON), DIALOGUE.data(REQUEST_PAYLOAD)),),)
 
 
 def staff_welcome(roles: list[str]) -> str:

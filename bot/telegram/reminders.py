@@ -6,8 +6,8 @@ import asyncio
 
 from telegram.ext import Application
 
-from bot.app.conversation import rsvp_reply
-from bot.app.onboarding import MAIN_MENU, talk_button
+from bot.app.conversation import rsvp_reply, talk_button
+from bot.app.onboarding import MAIN_MENU
 from bot.app.replies import Reply
 from bot.app.typed_choices import with_hint
 from bot.i18n import ENGLISH, N_, say

@@ -12,8 +12,7 @@ from telegram import MaybeInaccessibleMessage, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.app.callbacks import DIALOGUE
-from bot.app.conversation import REQUEST_PAYLOAD, TALK_BUTTON, ChatContext, TurnResult, offers_a_person
+from bot.app.conversation import ChatContext, TurnResult, offers_a_person
 from bot.app.replies import Reply
 from bot.dialogue.engine import ParseResult
 from bot.i18n import N_, language_from, say
@@ -37,9 +36,6 @@ from bot.telegram.usecases import paging_for
 log = logging.getLogger(__name__)
 # chat_data: the message carrying the last dialogue turn's buttons in a private chat.
 DIALOGUE_KEYBOARD_KEY = "dialogue_keyboard"
-def person_button(language: Optional[str]) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """"Talk to a person", in the person's language: it goes to the dialogue as a request."""
-    return (((say(language, TALK_BUTTON), DIALOGUE.data(REQUEST_PAYLOAD)),),)
 
 
 def language_of(update: Update, caller: Caller) -> str:
@@ -94,8 +90,7 @@ async def converse(update: Update, context: PeerbotContext, person: Person, text
     chat = chat_context(app, origin_of(update))
     # A typed note makes the check-in's "No thanks" meaningless: its buttons go, while the
     # dialogue thinks (not before it, on the way to the answer), and before the new ones come.
-    if chat.private:  # answered now: typing can't press them later
-        app.choices.clear(chat.chat_id)
+    # (What typing can press is replaced by ``deliver``, after the turn.)
     retiring = asyncio.create_task(retire_keyboard(update, context, DIALOGUE_KEYBOARD_KEY)) if chat.private else None
     try:
         result = await app.conversation.respond(person, chat, text, risk, parse)

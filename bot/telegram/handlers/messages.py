@@ -9,6 +9,7 @@ from typing import Optional
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
 
+from bot.app.conversation import talk_button
 from bot.app.replies import Reply
 from bot.dialogue.engine import ParseResult
 from bot.i18n import N_, say
@@ -32,7 +33,6 @@ from bot.telegram.handlers.common import (
     converse,
     handle_crisis,
     language_of,
-    person_button,
     start_link,
 )
 from bot.telegram.handlers.onboarding import save_name
@@ -129,7 +129,7 @@ async def on_private_message(update: Update, context: PeerbotContext, caller: Ca
     app.escalations.heard_from(person.id)
     if not words.answerable:
         flag_if_concern(app, caller, message, words, risk)
-        await reply(update, context, [Reply(not_answered(words, language), person_button(language))])
+        await reply(update, context, [Reply(not_answered(words, language), talk_button(language))])
         return
     if caller.roles & STAFF and await handoff.relay_from_psw(person, text):
         return
@@ -210,7 +210,7 @@ async def on_not_text(update: Update, context: PeerbotContext, caller: Caller) -
     language = language_of(update, caller)
     await reply(update, context, [Reply(say(language, N_(
         "I can only read text at the moment, so I couldn't take that in. You can type to me, or ask for a person "
-        "at any time.")), person_button(language))])
+        "at any time.")), talk_button(language))])
 
 
 @guarded(ANYONE)

@@ -9,7 +9,7 @@ from bot.app.callbacks import CALLBACK_DATA_LIMIT, CONSENT, LANGUAGE, NAME_FROM_
 from bot.app.onboarding import ROLE_LABELS, ROLE_PREFIX
 from bot.app.replies import Reply
 from bot.app.typed_choices import typed_word, with_hint
-from bot.i18n import ENGLISH, LANGUAGES, N_, language_from, say
+from bot.i18n import ENGLISH, LANGUAGES, N_, say
 from bot.services.groups import JOIN_PREFIX
 from bot.services.people import clean_display_name
 from bot.services.roles import STAFF as STAFF_ROLES
@@ -31,7 +31,7 @@ from bot.telegram.access import (
     user_of,
 )
 from bot.telegram.context import PeerbotContext
-from bot.telegram.handlers.common import group_start_link, start_link
+from bot.telegram.handlers.common import group_start_link, language_of, start_link
 from bot.telegram.usecases import onboarding_for
 
 # Said to someone whose Telegram is set to another language the bot knows (and on /language).
@@ -66,7 +66,7 @@ async def on_start(update: Update, context: PeerbotContext, caller: Caller) -> N
     if caller.person is not None and caller.person.consented_at is not None:
         await welcome(update, context, caller.person, argument)
         return
-    language = language_from(user_of(update).language_code)
+    language = language_of(update, caller)
     buttons = (((say(language, N_("Yes, I agree")), consent_with(argument)),),
                ((say(language, N_("No thanks")), CONSENT.data("n")),))
     first = [Reply(say(language, IN_ENGLISH_FOR_NOW))] if language != ENGLISH else []
@@ -87,7 +87,7 @@ async def consent_choice(update: Update, context: PeerbotContext, caller: Caller
     answer, argument = CONSENT.fields(data)
     await retire_keyboard(update, context, CONSENT_KEYBOARD_KEY)
     user = user_of(update)
-    language = language_from(user.language_code)
+    language = language_of(update, caller)
     if answer != "y":
         await reply(update, context, [Reply(say(language, N_(
             "That's okay, I haven't stored anything about you. If you change your mind, press /start. "
