@@ -7,12 +7,14 @@ import asyncio
 import socket
 import time
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
 from bot.app.conversation import ABOUT_OTHERS
 from bot.dialogue.guarded import GuardedEngine
 from bot.dialogue.remote import RemoteEngine
+from bot.safety import ngrams
 from bot.safety.screen import LEXICON_IS_ENOUGH
 from bot.storage.models import Escalation
 from conftest import fresh_sandbox, running_bot, titles
@@ -37,6 +39,21 @@ def test_everyday_chat_is_not_a_crisis_for_the_classifier(safety_screen):
     for text in ["I love the new wool I bought", "see you all at the allotment on saturday",
                  "the walk was hard work but the views were worth it"]:
         assert safety_screen.read(text).level == "none", text
+
+
+def test_the_ngram_reader_scores_the_same_after_saving_and_loading(tmp_path):
+    """It runs from plain arrays (no scikit-learn at start-up); ``fit`` itself checks the arrays
+    against scikit-learn, and this checks that the arrays survive the weights file."""
+    lines = ["i took all my pills", "took the whole box of tablets tonight", "cutting myself again tonight",
+             "took my tablets with breakfast", "cutting fabric for the quilt", "the pills are in the organiser"]
+    model = ngrams.fit(lines, np.array([True, True, True, False, False, False]))
+    np.savez(tmp_path / "weights.npz", **model.arrays())
+    with np.load(tmp_path / "weights.npz") as data:
+        loaded = ngrams.NgramModel.from_arrays(data)
+    unseen = ["took all the tablets", "fabric for cutting", "zzz qqq"]
+    assert np.allclose(loaded.scores(unseen), model.scores(unseen))
+    assert model.score("took all the tablets") > model.score("fabric for cutting")
+    assert model.score("zzz qqq") == model.intercept  # nothing it knows: no evidence either way
 
 
 async def test_with_rasa_stopped_the_screen_still_reads_a_crisis(safety_screen):

@@ -108,7 +108,7 @@ class EmbeddingLayer:
         texts = message_pieces(text)
         if not texts:
             return RiskAssessment("none")
-        score, best = self.classifier.message_score(self.encoder.encode(texts))
+        score, best = self.classifier.message_score(self.encoder.encode(texts), texts)
         where = "" if len(texts) == 1 else f", strongest in {texts[best][:60]!r}"
         if score >= self.classifier.crisis_threshold:
             return RiskAssessment("crisis", (f"classifier: crisis {score:.2f}{where}",))
