@@ -108,6 +108,35 @@ async def test_facilitators_correct_attendance_with_the_buttons_after_the_sessio
     await world.eventually(lambda: titles(world.sandbox.messages(fay["id"])[-1]) == ["Ann"])
 
 
+async def test_a_facilitator_wraps_up_and_marks_who_came_by_typing_alone(world):
+    fay = world.person("Fay", roles=("psw",))
+    ann, ben = world.person("Ann"), world.person("Ben")
+    world.sandbox.open_private_chat(fay["id"])
+    chat = await world.group("Walkers", "walk", [fay, ann, ben])
+    walk = session_soon(world.db, "walk", "walk", 10, facilitators=[fay["id"]])
+    await world.say(fay, "/startsession", chat_id=chat["id"])
+    check_in = await world.sandbox.wait_for_bot_message(chat["id"], lambda m: m["text"].startswith("Check-in round"))
+    await world.tap(ann, check_in, "3", chat["id"])
+    await world.tap(ben, check_in, "4", chat["id"])
+    check_out = await world.say(fay, "/endsession", chat_id=chat["id"])
+    assert "send /endsession finish" in check_out["text"]
+    assert "/endsession finish" in (await world.say(fay, "/endsession", chat_id=chat["id"]))["text"]
+    assert "only" in (await world.say(ann, "/endsession finish", chat_id=chat["id"]))["text"].lower()
+
+    done = await world.say(fay, "/endsession finish", chat_id=chat["id"])
+    assert done["text"].startswith("That's the end of the session")
+    summary = await world.sandbox.wait_for_bot_message(fay["id"], lambda m: m["text"].startswith("Summary"))
+    assert "Or type 1 (✅ Ann), 2 (✅ Ben)." in summary["text"]
+    marked = await world.say(fay, "2")
+    assert marked["text"].startswith("Marked as not there: Ben.") and titles(marked) == ["✅ Ann", "Ben"]
+    assert "Or type 1 (✅ Ann), 2 (Ben)." in marked["text"]
+    assert (await world.say(fay, "2"))["text"].startswith("Marked as there: Ben.")
+    assert "no session of this group on now" in (await world.say(fay, "/endsession finish", chat_id=chat["id"]))["text"]
+    with world.db.session() as session:
+        present = session.execute(select(Attendance.present).where(Attendance.occurrence_id == walk.id)).scalars()
+        assert sorted(present) == [True, True]
+
+
 async def test_only_the_sessions_facilitators_can_start_it_and_only_when_it_is_on(world):
     fay, pat = world.person("Fay", roles=("psw",)), world.person("Pat", roles=("psw",))
     ann = world.person("Ann")

@@ -1,6 +1,10 @@
 """Running a session in its group chat: /startsession, /endsession, the round
 buttons, the facilitators' summary and attendance buttons.
 
+Every button can be typed: a round's answer as /round, Finish as
+/endsession finish, and the register under the summary by a name's number (the
+summary is the private chat's last keyboard, ``typed_press``).
+
 The rounds' answers are private: a tap is acknowledged only to the person who
 tapped (a pop-up), and the group sees an answer only if its owner shares it.
 """
@@ -14,20 +18,23 @@ from telegram.ext import Application
 
 from bot.app.callbacks import ATTENDANCE, FINISH_ROUND, ROUND
 from bot.app.replies import Reply
+from bot.app.typed_choices import hint
 from bot.i18n import N_, say
 from bot.services.escalations import name_of
 from bot.services.facilitation import LiveSession, Summary
 from bot.services.wording import local_time
 from bot.storage.models import Person
-from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, chat_of, guarded, pressed, tell
+from bot.telegram.access import PARTICIPANTS, STAFF, Caller, CommandSpec, chat_of, guarded, pressed, reply, tell
 from bot.telegram.context import APP_KEY, AppContext, PeerbotContext
 from bot.telegram.handlers.common import answer_privately
 from bot.telegram.sending import keyboard, send_replies
+from bot.telegram.typed_press import remember
 
 SHARE = "s"  # the round buttons' own answers (ROUND's pattern allows them)
 PASS = "p"
 ROUND_WORDS = {"in": "check-in", "out": "check-out"}
 SHARED = N_("Shared with the group")
+FINISH = "finish"  # /endsession finish: the check-out round's Finish button, typed
 
 
 def round_buttons(round_id: int, kind: str, occurrence_id: int) -> tuple:
@@ -42,7 +49,8 @@ def round_text(kind: str) -> str:
     question = "How are you arriving today?" if kind == "in" else "How are you leaving today?"
     return (f"{ROUND_WORDS[kind].capitalize()} round. {question} Tap 1 (very low) to 5 (very good), or Pass: "
             "passing is always fine. Only the facilitators see your answer, unless you press \"Share mine\".\n"
-            "Rather type? Send me /round 1 to 5, /round pass or /round share in a private chat.")
+            "Rather type? Send me /round 1 to 5, /round pass or /round share in a private chat."
+            + ("\nFacilitators: press Finish, or send /endsession finish, to wrap up." if kind == "out" else ""))
 
 
 def opening_text(app: AppContext, live: LiveSession) -> str:
@@ -93,10 +101,15 @@ async def on_startsession(update: Update, context: PeerbotContext, caller: Calle
 
 @guarded(STAFF)
 async def on_endsession(update: Update, context: PeerbotContext, caller: Caller) -> None:
+    """/endsession opens the check-out round; /endsession finish wraps the session up."""
     live = await live_session_for(update, context, caller)
-    if live is not None and not await open_round(context.application, live.occurrence_id, live.chat_id, "out",
-                                                 caller.member.id):
-        await tell(update, "The check-out round has already started: press Finish on it to wrap up.")
+    if live is None:
+        return
+    if [a.casefold() for a in context.args or []] == [FINISH]:
+        await tell(update, await finish_session(context, caller, live.occurrence_id, live.chat_id))
+    elif not await open_round(context.application, live.occurrence_id, live.chat_id, "out", caller.member.id):
+        await tell(update, "The check-out round has already started: press Finish on it, or send "
+                           "/endsession finish, to wrap up.")
 
 
 @guarded(PARTICIPANTS)
@@ -148,21 +161,29 @@ async def on_round_command(update: Update, context: PeerbotContext, caller: Call
 @guarded(STAFF)
 async def on_finish(update: Update, context: PeerbotContext, caller: Caller) -> None:
     query, data = pressed(update)
+    said = await finish_session(context, caller, FINISH_ROUND.number(data), chat_of(update).id)
+    await query.answer(said, show_alert=said != WRAPPED_UP)
+    if said == WRAPPED_UP:
+        await query.edit_message_reply_markup(None)
+
+
+WRAPPED_UP = "Done: the summary is in your private chat with me."
+
+
+async def finish_session(context: PeerbotContext, caller: Caller, occurrence_id: int, chat_id: int) -> str:
+    """Wrap the session up, pressed (Finish) or typed (/endsession finish): the closing words
+    in the group, the summary to the facilitators; what to tell the one who finished it."""
     app = context.app
-    occurrence_id = FINISH_ROUND.number(data)
     if not app.facilitation.may_facilitate(caller.member.id, occurrence_id):
-        await query.answer("Only this session's facilitators (or a coordinator) can finish it.", show_alert=True)
-        return
+        return "Only this session's facilitators (or a coordinator) can finish it."
     summary = app.facilitation.wrap_up(occurrence_id)
     if summary is None:
-        await query.answer("This session has already been wrapped up.", show_alert=True)
-        return
-    await query.answer("Done: the summary is in your private chat with me.")
-    await query.edit_message_reply_markup(None)
-    await send_replies(context.bot, chat_of(update).id, [Reply(
+        return "This session has already been wrapped up."
+    await send_replies(context.bot, chat_id, [Reply(
         "That's the end of the session. Thank you all for coming and for looking after each other. "
         "If anything today stirred things up, a peer supporter is there: message me privately and ask for a person.")])
     await send_summary(context.application, summary, extra=caller.member.telegram_user_id)
+    return WRAPPED_UP
 
 
 def summary_text(summary: Summary) -> str:
@@ -173,34 +194,47 @@ def summary_text(summary: Summary) -> str:
             f"Check-in: {summary.check_in.describe()}\n"
             f"Check-out: {summary.check_out.describe()}\n"
             f"Shared with the group: {summary.shared}\n\n"
-            f"Offered a follow-up (a task is in the PSW queue):\n{follow}\n\n"
-            "Tap anyone below to mark who came (✅ = there).")
+            f"Offered a follow-up (a task is in the PSW queue):\n{follow}")
 
 
-def register_buttons(occurrence_id: int, register: list[tuple[int, str, bool]]) -> tuple:
-    return tuple(((f"{'✅ ' if present else ''}{name}"[:40], ATTENDANCE.data(occurrence_id, person_id)),)
-                 for person_id, name, present in register[:40])
+def register_reply(occurrence_id: int, register: list[tuple[int, str, bool]], above: str) -> Reply:
+    """The register as buttons under ``above``, with the line for those who type."""
+    buttons = tuple(((f"{'✅ ' if present else ''}{name}"[:40], ATTENDANCE.data(occurrence_id, person_id)),)
+                    for person_id, name, present in register[:40])
+    return Reply(f"{above}\n\nTap anyone below to mark who came (✅ = there). "
+                 f"{hint([button for row in buttons for button in row])}", buttons)
 
 
 async def send_summary(application: Application, summary: Summary, extra: Optional[int] = None) -> None:
     """The summary goes privately to each facilitator (and whoever finished the session)."""
-    reply = Reply(summary_text(summary), register_buttons(summary.occurrence_id, summary.register))
+    app: AppContext = application.bot_data[APP_KEY]
+    summary_reply = register_reply(summary.occurrence_id, summary.register, summary_text(summary))
     for chat_id in dict.fromkeys([*summary.facilitators, *([extra] if extra else [])]):
-        await send_replies(application.bot, chat_id, [reply])
+        await send_replies(application.bot, chat_id, [summary_reply])
+        remember(app, chat_id, [summary_reply])
 
 
 @guarded(STAFF)
 async def on_attendance(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query, data = pressed(update)
+    await mark_attendance(update, context, caller, pressed(update)[1])
+
+
+async def mark_attendance(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    """A name in the register pressed, or its number typed: marked as there, or not."""
     app = context.app
     occurrence_id, person_id = (int(part) for part in ATTENDANCE.fields(data))
     if not app.facilitation.may_facilitate(caller.member.id, occurrence_id):
-        await query.answer("Only this session's facilitators (or a coordinator) mark attendance.", show_alert=True)
+        await tell(update, "Only this session's facilitators (or a coordinator) mark attendance.")
         return
     present = app.facilitation.toggle_attendance(occurrence_id, person_id, caller.member.id)
-    await query.answer("Marked as there" if present else "Marked as not there")
-    buttons = register_buttons(occurrence_id, app.facilitation.register(occurrence_id))
-    await query.edit_message_reply_markup(keyboard(Reply("", buttons)))
+    register = app.facilitation.register(occurrence_id)
+    marked = "Marked as there" if present else "Marked as not there"
+    if update.callback_query is not None:
+        await update.callback_query.answer(marked)
+        await update.callback_query.edit_message_reply_markup(keyboard(register_reply(occurrence_id, register, "")))
+        return
+    name = next((name for who, name, _ in register if who == person_id), "")
+    await reply(update, context, [register_reply(occurrence_id, register, f"{marked}: {name}.")])
 
 
 async def run_due_rounds(application: Application) -> None:
@@ -218,7 +252,8 @@ async def run_due_rounds(application: Application) -> None:
 
 COMMANDS = (
     CommandSpec("startsession", N_("in a group: open today's session with its check-in round"), on_startsession),
-    CommandSpec("endsession", N_("in a group: start the check-out round"), on_endsession),
+    CommandSpec("endsession", N_("in a group: start the check-out round (/endsession finish wraps up)"),
+                on_endsession),
     CommandSpec("round", N_("answer the open round by typing: /round 1-5, pass or share"), on_round_command),
 )
 CALLBACKS = (
@@ -226,3 +261,4 @@ CALLBACKS = (
     (FINISH_ROUND.pattern, on_finish),
     (ATTENDANCE.pattern, on_attendance),
 )
+TYPED = ((ATTENDANCE, mark_attendance),)
