@@ -256,14 +256,11 @@ async def test_cancelling_a_session_from_cancel_marks_it_cancelled_and_tells_who
     when = f"{first.starts_at.astimezone(LONDON):%a %d %b %H:%M}"
     cora = await coordinator(world)
 
-    heading = await world.say(cora, "/cancel")
-    line = f"{when}: Walk (Walkers), 1 said yes"
-    listed = await world.sandbox.wait_for_bot_message(
-        cora["id"], lambda m: m["text"] == line, after_message_id=heading["message_id"])
-    await world.sandbox.wait_for_bot_message(
-        cora["id"], lambda m: "End series: Walk" in titles(m), after_message_id=heading["message_id"])
-    confirm = await world.press(cora, listed, "Cancel this")
-    assert confirm["text"] == f"Cancel Walk on {when}? 1 person said they'd come; they'll be told."
+    listed = await world.say(cora, "/cancel")
+    assert f"1. {when}: Walk (Walkers), 1 said yes" in listed["text"]
+    assert titles(listed)[0] == "Cancel 1" and titles(listed)[-1] == "End series: Walk"
+    confirm = await world.press(cora, listed, "Cancel 1")
+    assert confirm["text"].startswith(f"Cancel Walk on {when}? 1 person said they'd come; they'll be told.")
     done = await world.press(cora, confirm, "Yes, cancel it")
     assert f"Cancelled Walk on {when}" in done["text"]
     occurrence = row(world, Occurrence, Occurrence.id == first.id)
@@ -272,7 +269,7 @@ async def test_cancelling_a_session_from_cancel_marks_it_cancelled_and_tells_who
     notice = await world.sandbox.wait_for_bot_message(sam["id"], lambda m: "cancelled" in m["text"])
     assert "Walk (Walkers)" in notice["text"]
 
-    query = world.sandbox.press(cora["id"], listed["message_id"], cora["id"], button_data(listed, "Cancel this"))
+    query = world.sandbox.press(cora["id"], listed["message_id"], cora["id"], button_data(listed, "Cancel 1"))
     await world.eventually(lambda: query in world.sandbox.callback_answers)
     assert "already cancelled" in world.sandbox.callback_answers[query]["text"]
     assert count(world, Occurrence, Occurrence.status == "cancelled") == 1
@@ -284,9 +281,7 @@ async def test_ending_a_whole_series_from_cancel_cancels_its_future_sessions(wor
         key="walk", name="Walk", kind="walking", timezone="Europe/London", start_date=next_thursday(),
         start_time=time(10, 0), duration_minutes=60, rrule="FREQ=WEEKLY", group=walkers.invite_code))
     cora = await coordinator(world)
-    heading = await world.say(cora, "/cancel")
-    offer = await world.sandbox.wait_for_bot_message(
-        cora["id"], lambda m: "End series: Walk" in titles(m), after_message_id=heading["message_id"])
+    offer = await world.say(cora, "/cancel")
     confirm = await world.press(cora, offer, "End series: Walk")
     assert "End the whole series Walk?" in confirm["text"]
     ended = await world.press(cora, confirm, "Yes, end the series")
@@ -295,3 +290,32 @@ async def test_ending_a_whole_series_from_cancel_cancels_its_future_sessions(wor
     assert count(world, Occurrence, Occurrence.status == "scheduled") == 0
     listing = await world.say(cora, "/sessions")
     assert "no session series yet" in listing["text"]
+
+
+async def test_a_coordinator_cancels_a_session_and_ends_a_series_by_typing_alone(world):
+    walkers = await known_group(world)
+    for key, name in (("walk", "Walk"), ("craft", "Craft")):
+        world.context.series.save(SeriesSpec(
+            key=key, name=name, kind="walking", timezone="Europe/London", start_date=next_thursday(),
+            start_time=time(10, 0), duration_minutes=60, rrule="FREQ=WEEKLY", group=walkers.invite_code))
+    cora = await coordinator(world)
+    listed = await world.say(cora, "/cancel")
+    assert "Or type 1 (Cancel 1), 2 (Cancel 2)" in listed["text"]
+    assert "End series: Craft" in listed["text"] and "End series: Walk" in listed["text"]
+
+    asked = await world.say(cora, "1")
+    assert asked["text"].startswith("Cancel ") and "Or type 1 (Yes, cancel it), 2 (Keep it)." in asked["text"]
+    assert (await world.say(cora, "keep"))["text"] == "Kept: nothing has changed."
+    assert count(world, Occurrence, Occurrence.status == "cancelled") == 0
+
+    await world.say(cora, "/cancel")
+    await world.say(cora, "2")
+    assert (await world.say(cora, "yes"))["text"].startswith("Cancelled ")
+    assert count(world, Occurrence, Occurrence.status == "cancelled") == 1
+
+    listed = await world.say(cora, "/cancel")
+    ending = next(n for n, title in enumerate(titles(listed), start=1) if title == "End series: Walk")
+    assert "End the whole series Walk?" in (await world.say(cora, str(ending)))["text"]
+    assert (await world.say(cora, "yes, end the series"))["text"].startswith("Ended Walk")
+    walk = row(world, SessionSeries, SessionSeries.key == "walk")
+    assert walk.cancelled_at is not None

@@ -22,15 +22,17 @@ from bot.app.callbacks import (
     CallbackKind,
 )
 from bot.app.replies import Reply
+from bot.app.typed_choices import hint
 from bot.i18n import N_
 from bot.services.series import OccurrenceLine
 from bot.services.wording import describe_when, local_time, places, where
 from bot.storage.models import Occurrence, SessionSeries
 from bot.storage.types import utcnow
-from bot.telegram.access import COORDINATORS, Caller, CommandSpec, guarded, pressed, reply, tell
+from bot.telegram.access import COORDINATORS, Caller, CommandSpec, GuardedHandler, guarded, pressed, reply, tell
 from bot.telegram.context import AppContext, PeerbotContext
 from bot.telegram.flows import private_only, settle
 from bot.telegram.notices import send_pending_notices
+from bot.telegram.typed_press import Action
 
 PREVIEW = 3  # upcoming sessions shown per series
 CANCEL_LIST = 10  # upcoming sessions offered by /cancel
@@ -88,30 +90,36 @@ async def on_sessions(update: Update, context: PeerbotContext, caller: Caller) -
 
 
 # --- /cancel -----------------------------------------------------------------------------------------
+# Every step can be pressed or typed (the list's numbers, then "yes" or "keep"): the button
+# handlers and ``TYPED`` share one action per step, which answers a press and settles its buttons.
 
 def line_text(line: OccurrenceLine) -> str:
     group = f" ({line.group_title})" if line.group_title else ""
     return f"{local_time(line.starts_at, line.timezone)}: {line.series_name}{group}, {line.going} said yes"
 
 
+def with_hint(text: str, buttons: tuple) -> Reply:
+    """A question whose buttons can also be typed, saying how."""
+    return Reply(f"{text}\n\n{hint([button for row in buttons for button in row])}", buttons)
+
+
 @guarded(COORDINATORS)
 @private_only
 async def on_cancel(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    """The next sessions, each with a Cancel button, then a button to end each whole series."""
+    """The next sessions, numbered, with a Cancel button each, then one to end each whole series."""
     app = context.app
     lines = app.series.schedule(CANCEL_LIST)
     active = active_series(app)
     if not lines and not active:
         await tell(update, "There are no upcoming sessions to cancel. /newsession sets one up.")
         return
-    replies = [Reply("The next sessions. Cancelling one tells everyone who said they'd come."
-                     if lines else "No sessions are scheduled in the coming months.")]
-    replies += [Reply(line_text(line), ((("Cancel this", CANCEL_ASK.data(line.occurrence_id)),),))
-                for line in lines]
-    if active:
-        replies.append(Reply("Or end a whole series, with all its future sessions:", tuple(
-            ((f"End series: {s.name}"[:64], END_SERIES_ASK.data(s.id)),) for s in active)))
-    await reply(update, context, replies)
+    listed = "\n".join(f"{n}. {line_text(line)}" for n, line in enumerate(lines, start=1))
+    heading = (f"The next sessions. Cancelling one tells everyone who said they'd come.\n{listed}" if lines
+               else "No sessions are scheduled in the coming months.")
+    ending = "\n\nOr end a whole series, with all its future sessions." if active else ""
+    buttons = (tuple(((f"Cancel {n}", CANCEL_ASK.data(line.occurrence_id)),) for n, line in enumerate(lines, start=1))
+               + tuple(((f"End series: {s.name}"[:64], END_SERIES_ASK.data(s.id)),) for s in active))
+    await reply(update, context, [with_hint(heading + ending, buttons)])
 
 
 def still_scheduled(line: Optional[OccurrenceLine]) -> bool:
@@ -120,96 +128,96 @@ def still_scheduled(line: Optional[OccurrenceLine]) -> bool:
 
 def confirmation(question: str, yes: str, data: str) -> Reply:
     """A cancelling question with its two answers: do it (``data``), or keep things as they are."""
-    return Reply(question, (((yes, data),), (("Keep it", CANCEL_KEEP.data()),)))
+    return with_hint(question, (((yes, data),), (("Keep it", CANCEL_KEEP.data()),)))
 
 
-async def scheduled_line(update: Update, context: PeerbotContext,
-                         kind: CallbackKind) -> Optional[OccurrenceLine]:
-    """The pressed button's session if it can still be cancelled; else the press is answered."""
-    query, data = pressed(update)
+async def chosen(update: Update, settled: Optional[str] = None, said: Optional[str] = None) -> None:
+    """A step taken: a press is answered (``said``) and its buttons settled; typing needs neither."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(said)
+        if settled:
+            await settle(query, settled)
+
+
+async def scheduled_line(update: Update, context: PeerbotContext, kind: CallbackKind,
+                         data: str) -> Optional[OccurrenceLine]:
+    """The chosen session if it can still be cancelled; else the caller is told."""
     line = context.app.series.occurrence_line(kind.number(data))
     if not still_scheduled(line):
-        await query.answer("That session is already cancelled or over, so nothing has changed.", show_alert=True)
+        await tell(update, "That session is already cancelled or over, so nothing has changed.")
         return None
     return line
 
 
-@guarded(COORDINATORS)
-@private_only
-async def on_cancel_pick(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    line = await scheduled_line(update, context, CANCEL_ASK)
+async def cancel_pick(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    line = await scheduled_line(update, context, CANCEL_ASK, data)
     if line is None:
         return
-    query, _ = pressed(update)
-    await query.answer()
+    await chosen(update)
     await reply(update, context, [confirmation(
         f"Cancel {line.series_name} on {local_time(line.starts_at, line.timezone)}? {who_is_coming(line.going)}",
         "Yes, cancel it", CANCEL_YES.data(line.occurrence_id))])
 
 
-@guarded(COORDINATORS)
-@private_only
-async def on_cancel_confirm(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    line = await scheduled_line(update, context, CANCEL_YES)
+async def cancel_confirm(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    line = await scheduled_line(update, context, CANCEL_YES, data)
     if line is None:
         return
-    query, _ = pressed(update)
     context.app.series.cancel_occurrence(line.occurrence_id, CANCEL_NOTE)
     start_sending_notices(context)
-    await query.answer("Cancelled")
-    await settle(query, "Cancelled")
+    await chosen(update, "Cancelled", "Cancelled")
     await reply(update, context, [Reply(f"Cancelled {line.series_name} on "
                                         f"{local_time(line.starts_at, line.timezone)}. Anyone who said they'd come "
                                         "(or might) is being told.")])
 
 
-@guarded(COORDINATORS)
-@private_only
-async def on_keep(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    query, _ = pressed(update)
-    await query.answer("Kept: nothing has changed.")
-    await settle(query, "Kept")
+async def keep(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    if update.callback_query is None:
+        await reply(update, context, [Reply("Kept: nothing has changed.")])
+    await chosen(update, "Kept", "Kept: nothing has changed.")
 
 
-async def active_pressed_series(update: Update, context: PeerbotContext,
-                                kind: CallbackKind) -> Optional[SessionSeries]:
-    """The pressed button's series if it is still running; else the press is answered."""
-    query, data = pressed(update)
+async def active_series_of(update: Update, context: PeerbotContext, kind: CallbackKind,
+                           data: str) -> Optional[SessionSeries]:
+    """The chosen series if it is still running; else the caller is told."""
     series = context.app.series.get(kind.number(data))
     if series is None or series.cancelled_at is not None or series.key is None:
-        await query.answer("That series has already ended (or can only be changed from the command line).",
-                           show_alert=True)
+        await tell(update, "That series has already ended (or can only be changed from the command line).")
         return None
     return series
 
 
-@guarded(COORDINATORS)
-@private_only
-async def on_end_pick(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    series = await active_pressed_series(update, context, END_SERIES_ASK)
+async def end_pick(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    series = await active_series_of(update, context, END_SERIES_ASK, data)
     if series is None:
         return
-    query, _ = pressed(update)
-    await query.answer()
+    await chosen(update)
     await reply(update, context, [confirmation(
         f"End the whole series {series.name}? All its future sessions will be cancelled, and anyone who said "
         "they'd come will be told.", "Yes, end the series", END_SERIES_YES.data(series.id))])
 
 
-@guarded(COORDINATORS)
-@private_only
-async def on_end_confirm(update: Update, context: PeerbotContext, caller: Caller) -> None:
-    series = await active_pressed_series(update, context, END_SERIES_YES)
+async def end_confirm(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
+    series = await active_series_of(update, context, END_SERIES_YES, data)
     if series is None:
         return
-    query, _ = pressed(update)
     count = context.app.series.cancel_series(series.key)
     start_sending_notices(context)
-    await query.answer("Series ended")
-    await settle(query, "Ended")
+    await chosen(update, "Ended", "Series ended")
     sessions = "1 upcoming session" if count == 1 else f"{count} upcoming sessions"
     await reply(update, context, [Reply(f"Ended {series.name}: {sessions} cancelled. Anyone who said they'd come "
                                         "is being told.")])
+
+
+def pressing(action: Action) -> GuardedHandler:
+    """The button handler for a step: a coordinator's press, in a private chat, of the step's action."""
+    @guarded(COORDINATORS)
+    @private_only
+    async def on_press(update: Update, context: PeerbotContext, caller: Caller) -> None:
+        await action(update, context, caller, pressed(update)[1])
+
+    return on_press
 
 
 # --- this module's commands and buttons -------------------------------------------------------------
@@ -218,10 +226,6 @@ COMMANDS = (
     CommandSpec("sessions", N_("session series and their next dates"), on_sessions),
     CommandSpec("cancel", N_("cancel a session or end a series"), on_cancel),
 )
-CALLBACKS = (
-    (CANCEL_ASK.pattern, on_cancel_pick),
-    (CANCEL_YES.pattern, on_cancel_confirm),
-    (CANCEL_KEEP.pattern, on_keep),
-    (END_SERIES_ASK.pattern, on_end_pick),
-    (END_SERIES_YES.pattern, on_end_confirm),
-)
+TYPED = ((CANCEL_ASK, cancel_pick), (CANCEL_YES, cancel_confirm), (CANCEL_KEEP, keep),
+         (END_SERIES_ASK, end_pick), (END_SERIES_YES, end_confirm))
+CALLBACKS = tuple((kind.pattern, pressing(action)) for kind, action in TYPED)
