@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Select
 
 from bot.storage.db import Database, durable
 from bot.storage.models import InboxUpdate
@@ -61,6 +62,30 @@ class Delivery:
     payload: dict[str, Any]
     attempts: int
     urgent: bool = False
+
+
+def _claimable(urgent_only: bool) -> Select:
+    """The next few updates a worker may claim (see ``Inbox.claim_next``), as one statement
+    with the bot and the time as parameters."""
+    waiting = or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < bindparam("now"))
+    lane = InboxUpdate.priority >= 1 if urgent_only else InboxUpdate.priority.is_not(None)
+    earlier = aliased(InboxUpdate)
+    in_turn = or_(InboxUpdate.priority >= 1, InboxUpdate.order_key.is_(None), ~exists().where(
+        earlier.bot_id == InboxUpdate.bot_id, earlier.order_key == InboxUpdate.order_key,
+        earlier.status == "received", earlier.id < InboxUpdate.id))
+    return (select(InboxUpdate.id).where(InboxUpdate.bot_id == bindparam("bot"), InboxUpdate.status == "received",
+                                         waiting, lane, in_turn)
+            .order_by(InboxUpdate.priority.desc(), InboxUpdate.id).limit(CANDIDATES))
+
+
+CANDIDATES = 5  # tried in turn when racing workers win the first ones
+_CLAIMABLE = {urgent_only: _claimable(urgent_only) for urgent_only in (False, True)}
+_CLAIM = (update(InboxUpdate)
+          .where(InboxUpdate.id == bindparam("row"), InboxUpdate.status == "received",
+                 or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < bindparam("now")))
+          .values(claimed_until=bindparam("until"), attempts=InboxUpdate.attempts + 1))
+_CLAIMED = select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts, InboxUpdate.priority).where(
+    InboxUpdate.id == bindparam("row"))
 
 
 class Inbox:
@@ -112,29 +137,19 @@ class Inbox:
         """The oldest update waiting to be handled, highest priority first, whose conversation
         has no earlier update unfinished, leased to this caller; None if there is none.
         ``urgent_only``: only updates the screen already flagged (the crisis lanes), which
-        wait for nothing. A conditional update decides between racing workers."""
+        wait for nothing. A conditional update decides between racing workers.
+
+        Every worker asks after each update and whenever it is woken, so this is the
+        inbox's busiest call: its statements are built once (``_CLAIMABLE``, ``_CLAIM``)
+        and run on a plain connection, without the ORM."""
         now = utcnow()
-        waiting = or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < now)
-        lane = InboxUpdate.priority >= 1 if urgent_only else InboxUpdate.priority.is_not(None)
-        earlier = aliased(InboxUpdate)
-        in_turn = or_(InboxUpdate.priority >= 1, InboxUpdate.order_key.is_(None), ~exists().where(
-            earlier.bot_id == InboxUpdate.bot_id, earlier.order_key == InboxUpdate.order_key,
-            earlier.status == "received", earlier.id < InboxUpdate.id))
-        with self.db.session() as session, session.begin():
-            candidates = session.execute(
-                select(InboxUpdate.id).where(InboxUpdate.bot_id == self.bot_id, InboxUpdate.status == "received",
-                                             waiting, lane, in_turn)
-                .order_by(InboxUpdate.priority.desc(), InboxUpdate.id).limit(5)
-            ).scalars().all()
+        with self.db.engine.begin() as connection:
+            candidates = connection.execute(_CLAIMABLE[urgent_only], {"bot": self.bot_id, "now": now}).scalars().all()
             for row_id in candidates:
-                won = session.execute(
-                    update(InboxUpdate).where(InboxUpdate.id == row_id, InboxUpdate.status == "received", waiting)
-                    .values(claimed_until=now + self.lease, attempts=InboxUpdate.attempts + 1)
-                    .execution_options(synchronize_session=False)
-                ).rowcount == 1
+                won = connection.execute(_CLAIM, {"row": row_id, "now": now, "until": now + self.lease}).rowcount == 1
                 if won:
-                    row = session.get(InboxUpdate, row_id)
-                    return Delivery(row.id, row.update_id, row.payload, row.attempts, row.priority >= 1)
+                    row = connection.execute(_CLAIMED, {"row": row_id}).one()
+                    return Delivery(row_id, row.update_id, row.payload, row.attempts, row.priority >= 1)
         return None
 
     def extend(self, delivery: Delivery) -> None:
@@ -172,8 +187,8 @@ class Inbox:
             values["error"] = error[:MAX_ERROR_LENGTH]
         if not keep_payload:
             values["payload"] = None
-        with self.db.session() as session, session.begin():
-            session.execute(update(InboxUpdate).where(InboxUpdate.id == row_id).values(**values))
+        with self.db.engine.begin() as connection:  # once per update: no ORM session needed
+            connection.execute(update(InboxUpdate).where(InboxUpdate.id == row_id).values(**values))
 
     def backlog(self) -> tuple[int, Optional[float], int]:
         """(updates received and not yet done, the oldest one's age in seconds, quarantined
