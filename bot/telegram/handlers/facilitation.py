@@ -18,7 +18,7 @@ from telegram.ext import Application
 
 from bot.app.callbacks import ATTENDANCE, FINISH_ROUND, ROUND
 from bot.app.replies import Reply
-from bot.app.typed_choices import hint
+from bot.app.typed_choices import with_hint
 from bot.i18n import N_, say
 from bot.services.escalations import name_of
 from bot.services.facilitation import LiveSession, Summary
@@ -201,8 +201,7 @@ def register_reply(occurrence_id: int, register: list[tuple[int, str, bool]], ab
     """The register as buttons under ``above``, with the line for those who type."""
     buttons = tuple(((f"{'✅ ' if present else ''}{name}"[:40], ATTENDANCE.data(occurrence_id, person_id)),)
                     for person_id, name, present in register[:40])
-    return Reply(f"{above}\n\nTap anyone below to mark who came (✅ = there). "
-                 f"{hint([button for row in buttons for button in row])}", buttons)
+    return with_hint(Reply(f"{above}\n\nTap anyone below to mark who came (✅ = there).", buttons))
 
 
 async def send_summary(application: Application, summary: Summary, extra: Optional[int] = None) -> None:

@@ -22,7 +22,7 @@ from bot.app.callbacks import (
     CallbackKind,
 )
 from bot.app.replies import Reply
-from bot.app.typed_choices import hint
+from bot.app.typed_choices import with_hint
 from bot.i18n import N_
 from bot.services.series import OccurrenceLine
 from bot.services.wording import describe_when, local_time, places, where
@@ -98,11 +98,6 @@ def line_text(line: OccurrenceLine) -> str:
     return f"{local_time(line.starts_at, line.timezone)}: {line.series_name}{group}, {line.going} said yes"
 
 
-def with_hint(text: str, buttons: tuple) -> Reply:
-    """A question whose buttons can also be typed, saying how."""
-    return Reply(f"{text}\n\n{hint([button for row in buttons for button in row])}", buttons)
-
-
 @guarded(COORDINATORS)
 @private_only
 async def on_cancel(update: Update, context: PeerbotContext, caller: Caller) -> None:
@@ -119,7 +114,7 @@ async def on_cancel(update: Update, context: PeerbotContext, caller: Caller) -> 
     ending = "\n\nOr end a whole series, with all its future sessions." if active else ""
     buttons = (tuple(((f"Cancel {n}", CANCEL_ASK.data(line.occurrence_id)),) for n, line in enumerate(lines, start=1))
                + tuple(((f"End series: {s.name}"[:64], END_SERIES_ASK.data(s.id)),) for s in active))
-    await reply(update, context, [with_hint(heading + ending, buttons)])
+    await reply(update, context, [with_hint(Reply(heading + ending, buttons))])
 
 
 def still_scheduled(line: Optional[OccurrenceLine]) -> bool:
@@ -128,7 +123,7 @@ def still_scheduled(line: Optional[OccurrenceLine]) -> bool:
 
 def confirmation(question: str, yes: str, data: str) -> Reply:
     """A cancelling question with its two answers: do it (``data``), or keep things as they are."""
-    return with_hint(question, (((yes, data),), (("Keep it", CANCEL_KEEP.data()),)))
+    return with_hint(Reply(question, (((yes, data),), (("Keep it", CANCEL_KEEP.data()),))))
 
 
 async def chosen(update: Update, settled: Optional[str] = None, said: Optional[str] = None) -> None:
