@@ -35,6 +35,7 @@ PASS = "p"
 ROUND_WORDS = {"in": "check-in", "out": "check-out"}
 SHARED = N_("Shared with the group")
 FINISH = "finish"  # /endsession finish: the check-out round's Finish button, typed
+WRAPPED_UP = "Done: the summary is in your private chat with me."
 
 
 def round_buttons(round_id: int, kind: str, occurrence_id: int) -> tuple:
@@ -165,9 +166,6 @@ async def on_finish(update: Update, context: PeerbotContext, caller: Caller) -> 
     await query.answer(said, show_alert=said != WRAPPED_UP)
     if said == WRAPPED_UP:
         await query.edit_message_reply_markup(None)
-
-
-WRAPPED_UP = "Done: the summary is in your private chat with me."
 
 
 async def finish_session(context: PeerbotContext, caller: Caller, occurrence_id: int, chat_id: int) -> str:
