@@ -14,6 +14,17 @@ from typing import Optional
 from bot.app.replies import Button, Reply
 from bot.i18n import N_, say
 
+# A number typed after a command stands for a row (a case, a session, a suggestion): longer
+# than this it is none of ours, and would not fit the database's integers.
+MAX_TYPED_NUMBER = 12
+
+
+def typed_number(word: str, marked: bool = False) -> Optional[int]:
+    """The number a button's typed command names ("/claim 12"), or None; ``marked``: also
+    "#12", as case numbers are shown on cards."""
+    digits = word.lstrip("#") if marked else word
+    return int(digits) if digits.isdigit() and len(word) <= MAX_TYPED_NUMBER else None
+
 
 def typed_word(text: str) -> str:
     """Typed text as compared with a choice: case, spaces and end punctuation aside."""

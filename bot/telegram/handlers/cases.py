@@ -10,6 +10,7 @@ from bot.app.callbacks import CLAIM, DEBRIEF
 from bot.app.handoff import ENDED_BY_PERSON
 from bot.app.paging import claim_reply
 from bot.app.replies import Reply
+from bot.app.typed_choices import typed_number
 from bot.i18n import N_, say
 from bot.services.escalations import CLOSE_OUTCOMES
 from bot.telegram.access import (
@@ -39,9 +40,7 @@ async def on_claim(update: Update, context: PeerbotContext, caller: Caller) -> N
 
 def case_number(args: list[str]) -> Optional[int]:
     """The one case number typed after a command ("12" or "#12"), or None."""
-    if len(args) != 1 or not args[0].lstrip("#").isdigit() or len(args[0]) > 12:
-        return None
-    return int(args[0].lstrip("#"))
+    return typed_number(args[0], marked=True) if len(args) == 1 else None
 
 
 @guarded(STAFF)

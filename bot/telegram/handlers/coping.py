@@ -19,6 +19,7 @@ from telegram import Update
 
 from bot.app.callbacks import REVIEW, SUGGEST_PICK, SUGGEST_SEND, SUGGEST_STOP
 from bot.app.replies import Reply
+from bot.app.typed_choices import typed_number
 from bot.i18n import N_
 from bot.services.coping import CATEGORIES, PendingStrategy, ReviewResult
 from bot.services.drafts import DraftState
@@ -219,11 +220,12 @@ def typed_decision(approve: bool) -> Handler:
 
     async def handler(update: Update, context: PeerbotContext, caller: Caller) -> None:
         args = context.args or []
-        if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 12:
+        strategy_id = typed_number(args[0]) if len(args) == 1 else None
+        if strategy_id is None:
             await tell(update, f"Usage: /{'approve' if approve else 'reject'} <number>, the number on the "
                                "suggestion in /review.")
             return
-        await decide(update, context, caller, int(args[0]), approve)
+        await decide(update, context, caller, strategy_id, approve)
 
     return handler
 

@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from bot.app.callbacks import DIALOGUE, RSVP
 from bot.app.conversation import RSVP_WORDS
 from bot.app.replies import Reply
+from bot.app.typed_choices import typed_number
 from bot.i18n import ENGLISH, N_, say
 from bot.services.checkins import mood_chart_png
 from bot.services.wording import local_time
@@ -66,12 +67,13 @@ async def on_rsvp_button(update: Update, context: PeerbotContext, caller: Caller
 async def on_rsvp_command(update: Update, context: PeerbotContext, caller: Caller) -> None:
     """/rsvp N going|maybe|no: the RSVP buttons, typed (each session says its number)."""
     args = [arg.casefold() for arg in context.args or []]
-    if len(args) < 2 or not args[0].isdigit() or len(args[0]) > 12 or args[1] not in RSVP_WORDS:
+    occurrence = typed_number(args[0]) if len(args) >= 2 else None
+    if occurrence is None or args[1] not in RSVP_WORDS:
         await tell(update, say(caller.member.language, N_(
             "Send /rsvp, the session's number and going, maybe or no, e.g. /rsvp 12 going. /next shows each session "
             "with its number.")))
         return
-    await rsvp(update, context, caller, int(args[0]), RSVP_WORDS[args[1]])
+    await rsvp(update, context, caller, occurrence, RSVP_WORDS[args[1]])
 
 
 async def rsvp(update: Update, context: PeerbotContext, caller: Caller, occurrence_id: int, answer: str) -> None:
