@@ -6,6 +6,7 @@ Service tests run on SQLite and PostgreSQL; the Telegram ones drive the real bot
 HTTP against the sandbox."""
 from __future__ import annotations
 
+import concurrent.futures
 from datetime import timedelta
 
 from cryptography.fernet import Fernet
@@ -81,6 +82,15 @@ def test_the_key_file_is_made_once_for_the_owner_only_and_then_reused(tmp_path):
     key = key_from_file(path)
     assert key_from_file(path) == key and oct(path.stat().st_mode & 0o777) == "0o600"
     Sealer(key)  # a valid Fernet key
+
+
+def test_processes_starting_together_share_one_whole_key(tmp_path):
+    path = tmp_path / "plan.key"
+    with concurrent.futures.ProcessPoolExecutor(4) as starting:
+        keys = list(starting.map(key_from_file, [path] * 16))
+    assert len(set(keys)) == 1
+    Sealer(keys[0])  # whole, not a file read before it was written
+    assert [f.name for f in tmp_path.iterdir()] == ["plan.key"]  # no key of a loser left behind
 
 
 def test_the_written_plan_has_every_part_and_the_regions_crisis_contacts(db):

@@ -161,7 +161,5 @@ class SafetyPlanService:
         return "\n\n".join(sections)
 
 
-
-
 def count_use(session: Session, kind: str) -> None:
     session.add(SafetyPlanUse(kind=kind, at=utcnow()))

@@ -42,13 +42,19 @@ class Sealer:
 
 def key_from_file(path: Path) -> bytes:
     """The key in ``path``, written there first (owner-only) if the file does not exist yet.
-    Two processes starting together: the second finds the first's file and reads it."""
+    The new key is written to a file of its own and linked into place, which fails if
+    ``path`` exists: so two processes starting together end up with the same key, and
+    neither can read a key file the other has created but not yet written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    key = Fernet.generate_key()
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key)
-    return key
+    if not path.exists():
+        fresh = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(Fernet.generate_key())
+        try:
+            os.link(fresh, path)
+        except FileExistsError:
+            pass  # another process linked its key first: theirs is the key
+        finally:
+            fresh.unlink()
+    return path.read_bytes().strip()
