@@ -111,6 +111,14 @@ async def settle(query: CallbackQuery, outcome: str) -> None:
         log.info("could not retire the buttons of message %s: %s", message.message_id, exc.message)
 
 
+async def settle_press(update: Update, outcome: str, said: Optional[str] = None) -> None:
+    """A step taken by a press: the press answered (``said``, else ``outcome``) and its
+    buttons settled with ``outcome``; a step taken by typing needs neither."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(said or outcome)
+        await settle(update.callback_query, outcome)
+
+
 async def acknowledge(update: Update, alert: str = "") -> None:
     """Answer the pressed button, if the step was answered by a button (typing needs no answer)."""
     if update.callback_query is not None:

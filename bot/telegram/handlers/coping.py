@@ -36,7 +36,7 @@ from bot.telegram.access import (
     tell,
 )
 from bot.telegram.context import AppContext, PeerbotContext
-from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, one_line, private_only, register, settle
+from bot.telegram.flows import OUT_OF_DATE, Data, Flow, Invalid, Step, one_line, private_only, register, settle_press
 from bot.telegram.sending import try_send
 
 TITLE_LIMIT = 80
@@ -241,9 +241,7 @@ async def decide(update: Update, context: PeerbotContext, caller: Caller, strate
         await tell(update, ALREADY_REVIEWED)
         return
     decision = result.status.capitalize()
-    if update.callback_query is not None:
-        await update.callback_query.answer(decision)
-        await settle(update.callback_query, decision)
+    await settle_press(update, decision)
     told = await tell_suggester(context, result)
     news = f"{told.display_name or 'The person who suggested it'} has been told." if told else \
         "I couldn't message the person who suggested it, so they haven't been told."

@@ -30,7 +30,7 @@ from bot.storage.models import Occurrence, SessionSeries
 from bot.storage.types import utcnow
 from bot.telegram.access import COORDINATORS, Caller, CommandSpec, GuardedHandler, guarded, pressed, reply, tell
 from bot.telegram.context import AppContext, PeerbotContext
-from bot.telegram.flows import private_only, settle
+from bot.telegram.flows import acknowledge, private_only, settle_press
 from bot.telegram.notices import send_pending_notices
 from bot.telegram.typed_press import Action
 
@@ -126,15 +126,6 @@ def confirmation(question: str, yes: str, data: str) -> Reply:
     return with_hint(Reply(question, (((yes, data),), (("Keep it", CANCEL_KEEP.data()),))))
 
 
-async def chosen(update: Update, settled: Optional[str] = None, said: Optional[str] = None) -> None:
-    """A step taken: a press is answered (``said``) and its buttons settled; typing needs neither."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer(said)
-        if settled:
-            await settle(query, settled)
-
-
 async def scheduled_line(update: Update, context: PeerbotContext, kind: CallbackKind,
                          data: str) -> Optional[OccurrenceLine]:
     """The chosen session if it can still be cancelled; else the caller is told."""
@@ -149,7 +140,7 @@ async def cancel_pick(update: Update, context: PeerbotContext, caller: Caller, d
     line = await scheduled_line(update, context, CANCEL_ASK, data)
     if line is None:
         return
-    await chosen(update)
+    await acknowledge(update)
     await reply(update, context, [confirmation(
         f"Cancel {line.series_name} on {local_time(line.starts_at, line.timezone)}? {who_is_coming(line.going)}",
         "Yes, cancel it", CANCEL_YES.data(line.occurrence_id))])
@@ -161,7 +152,7 @@ async def cancel_confirm(update: Update, context: PeerbotContext, caller: Caller
         return
     context.app.series.cancel_occurrence(line.occurrence_id, CANCEL_NOTE)
     start_sending_notices(context)
-    await chosen(update, "Cancelled", "Cancelled")
+    await settle_press(update, "Cancelled")
     await reply(update, context, [Reply(f"Cancelled {line.series_name} on "
                                         f"{local_time(line.starts_at, line.timezone)}. Anyone who said they'd come "
                                         "(or might) is being told.")])
@@ -170,7 +161,7 @@ async def cancel_confirm(update: Update, context: PeerbotContext, caller: Caller
 async def keep(update: Update, context: PeerbotContext, caller: Caller, data: str) -> None:
     if update.callback_query is None:
         await reply(update, context, [Reply("Kept: nothing has changed.")])
-    await chosen(update, "Kept", "Kept: nothing has changed.")
+    await settle_press(update, "Kept", "Kept: nothing has changed.")
 
 
 async def active_series_of(update: Update, context: PeerbotContext, kind: CallbackKind,
@@ -187,7 +178,7 @@ async def end_pick(update: Update, context: PeerbotContext, caller: Caller, data
     series = await active_series_of(update, context, END_SERIES_ASK, data)
     if series is None:
         return
-    await chosen(update)
+    await acknowledge(update)
     await reply(update, context, [confirmation(
         f"End the whole series {series.name}? All its future sessions will be cancelled, and anyone who said "
         "they'd come will be told.", "Yes, end the series", END_SERIES_YES.data(series.id))])
@@ -199,7 +190,7 @@ async def end_confirm(update: Update, context: PeerbotContext, caller: Caller, d
         return
     count = context.app.series.cancel_series(series.key)
     start_sending_notices(context)
-    await chosen(update, "Ended", "Series ended")
+    await settle_press(update, "Ended", "Series ended")
     sessions = "1 upcoming session" if count == 1 else f"{count} upcoming sessions"
     await reply(update, context, [Reply(f"Ended {series.name}: {sessions} cancelled. Anyone who said they'd come "
                                         "is being told.")])
